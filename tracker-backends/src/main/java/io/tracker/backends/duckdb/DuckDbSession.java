@@ -1,0 +1,237 @@
+package io.tracker.backends.duckdb;
+
+import io.tracker.core.model.Column;
+import io.tracker.core.model.ColumnType;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.Table;
+import io.tracker.core.session.Session;
+import io.tracker.core.session.SessionException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Embedded DuckDB. Rows go through the Appender API (150-200× faster than batched prepared
+ * statements here, research/backends.md §4) into a temporary staging table, then one
+ * {@code INSERT … SELECT} moves the batch into the real table: the Appender commits on its own, so
+ * staging is what makes a batch all-or-nothing and a retry free of duplicates.
+ */
+public final class DuckDbSession implements Session {
+    private static final Logger log = LoggerFactory.getLogger(DuckDbSession.class);
+    private static final String SCHEMA_RESOURCE = "schema/duckdb/";
+
+    private final String name;
+    private final Path file;
+    private final DuckDbSettings settings;
+    private final Map<String, Table> tables = new HashMap<>();
+    private DuckDBConnection connection;
+    private volatile boolean healthy;
+
+    public DuckDbSession(String name, Path file, DuckDbSettings settings) {
+        this.name = name;
+        this.file = file.toAbsolutePath();
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public void open(List<Table> tablesToWrite) throws SessionException {
+        try {
+            Files.createDirectories(file.getParent());
+            Properties props = new Properties();
+            props.setProperty("memory_limit", settings.memoryLimit());
+            props.setProperty("threads", Integer.toString(settings.threads()));
+            Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, props);
+            connection = c.unwrap(DuckDBConnection.class);
+            for (Table t : tablesToWrite) {
+                applySchema(t);
+                verifyColumns(t);
+                try (Statement s = connection.createStatement()) {
+                    s.execute("CREATE OR REPLACE TEMP TABLE " + staging(t) + " AS SELECT * FROM " + t.name() + " LIMIT 0");
+                }
+                tables.put(t.name(), t);
+            }
+            healthy = true;
+            log.atInfo().addKeyValue("session", name).addKeyValue("file", file).log("duckdb open");
+        } catch (SQLException | IOException e) {
+            closeQuietly();
+            throw new SessionException("session " + name + ": cannot open DuckDB at " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void write(Table table, List<Row> rows) throws SessionException {
+        if (connection == null) {
+            throw new SessionException("session " + name + ": not open");
+        }
+        try (Statement s = connection.createStatement()) {
+            s.execute("DELETE FROM " + staging(table));
+            try (DuckDBAppender appender = connection.createAppender("temp", "main", staging(table))) {
+                List<Column> columns = table.columns();
+                for (Row row : rows) {
+                    appender.beginRow();
+                    for (int i = 0; i < columns.size(); i++) {
+                        append(appender, columns.get(i).type(), row.get(i));
+                    }
+                    appender.endRow();
+                }
+            }
+            s.execute("INSERT INTO " + table.name() + " SELECT * FROM " + staging(table));
+            s.execute("DELETE FROM " + staging(table));
+            healthy = true;
+        } catch (SQLException | RuntimeException e) {
+            healthy = false;
+            throw new SessionException("session " + name + ", table " + table.name() + ": write of " + rows.size()
+                    + " rows failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return healthy;
+    }
+
+    @Override
+    public void close() throws SessionException {
+        if (connection == null) {
+            return;
+        }
+        try (Statement s = connection.createStatement()) {
+            s.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            log.atWarn().addKeyValue("session", name).setCause(e).log("checkpoint on close failed");
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            throw new SessionException("session " + name + ": close failed: " + e.getMessage(), e);
+        } finally {
+            connection = null;
+            healthy = false;
+        }
+    }
+
+    private static void append(DuckDBAppender a, ColumnType type, Object v) throws SQLException {
+        if (v == null) {
+            a.appendNull();
+            return;
+        }
+        switch (type) {
+            case UUID -> a.append((UUID) v);
+            case STRING, JSON -> a.append((String) v);
+            case INT64 -> a.append(((Long) v).longValue());
+            case INT32 -> a.append(((Integer) v).intValue());
+            case FLOAT64 -> a.append(((Double) v).doubleValue());
+            case TIMESTAMP -> a.appendEpochMicros((Long) v * 1_000L);
+            default -> throw new IllegalArgumentException("unsupported column type " + type);
+        }
+    }
+
+    private void applySchema(Table t) throws SQLException, IOException {
+        String resource = SCHEMA_RESOURCE + t.name() + ".sql";
+        String sql;
+        try (InputStream in = DuckDbSession.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("schema file " + resource + " missing from the class path");
+            }
+            sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        try (Statement s = connection.createStatement()) {
+            for (String statement : statements(sql)) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    /** Checks the table's columns, in order and type, against the {@link Table} definition. */
+    private void verifyColumns(Table t) throws SQLException {
+        List<String> actual = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                        + "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position")) {
+            ps.setString(1, t.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    actual.add(rs.getString(1) + " " + rs.getString(2));
+                }
+            }
+        }
+        List<String> expected = new ArrayList<>();
+        for (Column c : t.columns()) {
+            expected.add(c.name() + " " + sqlType(c.type()));
+        }
+        if (!actual.equals(expected)) {
+            throw new SQLException("table " + t.name() + " does not match its definition; expected " + expected
+                    + " but the database has " + actual);
+        }
+    }
+
+    static String sqlType(ColumnType type) {
+        return switch (type) {
+            case UUID -> "UUID";
+            case STRING -> "VARCHAR";
+            case INT64 -> "BIGINT";
+            case INT32 -> "INTEGER";
+            case FLOAT64 -> "DOUBLE";
+            case TIMESTAMP -> "TIMESTAMP";
+            case JSON -> "JSON";
+        };
+    }
+
+    /** Splits a schema file into statements; schema files keep semicolons out of literals and comments. */
+    static List<String> statements(String sql) {
+        StringBuilder noComments = new StringBuilder();
+        for (String line : sql.split("\n")) {
+            int dash = line.indexOf("--");
+            noComments.append(dash >= 0 ? line.substring(0, dash) : line).append('\n');
+        }
+        List<String> out = new ArrayList<>();
+        for (String part : noComments.toString().split(";")) {
+            if (!part.isBlank()) {
+                out.add(part.trim());
+            }
+        }
+        return out;
+    }
+
+    private static String staging(Table t) {
+        return t.name() + "__staging";
+    }
+
+    private void closeQuietly() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // already failing; the open error is what matters
+            }
+            connection = null;
+        }
+    }
+}

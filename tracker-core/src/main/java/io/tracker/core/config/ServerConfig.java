@@ -1,0 +1,57 @@
+package io.tracker.core.config;
+
+/**
+ * HTTP listener settings. Every limit the transport enforces is here, with a default that is safe
+ * on a small box.
+ *
+ * @param host                  bind address
+ * @param port                  HTTP port; 0 picks a free one (tests)
+ * @param ioThreads             event-loop threads; 0 = number of cores
+ * @param maxBodyBytes          request bodies above this get 413
+ * @param maxHeaderBytes        total header size; above it the request gets 431
+ * @param maxInitialLineBytes   request line size; above it the request gets 414
+ * @param maxConnections        open connections; the one above gets 503 + Retry-After
+ * @param idleTimeoutSeconds    a keep-alive connection with no traffic for this long is closed
+ * @param requestTimeoutSeconds a request must arrive whole (headers and body) within this, else 408
+ * @param allowOrigin           value of access-control-allow-origin
+ * @param trustProxyHeaders     take the client IP from X-Forwarded-For/X-Real-IP (only behind a proxy you run)
+ * @param shutdownTimeoutSeconds how long a graceful stop may take to drain queues before giving up
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        int ioThreads,
+        int maxBodyBytes,
+        int maxHeaderBytes,
+        int maxInitialLineBytes,
+        int maxConnections,
+        int idleTimeoutSeconds,
+        int requestTimeoutSeconds,
+        String allowOrigin,
+        boolean trustProxyHeaders,
+        int shutdownTimeoutSeconds) {
+
+    public static ServerConfig standard() {
+        return new ServerConfig("0.0.0.0", 8080, 0, 1 << 20, 16 * 1024, 8 * 1024, 10_000, 60, 10, "*", false, 30);
+    }
+
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(host, newPort, ioThreads, maxBodyBytes, maxHeaderBytes, maxInitialLineBytes,
+                maxConnections, idleTimeoutSeconds, requestTimeoutSeconds, allowOrigin, trustProxyHeaders,
+                shutdownTimeoutSeconds);
+    }
+
+    void validate(Validation v) {
+        v.notBlank("server.host", host);
+        v.range("server.port", port, 0, 65535);
+        v.range("server.ioThreads", ioThreads, 0, 256);
+        v.range("server.maxBodyBytes", maxBodyBytes, 1024, 512 * 1024 * 1024);
+        v.range("server.maxHeaderBytes", maxHeaderBytes, 1024, 1024 * 1024);
+        v.range("server.maxInitialLineBytes", maxInitialLineBytes, 256, 1024 * 1024);
+        v.range("server.maxConnections", maxConnections, 1, 10_000_000);
+        v.range("server.idleTimeoutSeconds", idleTimeoutSeconds, 1, 86_400);
+        v.range("server.requestTimeoutSeconds", requestTimeoutSeconds, 1, 3_600);
+        v.notBlank("server.allowOrigin", allowOrigin);
+        v.range("server.shutdownTimeoutSeconds", shutdownTimeoutSeconds, 1, 3_600);
+    }
+}

@@ -1,0 +1,66 @@
+package io.tracker.core.model;
+
+import java.util.UUID;
+
+/**
+ * Builds a {@link Row}, checking every value against its column type at the moment it is set:
+ * a wrongly typed value is a programming error here, never a poisoned batch later (spec §18.8).
+ */
+public final class RowBuilder {
+    private static final int FIXED_OVERHEAD = 64;
+
+    private final Table table;
+    private final Object[] values;
+    private UUID eid;
+
+    public RowBuilder(Table table) {
+        this.table = table;
+        this.values = new Object[table.width()];
+    }
+
+    public RowBuilder eid(UUID eid) {
+        this.eid = eid;
+        return set("eid", eid);
+    }
+
+    public RowBuilder set(String column, Object value) {
+        int i = table.indexOf(column);
+        if (i < 0) {
+            throw new IllegalArgumentException("table " + table.name() + " has no column " + column);
+        }
+        return set(i, value);
+    }
+
+    public RowBuilder set(int column, Object value) {
+        if (value != null) {
+            checkType(table.columns().get(column), value);
+        }
+        values[column] = value;
+        return this;
+    }
+
+    public Row build() {
+        if (eid == null) {
+            throw new IllegalStateException("table " + table.name() + ": row without eid");
+        }
+        int bytes = FIXED_OVERHEAD;
+        for (Object v : values) {
+            bytes += v instanceof String s ? 40 + s.length() * 2 : 16;
+        }
+        return new Row(table, eid, values.clone(), bytes);
+    }
+
+    private void checkType(Column column, Object value) {
+        Class<?> expected = switch (column.type()) {
+            case UUID -> UUID.class;
+            case STRING, JSON -> String.class;
+            case INT64, TIMESTAMP -> Long.class;
+            case INT32 -> Integer.class;
+            case FLOAT64 -> Double.class;
+        };
+        if (!expected.isInstance(value)) {
+            throw new IllegalArgumentException("table " + table.name() + ", column " + column.name() + ": expected "
+                    + expected.getSimpleName() + " but got " + value.getClass().getSimpleName());
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.tracker.core.model;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A table the tracker writes: the one place its column list is defined. Sessions check their
+ * schema against it at open, so a drift between {@code schema/} and the code fails at start-up.
+ */
+public final class Table {
+    private final String name;
+    private final List<Column> columns;
+    private final Map<String, Integer> index;
+
+    public Table(String name, List<Column> columns) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.columns = List.copyOf(columns);
+        Map<String, Integer> idx = new HashMap<>();
+        for (int i = 0; i < this.columns.size(); i++) {
+            if (idx.put(this.columns.get(i).name(), i) != null) {
+                throw new IllegalArgumentException("table " + name + ": duplicate column " + this.columns.get(i).name());
+            }
+        }
+        this.index = Map.copyOf(idx);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<Column> columns() {
+        return columns;
+    }
+
+    public int width() {
+        return columns.size();
+    }
+
+    /** Position of {@code column}, or -1 when the table has no such column. */
+    public int indexOf(String column) {
+        Integer i = index.get(column);
+        return i == null ? -1 : i;
+    }
+
+    public boolean hasColumn(String column) {
+        return index.containsKey(column);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

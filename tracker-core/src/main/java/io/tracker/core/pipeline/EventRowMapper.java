@@ -1,0 +1,239 @@
+package io.tracker.core.pipeline;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.RowBuilder;
+import io.tracker.core.model.Table;
+import io.tracker.core.model.Tables;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns an event's values into an {@code events} row (spec §4.6). Every value is coerced to its
+ * column's type here, at enqueue time: a number sent for a string column is stored as its text, and a
+ * value that cannot be coerced (e.g. {@code duration:"soon"}) is kept in {@code params} instead of
+ * poisoning a batch (quirk §18.8 fixed). Keys without a column go to {@code params}.
+ */
+public final class EventRowMapper {
+    /** Value keys stored in a column under another name. */
+    private static final Map<String, String> RENAMED = Map.of("w", "vp_w", "h", "vp_h");
+    /** Keys consumed by the pipeline itself, never copied to params. */
+    private static final Pattern DECIMAL = Pattern.compile("-?(0|[1-9][0-9]*)\\.[0-9]+");
+    private static final Set<String> CONSUMED = Set.of("eid", "vid", "sid", "params", "targets", "created_at", "browser");
+
+    private final Table table = Tables.EVENTS;
+    private final ObjectMapper mapper;
+
+    public EventRowMapper(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    public Row map(EventContext event) {
+        RowBuilder row = new RowBuilder(table)
+                .eid(event.eid())
+                .set("vid", event.vid())
+                .set("sid", event.sid())
+                .set("created_at", event.receivedAtMillis());
+        ObjectNode params = mapper.createObjectNode();
+        Object clientParams = event.values().get("params");
+        mergeParams(params, clientParams);
+        JsonNode targets = null;
+
+        for (Map.Entry<String, Object> e : event.values().entrySet()) {
+            String key = e.getKey();
+            Object value = e.getValue();
+            if (key.equals("targets")) {
+                targets = toJson(value);
+                continue;
+            }
+            if (CONSUMED.contains(key)) {
+                continue;
+            }
+            String columnName = RENAMED.getOrDefault(key, key);
+            int col = table.indexOf(columnName);
+            if (col < 0) {
+                params.set(key, coerceParam(value));
+                continue;
+            }
+            Object typed = coerce(table.columns().get(col).type(), columnName, value);
+            if (typed != null) {
+                row.set(col, typed);
+            } else {
+                params.set(key, coerceParam(value)); // wrong type: kept, not lost
+            }
+        }
+        row.set("params", write(params));
+        if (targets != null) {
+            row.set("targets", write(targets));
+        }
+        return row.build();
+    }
+
+    private Object coerce(io.tracker.core.model.ColumnType type, String column, Object value) {
+        return switch (type) {
+            case UUID -> EventIds.parse(value);
+            case STRING -> {
+                String s = asText(value);
+                yield column.equals("country") ? s.toUpperCase(Locale.ROOT) : s;
+            }
+            case INT64 -> asLong(value);
+            case INT32 -> {
+                Long l = asLong(value);
+                yield l != null && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE ? Integer.valueOf(l.intValue()) : null;
+            }
+            case FLOAT64 -> asDouble(value);
+            case TIMESTAMP -> null; // only created_at, which the server sets
+            case JSON -> write(toJson(value));
+        };
+    }
+
+    private String asText(Object value) {
+        if (value instanceof String s) {
+            return s;
+        }
+        if (value instanceof JsonNode n) {
+            return write(n);
+        }
+        return String.valueOf(value);
+    }
+
+    private static Long asLong(Object value) {
+        if (value instanceof Long l) {
+            return l;
+        }
+        if (value instanceof Double d) {
+            return d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 9.2e18 ? Long.valueOf(d.longValue()) : null;
+        }
+        if (value instanceof String s) {
+            try {
+                return Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                Double d = asDouble(s);
+                return d == null ? null : asLong(d);
+            }
+        }
+        return null;
+    }
+
+    private static Double asDouble(Object value) {
+        if (value instanceof Long l) {
+            return l.doubleValue();
+        }
+        if (value instanceof Double d) {
+            return Double.isFinite(d) ? d : null;
+        }
+        if (value instanceof String s && !s.isBlank()) {
+            try {
+                double d = Double.parseDouble(s.trim());
+                return Double.isFinite(d) ? d : null;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private void mergeParams(ObjectNode params, Object clientParams) {
+        JsonNode node = clientParams instanceof String s ? parseOrNull(s) : clientParams instanceof JsonNode n ? n : null;
+        if (node != null && node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                params.set(e.getKey(), coerceParamNode(e.getValue()));
+            }
+        } else if (clientParams != null) {
+            params.set("params", coerceParam(clientParams));
+        }
+    }
+
+    /**
+     * Spec §4.6 {@code convertParamsToTypes}, the useful part: trimmed strings that are canonical
+     * numbers or booleans become typed, so they can be aggregated. Strings like {@code "01234"} stay strings.
+     */
+    private JsonNode coerceParam(Object value) {
+        if (value instanceof JsonNode n) {
+            return coerceParamNode(n);
+        }
+        if (value instanceof Long l) {
+            return mapper.getNodeFactory().numberNode(l);
+        }
+        if (value instanceof Double d) {
+            return mapper.getNodeFactory().numberNode(d);
+        }
+        if (value instanceof Boolean b) {
+            return mapper.getNodeFactory().booleanNode(b);
+        }
+        return coerceParamString(String.valueOf(value));
+    }
+
+    private JsonNode coerceParamNode(JsonNode n) {
+        if (n.isTextual()) {
+            return coerceParamString(n.textValue());
+        }
+        if (n.isObject()) {
+            ObjectNode out = mapper.createObjectNode();
+            n.fields().forEachRemaining(e -> out.set(e.getKey(), coerceParamNode(e.getValue())));
+            return out;
+        }
+        return n;
+    }
+
+    private JsonNode coerceParamString(String raw) {
+        var f = mapper.getNodeFactory();
+        String s = raw.trim();
+        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+            return f.booleanNode(Boolean.parseBoolean(s.toLowerCase(Locale.ROOT)));
+        }
+        if (!s.isEmpty() && s.length() < 20) {
+            try {
+                long l = Long.parseLong(s);
+                if (Long.toString(l).equals(s)) {
+                    return f.numberNode(l);
+                }
+            } catch (NumberFormatException ignored) {
+                // not an integer
+            }
+            if (DECIMAL.matcher(s).matches()) {
+                return f.numberNode(Double.parseDouble(s));
+            }
+        }
+        return f.textNode(s);
+    }
+
+    private JsonNode toJson(Object value) {
+        if (value instanceof JsonNode n) {
+            return n;
+        }
+        if (value instanceof String s) {
+            JsonNode parsed = parseOrNull(s);
+            return parsed != null && parsed.isContainerNode() ? parsed : mapper.getNodeFactory().textNode(s);
+        }
+        return mapper.valueToTree(value);
+    }
+
+    private JsonNode parseOrNull(String s) {
+        String t = s.trim();
+        if (t.isEmpty() || (t.charAt(0) != '{' && t.charAt(0) != '[')) {
+            return null;
+        }
+        try {
+            return mapper.readTree(t);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    private String write(JsonNode node) {
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise JSON node", e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.tracker.core.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tracker.core.batch.BatchManager;
+import io.tracker.core.batch.QueueFullException;
+import io.tracker.core.model.Row;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What a tracking route does, free of any transport: parse the body into events, run each through
+ * the pipeline, map to rows and queue them all-or-nothing. A returned result means every event is
+ * accepted (and will be stored); an exception means none is.
+ */
+public final class Ingest {
+    private final ObjectMapper mapper;
+    private final EventPipeline pipeline;
+    private final EventRowMapper rowMapper;
+    private final BatchManager batches;
+    private final int maxEventsPerRequest;
+    private final Map<Route, Counter> accepted = new EnumMap<>(Route.class);
+
+    public Ingest(ObjectMapper mapper, EventPipeline pipeline, BatchManager batches, int maxEventsPerRequest,
+                  MeterRegistry registry) {
+        this.mapper = mapper;
+        this.pipeline = pipeline;
+        this.rowMapper = new EventRowMapper(mapper);
+        this.batches = batches;
+        this.maxEventsPerRequest = maxEventsPerRequest;
+        for (Route r : Route.values()) {
+            accepted.put(r, Counter.builder("tracker.events.accepted").description("events accepted for storage")
+                    .tag("route", r.segment()).register(registry));
+        }
+    }
+
+    public IngestResult ingest(HitRequest request) throws BadRequestException, QueueFullException {
+        List<ObjectNode> bodies = request.method().equals("POST")
+                ? HitBody.parse(mapper, request.body(), maxEventsPerRequest)
+                : Collections.singletonList(null);
+        List<Row> rows = new ArrayList<>(bodies.size());
+        List<UUID> eids = new ArrayList<>(bodies.size());
+        UUID vid = null;
+        UUID generatedVid = null;
+        for (ObjectNode body : bodies) {
+            EventContext event = pipeline.run(request, body, generatedVid);
+            if (event == null) {
+                continue;
+            }
+            rows.add(rowMapper.map(event));
+            eids.add(event.eid());
+            if (vid == null) {
+                vid = event.vid();
+            }
+            if (event.isNewVisitor() && generatedVid == null) {
+                generatedVid = event.vid();
+            }
+        }
+        if (!rows.isEmpty()) {
+            batches.enqueue(rows);
+            accepted.get(request.route()).increment(rows.size());
+        }
+        return new IngestResult(eids, vid);
+    }
+
+    /**
+     * @param eids the ids of the accepted events, in request order
+     * @param vid  the visitor id of the first event (for the cookie), null when nothing was accepted
+     */
+    public record IngestResult(List<UUID> eids, UUID vid) {
+    }
+}

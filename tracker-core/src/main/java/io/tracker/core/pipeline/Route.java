@@ -1,0 +1,29 @@
+package io.tracker.core.pipeline;
+
+/** The ingest routes (spec §2.1–§2.3). */
+public enum Route {
+    /** {@code /tr/v1/tr/}: browser tracking; sets the vid cookie. */
+    TRACK("tr", true),
+    /** {@code /tr/v1/str/}: server-side tracking; answers the event ids, never sets cookies. */
+    SERVER("str", false),
+    /** {@code /tr/v1/img/}: the 1×1 pixel; sets the vid cookie. */
+    PIXEL("img", true);
+
+    private final String segment;
+    private final boolean browser;
+
+    Route(String segment, boolean browser) {
+        this.segment = segment;
+        this.browser = browser;
+    }
+
+    /** The path segment after the API version, e.g. {@code tr}. */
+    public String segment() {
+        return segment;
+    }
+
+    /** Browser routes set the {@code vid} cookie (spec §5.1, quirk §18.1 fixed). */
+    public boolean isBrowser() {
+        return browser;
+    }
+}

@@ -1,0 +1,71 @@
+package io.tracker.core.pipeline.steps;
+
+import io.tracker.core.pipeline.EventContext;
+import io.tracker.core.pipeline.Route;
+import io.tracker.core.pipeline.Step;
+import io.tracker.core.pipeline.StepResult;
+import io.tracker.core.privacy.Hashes;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Spec §4.1–§4.5: values the server derives from the request, overriding anything the client sent:
+ * {@code hhash} (host without port, quirk §18.6 fixed), {@code iphash}, {@code bhash} and {@code culture}
+ * (browser routes only, as {@code /str/} calls come from servers), and the raw {@code ip} only when configured.
+ */
+public final class RequestDerivedStep implements Step {
+    private final boolean storeIp;
+
+    public RequestDerivedStep(boolean storeIp) {
+        this.storeIp = storeIp;
+    }
+
+    @Override
+    public String name() {
+        return "request-derived";
+    }
+
+    @Override
+    public StepResult apply(EventContext event) {
+        Map<String, Object> values = event.values();
+        var req = event.request();
+        values.remove("ip");
+        if (req.host() != null && !req.host().isEmpty()) {
+            values.put("hhash", Hashes.hostHash(req.host()));
+        } else {
+            values.remove("hhash");
+        }
+        if (req.ip() != null && !req.ip().isEmpty()) {
+            values.put("iphash", Hashes.ipHash(req.ip()));
+            if (storeIp) {
+                values.put("ip", req.ip());
+            }
+        } else {
+            values.remove("iphash");
+        }
+        if (req.route() != Route.SERVER) {
+            if (req.userAgent() != null && !req.userAgent().isBlank()) {
+                values.put("bhash", Hashes.browserHash(req.userAgent()));
+            }
+            String culture = culture(req.acceptLanguage());
+            if (culture != null) {
+                values.put("culture", culture);
+            }
+        }
+        return StepResult.CONTINUE;
+    }
+
+    /** First language of Accept-Language, lower-case, without its quality: {@code en-US,en;q=0.9} → {@code en-us}. */
+    static String culture(String acceptLanguage) {
+        if (acceptLanguage == null) {
+            return null;
+        }
+        String first = acceptLanguage.split(",", 2)[0];
+        int semi = first.indexOf(';');
+        if (semi >= 0) {
+            first = first.substring(0, semi);
+        }
+        first = first.trim().toLowerCase(Locale.ROOT);
+        return first.isEmpty() || first.equals("*") ? null : first;
+    }
+}

@@ -1,0 +1,70 @@
+package io.tracker.core.privacy;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.Locale;
+
+/**
+ * The hashes the Go tracker stores (spec §4.2), kept bit-compatible so data from both can be joined.
+ * FNV-1a is not a privacy measure: {@code hhash}/{@code bhash} only shorten hosts and user agents. PII
+ * ({@code email}, {@code cell}, {@code uname}) goes through {@link #piiHash} with a secret salt.
+ */
+public final class Hashes {
+    private static final int FNV_OFFSET = 0x811c9dc5;
+    private static final int FNV_PRIME = 0x01000193;
+
+    private Hashes() {
+    }
+
+    /** FNV-1a 32-bit of the UTF-8 bytes, as an unsigned value. */
+    public static long fnv1a32(String s) {
+        int h = FNV_OFFSET;
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        for (byte b : bytes) {
+            h ^= (b & 0xff);
+            h *= FNV_PRIME;
+        }
+        return Integer.toUnsignedLong(h);
+    }
+
+    /** {@code base36(fnv1a32(s))}, lower-case, as Go's {@code strconv.FormatInt(int64(h), 36)}. */
+    public static String fnv36(String s) {
+        return Long.toString(fnv1a32(s), 36);
+    }
+
+    /** Host hash: {@code fnv36(lower(host))}. */
+    public static String hostHash(String host) {
+        return fnv36(host.toLowerCase(Locale.ROOT));
+    }
+
+    /** Browser hash: {@code fnv36(lower(trim(userAgent)))}. */
+    public static String browserHash(String userAgent) {
+        return fnv36(userAgent.trim().toLowerCase(Locale.ROOT));
+    }
+
+    /** The Go tracker's 4-round FNV chain over the IP (spec §4.2); kept for compatibility of stored iphash. */
+    public static String ipHash(String ip) {
+        String h = fnv36(ip);
+        for (int i = 0; i < 3; i++) {
+            h = h + fnv36(ip + h);
+        }
+        return h;
+    }
+
+    /** Base64-URL (padded) SHA-1 of {@code salt + lower(trim(value))}: ehash/chash/uhash (spec §4.2). */
+    public static String piiHash(String salt, String value) {
+        return sha(salt + value.trim().toLowerCase(Locale.ROOT));
+    }
+
+    /** Base64-URL (padded) SHA-1, the Go tracker's {@code sha()}. */
+    public static String sha(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().encodeToString(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 missing from the JDK", e);
+        }
+    }
+}

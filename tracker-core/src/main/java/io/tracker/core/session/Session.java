@@ -1,0 +1,31 @@
+package io.tracker.core.session;
+
+import io.tracker.core.model.Row;
+import io.tracker.core.model.Table;
+import java.util.List;
+
+/**
+ * A storage backend. It only stores: batching, retries and routing live upstream in the batch
+ * manager. A session is driven by exactly one writer thread, so implementations need not be
+ * thread-safe for {@link #write}.
+ */
+public interface Session extends AutoCloseable {
+
+    /** The configured name, unique per process. */
+    String name();
+
+    /** Connects and applies its schema (idempotently); checks the schema matches {@code tables}. */
+    void open(List<Table> tables) throws SessionException;
+
+    /**
+     * Writes {@code rows} (all of {@code table}) as one batch. Returns only once they are durable in the
+     * backend; throws if none or only some of them are (the caller retries the whole batch).
+     */
+    void write(Table table, List<Row> rows) throws SessionException;
+
+    /** Cheap health indication for /status; must not block on I/O for long. */
+    boolean isHealthy();
+
+    @Override
+    void close() throws SessionException;
+}

@@ -1,0 +1,94 @@
+package io.tracker.server;
+
+import io.tracker.core.config.ConfigException;
+import io.tracker.core.config.ConfigLoader;
+import io.tracker.core.config.StorageConfig;
+import io.tracker.core.config.TrackerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar tracker.jar [--config FILE] [--port N] [--data-dir DIR]}. */
+@Command(name = "tracker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Self-hosted, privacy-first event tracker.")
+public final class Main implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "JSON configuration file (default: ./config.json when present, else built-in defaults)")
+    Path config;
+
+    @Option(names = "--port", paramLabel = "N", description = "HTTP port (overrides server.port)")
+    Integer port;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "where DuckDB and local spools live (overrides storage.dataDir)")
+    Path dataDir;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        TrackerConfig cfg;
+        try {
+            cfg = loadConfig();
+        } catch (ConfigException e) {
+            System.err.println("tracker: " + e.getMessage());
+            return 2;
+        }
+        Tracker tracker;
+        try {
+            tracker = Tracker.start(cfg);
+        } catch (ConfigException e) {
+            System.err.println("tracker: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            log.atError().setCause(e).log("start-up failed");
+            System.err.println("tracker: start-up failed: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            tracker.stop();
+            stopped.countDown();
+        }, "shutdown"));
+        log.atInfo().addKeyValue("port", tracker.port()).addKeyValue("dataDir", cfg.storage().dataDir())
+                .log("tracker ready");
+        stopped.await();
+        return 0;
+    }
+
+    TrackerConfig loadConfig() {
+        Path file = config;
+        if (file == null && Files.isRegularFile(Path.of("config.json"))) {
+            file = Path.of("config.json");
+        }
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new ConfigException("--config " + file + ": no such file");
+        }
+        TrackerConfig cfg = ConfigLoader.fromSystemEnvironment().load(file);
+        if (port != null) {
+            cfg = cfg.withServer(cfg.server().withPort(port));
+        }
+        if (dataDir != null) {
+            cfg = cfg.withStorage(new StorageConfig(dataDir.toString()));
+        }
+        // Re-validate: a CLI value is checked like any other.
+        ConfigLoader check = new ConfigLoader(k -> null);
+        return check.bind(check.mapper().valueToTree(cfg));
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"tracker " + Tracker.version()};
+        }
+    }
+}

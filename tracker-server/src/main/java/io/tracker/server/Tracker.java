@@ -1,0 +1,126 @@
+package io.tracker.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tracker.core.batch.BatchManager;
+import io.tracker.core.config.TrackerConfig;
+import io.tracker.core.model.Tables;
+import io.tracker.core.pipeline.EventIds;
+import io.tracker.core.pipeline.EventPipeline;
+import io.tracker.core.pipeline.Ingest;
+import io.tracker.core.session.Session;
+import io.tracker.core.session.SessionRegistry;
+import io.tracker.server.http.ClientAddress;
+import io.tracker.server.http.ConnectionLimiter;
+import io.tracker.server.http.Cors;
+import io.tracker.server.http.HttpInitializer;
+import io.tracker.server.http.HttpRouter;
+import io.tracker.server.http.HttpServer;
+import io.tracker.server.http.OpsHandler;
+import io.tracker.server.http.Rejections;
+import io.tracker.server.http.TrackHandler;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The assembled process: sessions → batch manager → pipeline → HTTP. Start and stop in that order and back. */
+public final class Tracker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Tracker.class);
+
+    private final TrackerConfig config;
+    private final BatchManager batches;
+    private final HttpServer http;
+    private final PrometheusMeterRegistry registry;
+    private boolean stopped;
+
+    private Tracker(TrackerConfig config, BatchManager batches, HttpServer http, PrometheusMeterRegistry registry) {
+        this.config = config;
+        this.batches = batches;
+        this.http = http;
+        this.registry = registry;
+    }
+
+    /** Opens the sessions (failing fast on a broken one), then binds HTTP. */
+    public static Tracker start(TrackerConfig config) throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+
+        List<Session> sessions = SessionRegistry.fromClassPath().create(config);
+        BatchManager batches = new BatchManager(sessions, Tables.ALL, config.batching(), registry);
+        batches.start();
+        try {
+            batches.awaitOpen(Duration.ofSeconds(60));
+        } catch (Exception e) {
+            batches.close(Duration.ZERO);
+            throw e;
+        }
+
+        ObjectMapper mapper = new ObjectMapper();
+        EventPipeline pipeline = EventPipeline.standard(config, mapper, new EventIds(), registry);
+        Ingest ingest = new Ingest(mapper, pipeline, batches, config.tracking().maxEventsPerRequest(), registry);
+        Rejections rejections = new Rejections(registry);
+        ConnectionLimiter limiter = new ConnectionLimiter(config.server().maxConnections());
+        ClientAddress address = new ClientAddress(config.server().trustProxyHeaders());
+        HttpRouter router = new HttpRouter(
+                new TrackHandler(ingest, address, config.tracking(), rejections),
+                new OpsHandler(batches, registry, limiter, version()),
+                new Cors(config.server().allowOrigin()),
+                rejections);
+        HttpServer http = new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections));
+        try {
+            http.start();
+        } catch (Exception e) {
+            batches.close(Duration.ofSeconds(config.server().shutdownTimeoutSeconds()));
+            throw e;
+        }
+        return new Tracker(config, batches, http, registry);
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public BatchManager batches() {
+        return batches;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Graceful stop: stop accepting, let in-flight requests finish, then drain every queue into its
+     * session. Every event answered 2xx is stored when this returns (unless a session stayed down past
+     * {@code server.shutdownTimeoutSeconds}, which is logged with the row count).
+     */
+    public synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        long t0 = System.nanoTime();
+        Duration timeout = Duration.ofSeconds(config.server().shutdownTimeoutSeconds());
+        http.stop(100, timeout.toMillis());
+        batches.close(timeout);
+        log.atInfo().addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("tracker stopped");
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    static String version() {
+        String v = Tracker.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

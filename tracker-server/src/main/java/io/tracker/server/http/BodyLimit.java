@@ -1,0 +1,35 @@
+package io.tracker.server.http;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Aggregates a request up to {@code server.maxBodyBytes}; above that, answers 413 with a JSON reason
+ * and closes (the rest of the oversized body would otherwise be parsed as the next request).
+ */
+final class BodyLimit extends HttpObjectAggregator {
+    private final int maxBodyBytes;
+    private final Rejections rejections;
+
+    BodyLimit(int maxBodyBytes, Rejections rejections) {
+        super(maxBodyBytes, true);
+        this.maxBodyBytes = maxBodyBytes;
+        this.rejections = rejections;
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        rejections.count("body_too_large");
+        RequestDeadline.disarm(ctx.channel());
+        FullHttpResponse r = HttpResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+                "request body exceeds " + maxBodyBytes + " bytes");
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+}

@@ -1,0 +1,27 @@
+package io.tracker.server.http;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.FullHttpRequest;
+
+/**
+ * One request as route handlers see it: the parsed request line plus the Netty request, so handlers
+ * stay small and do not re-parse.
+ *
+ * @param path     the raw (percent-encoded) path
+ * @param rawQuery the raw query without '?', or null
+ */
+public record HttpCall(Channel channel, FullHttpRequest request, String method, String path, String rawQuery) {
+
+    static HttpCall of(Channel channel, FullHttpRequest request) {
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        int hash = uri.indexOf('#');
+        String path = q >= 0 ? uri.substring(0, q) : hash >= 0 ? uri.substring(0, hash) : uri;
+        String query = q >= 0 ? uri.substring(q + 1, hash > q ? hash : uri.length()) : null;
+        if (path.startsWith("http://") || path.startsWith("https://")) {
+            int slash = path.indexOf('/', path.indexOf("//") + 2);
+            path = slash >= 0 ? path.substring(slash) : "/";
+        }
+        return new HttpCall(channel, request, request.method().name(), path, query);
+    }
+}

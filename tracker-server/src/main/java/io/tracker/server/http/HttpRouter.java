@@ -1,0 +1,140 @@
+package io.tracker.server.http;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.tracker.core.pipeline.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dispatches complete requests to the route handlers and writes their response with CORS and
+ * keep-alive handling. Malformed requests are answered here with a JSON reason.
+ */
+@ChannelHandler.Sharable
+public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
+    static final String API_PREFIX = "/tr/v1/";
+
+    private final TrackHandler track;
+    private final OpsHandler ops;
+    private final Cors cors;
+    private final Rejections rejections;
+
+    public HttpRouter(TrackHandler track, OpsHandler ops, Cors cors, Rejections rejections) {
+        this.track = track;
+        this.ops = ops;
+        this.cors = cors;
+        this.rejections = rejections;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        RequestDeadline.disarm(ctx.channel());
+        FullHttpResponse response;
+        boolean close = !HttpUtil.isKeepAlive(request);
+        if (!request.decoderResult().isSuccess()) {
+            response = malformed(request.decoderResult().cause());
+            close = true;
+        } else if (ConnectionLimiter.isOverLimit(ctx.channel())) {
+            rejections.count("max_connections");
+            response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "max_connections",
+                    "maximum connections reached on this node");
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            close = true;
+        } else {
+            response = route(HttpCall.of(ctx.channel(), request));
+        }
+        cors.decorate(request.headers(), response);
+        if (request.method().equals(HttpMethod.HEAD)) {
+            response.content().clear(); // headers, incl. Content-Length, describe the GET response
+        }
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (!request.protocolVersion().isKeepAliveDefault()) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        ChannelFuture f = ctx.writeAndFlush(response);
+        if (close) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private FullHttpResponse route(HttpCall call) {
+        String path = call.path();
+        if (path.startsWith(API_PREFIX)) {
+            int start = API_PREFIX.length();
+            int slash = path.indexOf('/', start);
+            String segment = slash < 0 ? path.substring(start) : path.substring(start, slash);
+            for (Route r : Route.values()) {
+                if (r.segment().equals(segment)) {
+                    if (call.method().equals("OPTIONS")) {
+                        return cors.preflight();
+                    }
+                    return track.handle(call, r, slash < 0 ? "" : path.substring(slash + 1));
+                }
+            }
+        } else if (call.method().equals("GET") || call.method().equals("HEAD")) {
+            FullHttpResponse r = ops.handle(call);
+            if (r != null) {
+                return r;
+            }
+        } else if (ops.handle(call) != null) {
+            rejections.count("method_not_allowed");
+            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                    call.method() + " is not allowed on " + path);
+            r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            return r;
+        }
+        rejections.count("not_found");
+        return HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found", "no route for " + sanitise(path));
+    }
+
+    private FullHttpResponse malformed(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            rejections.count("uri_too_long");
+            return HttpResponses.error(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line too long");
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            rejections.count("headers_too_large");
+            return HttpResponses.error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large",
+                    "request headers too large");
+        }
+        if (cause instanceof TooLongFrameException) {
+            rejections.count("body_too_large");
+            return HttpResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", "request too large");
+        }
+        rejections.count("malformed_request");
+        return HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "malformed_request",
+                "malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage()));
+    }
+
+    /** Echo at most a short, printable prefix of a client path. */
+    private static String sanitise(String path) {
+        String p = path.length() > 200 ? path.substring(0, 200) + "…" : path;
+        return p.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.atWarn().addKeyValue("remote", ctx.channel().remoteAddress()).setCause(cause).log("request failed");
+        if (ctx.channel().isActive()) {
+            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
+                    "internal error");
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.tracker.server.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.tracker.core.config.ServerConfig;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Binds the HTTP listener: epoll where the native transport loads, NIO otherwise. */
+public final class HttpServer {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+    private final ServerConfig config;
+    private final HttpInitializer initializer;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Channel channel;
+
+    public HttpServer(ServerConfig config, HttpInitializer initializer) {
+        this.config = config;
+        this.initializer = initializer;
+    }
+
+    public void start() throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        Class<? extends ServerSocketChannel> channelType;
+        if (epoll) {
+            boss = new EpollEventLoopGroup(1);
+            workers = new EpollEventLoopGroup(config.ioThreads());
+            channelType = EpollServerSocketChannel.class;
+        } else {
+            boss = new NioEventLoopGroup(1);
+            workers = new NioEventLoopGroup(config.ioThreads());
+            channelType = NioServerSocketChannel.class;
+        }
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(initializer);
+        channel = b.bind(config.host(), config.port()).sync().channel();
+        log.atInfo().addKeyValue("address", channel.localAddress()).addKeyValue("transport", epoll ? "epoll" : "nio")
+                .log("http listening");
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /**
+     * Stops accepting, then lets the event loops finish what they are doing. When this returns, no
+     * handler is running, so every request that was answered has had its rows queued.
+     */
+    public void stop(long quietMillis, long timeoutMillis) {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
+        if (workers != null) {
+            workers.shutdownGracefully(quietMillis, timeoutMillis, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.tracker.server.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.tracker.core.batch.BatchManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code /health}, {@code /ready}, {@code /ping}, {@code /status}, {@code /metrics} (spec §2.10–§2.11, §11). */
+public final class OpsHandler {
+    private final BatchManager batches;
+    private final PrometheusMeterRegistry registry;
+    private final ConnectionLimiter connections;
+    private final Instant started = Instant.now();
+    private final String version;
+
+    public OpsHandler(BatchManager batches, PrometheusMeterRegistry registry, ConnectionLimiter connections, String version) {
+        this.batches = batches;
+        this.registry = registry;
+        this.connections = connections;
+        this.version = version;
+    }
+
+    /** The response for an ops path, or null when {@code path} is not one. */
+    public FullHttpResponse handle(HttpCall call) {
+        return switch (call.path()) {
+            case "/health" -> HttpResponses.json(HttpResponseStatus.OK, Map.of("status", "ok"));
+            case "/ping" -> HttpResponses.text(HttpResponseStatus.OK, "pong");
+            case "/ready" -> ready();
+            case "/status" -> HttpResponses.json(HttpResponseStatus.OK, status());
+            case "/metrics" -> HttpResponses.bytes(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
+                    registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            default -> null;
+        };
+    }
+
+    private FullHttpResponse ready() {
+        List<BatchManager.SessionStatus> sessions = batches.status();
+        boolean ready = sessions.stream().allMatch(BatchManager.SessionStatus::healthy);
+        return HttpResponses.json(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                Map.of("ready", ready, "sessions", sessions));
+    }
+
+    private Map<String, Object> status() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("version", version);
+        out.put("started", started.toString());
+        out.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
+        out.put("connections", connections.openConnections());
+        out.put("sessions", batches.status());
+        return out;
+    }
+}

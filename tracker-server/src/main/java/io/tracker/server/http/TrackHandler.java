@@ -1,0 +1,118 @@
+package io.tracker.server.http;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.CookieHeaderNames;
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
+import io.tracker.core.batch.QueueFullException;
+import io.tracker.core.config.TrackingConfig;
+import io.tracker.core.pipeline.BadRequestException;
+import io.tracker.core.pipeline.HitRequest;
+import io.tracker.core.pipeline.Ingest;
+import io.tracker.core.pipeline.Route;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * {@code /tr/v1/tr/}, {@code /tr/v1/str/}, {@code /tr/v1/img/} (spec §2.1–§2.3): turn the request into
+ * a {@link HitRequest}, hand it to {@link Ingest}, answer. No business rule lives here.
+ */
+public final class TrackHandler {
+    private static final Map<Route, Set<String>> METHODS = Map.of(
+            Route.TRACK, Set.of("GET", "POST", "HEAD"),
+            Route.SERVER, Set.of("GET", "POST"),
+            Route.PIXEL, Set.of("GET", "HEAD"));
+
+    private final Ingest ingest;
+    private final ClientAddress address;
+    private final TrackingConfig tracking;
+    private final Rejections rejections;
+
+    public TrackHandler(Ingest ingest, ClientAddress address, TrackingConfig tracking, Rejections rejections) {
+        this.ingest = ingest;
+        this.address = address;
+        this.tracking = tracking;
+        this.rejections = rejections;
+    }
+
+    public FullHttpResponse handle(HttpCall call, Route route, String pairsPath) {
+        Set<String> allowed = METHODS.get(route);
+        if (!allowed.contains(call.method())) {
+            rejections.count("method_not_allowed");
+            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                    call.method() + " is not allowed on /tr/v1/" + route.segment() + "/");
+            r.headers().set(HttpHeaderNames.ALLOW, String.join(", ", allowed.stream().sorted().toList()) + ", OPTIONS");
+            return r;
+        }
+        HttpHeaders h = call.request().headers();
+        HitRequest hit = new HitRequest(route, call.method(), pairsPath, call.rawQuery(),
+                ByteBufUtil.getBytes(call.request().content()), cookies(h), h.get("User"),
+                h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
+                address.ip(call.channel(), h), address.host(h));
+        Ingest.IngestResult result;
+        try {
+            result = ingest.ingest(hit);
+        } catch (BadRequestException e) {
+            rejections.count(e.reason());
+            return HttpResponses.error(HttpResponseStatus.BAD_REQUEST, e.reason(), e.getMessage());
+        } catch (QueueFullException e) {
+            rejections.count("overloaded");
+            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded",
+                    "the tracker is at its queue limit; retry shortly");
+            r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            return r;
+        }
+        FullHttpResponse response = switch (route) {
+            case TRACK -> HttpResponses.empty(HttpResponseStatus.OK);
+            case SERVER -> HttpResponses.json(HttpResponseStatus.OK, idsBody(result.eids()));
+            case PIXEL -> {
+                FullHttpResponse r = HttpResponses.bytes(HttpResponseStatus.OK, "image/gif", HttpResponses.PIXEL);
+                r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                yield r;
+            }
+        };
+        if (route.isBrowser() && result.vid() != null) {
+            response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(vidCookie(result.vid())));
+        }
+        return response;
+    }
+
+    private static Object idsBody(List<UUID> eids) {
+        if (eids.size() == 1) {
+            return Map.of("eid", eids.get(0).toString());
+        }
+        return Map.of("eids", eids.stream().map(UUID::toString).toList());
+    }
+
+    private Cookie vidCookie(UUID vid) {
+        DefaultCookie c = new DefaultCookie("vid", vid.toString());
+        c.setPath("/");
+        c.setMaxAge(tracking.cookieMaxAgeDays() * 86_400L);
+        c.setSameSite(CookieHeaderNames.SameSite.Lax);
+        if (!tracking.cookieDomain().isEmpty()) {
+            c.setDomain(tracking.cookieDomain());
+        }
+        return c;
+    }
+
+    private static Map<String, String> cookies(HttpHeaders h) {
+        String header = h.get(HttpHeaderNames.COOKIE);
+        if (header == null || header.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> out = new HashMap<>();
+        for (Cookie c : ServerCookieDecoder.LAX.decode(header)) {
+            out.putIfAbsent(c.name(), c.value());
+        }
+        return out;
+    }
+}
