@@ -29,12 +29,18 @@ public final class UrlStep implements Step {
     }
 
     public static String normalise(String url) {
-        String u = url.trim().toLowerCase(Locale.ROOT);
-        int scheme = u.indexOf("://");
-        if (scheme > 0 && isScheme(u, scheme)) {
-            u = u.substring(scheme + 3);
-        } else if (u.startsWith("//")) {
-            u = u.substring(2);
+        String u = url.toLowerCase(Locale.ROOT);
+        // Strip every leading scheme or "//" so that normalising twice changes nothing.
+        while (true) {
+            u = u.trim();
+            int scheme = u.indexOf("://");
+            if (scheme > 0 && isScheme(u, scheme)) {
+                u = u.substring(scheme + 3);
+            } else if (u.startsWith("//")) {
+                u = u.substring(2);
+            } else {
+                break;
+            }
         }
         int cut = u.length();
         int q = u.indexOf('?');
@@ -45,7 +51,7 @@ public final class UrlStep implements Step {
         if (h >= 0 && h < cut) {
             cut = h;
         }
-        return u.substring(0, cut);
+        return u.substring(0, cut).trim();
     }
 
     private static boolean isScheme(String s, int end) {

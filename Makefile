@@ -1,0 +1,28 @@
+# tracker — the two commands: `make run` (DuckDB embedded, :8080) and `make test` (the whole suite).
+SHELL := /bin/bash
+MVN   ?= mvn -B -q
+JAR   := tracker-server/target/tracker.jar
+# Default heap for `make run`: small and fixed, so the process stays well under 400 MB RSS.
+JAVA_OPTS ?= -Xms128m -Xmx256m -XX:+UseG1GC -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError
+SOURCES := $(shell find tracker-core/src/main tracker-backends/src/main tracker-server/src/main schema -type f 2>/dev/null) \
+           pom.xml tracker-core/pom.xml tracker-backends/pom.xml tracker-server/pom.xml
+
+.PHONY: run test build clean bench
+
+run: $(JAR)
+	java $(JAVA_OPTS) -jar $(JAR) --config config.json $(ARGS)
+
+test:
+	$(MVN) verify
+
+build: $(JAR)
+
+$(JAR): $(SOURCES)
+	$(MVN) -DskipTests package
+	@touch $(JAR)
+
+bench: $(JAR)
+	bash bench/ingest.sh
+
+clean:
+	$(MVN) clean

@@ -1,0 +1,118 @@
+package io.tracker.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path file(String json) throws Exception {
+        Path f = dir.resolve("config.json");
+        Files.writeString(f, json);
+        return f;
+    }
+
+    private static ConfigLoader env(Map<String, String> vars) {
+        return new ConfigLoader(vars::get);
+    }
+
+    @Test
+    void defaultsAreValidAndEmbedded() {
+        TrackerConfig c = env(Map.of()).load(null);
+        assertEquals(8080, c.server().port());
+        assertEquals(1 << 20, c.server().maxBodyBytes());
+        assertEquals("duckdb", c.sessions().get(0).type());
+    }
+
+    @Test
+    void shippedConfigJsonLoadsAndMatchesDefaults() {
+        Path shipped = Path.of("..", "config.json");
+        TrackerConfig c = env(Map.of()).load(shipped);
+        TrackerConfig d = TrackerConfig.standard();
+        assertEquals(d.server(), c.server());
+        assertEquals(d.tracking(), c.tracking());
+        assertEquals(d.batching(), c.batching());
+    }
+
+    @Test
+    void fileValuesOverrideDefaultsKeyByKey() throws Exception {
+        TrackerConfig c = env(Map.of()).load(file("{\"server\":{\"port\":9090}}"));
+        assertEquals(9090, c.server().port());
+        assertEquals(1 << 20, c.server().maxBodyBytes(), "untouched keys keep their default");
+    }
+
+    @Test
+    void environmentOverridesFollowTheNamingRule() throws Exception {
+        TrackerConfig c = env(Map.of(
+                "TRACKER_SERVER_MAX_BODY_BYTES", "2048",
+                "TRACKER_PRIVACY_STORE_IP", "true",
+                "TRACKER_BATCHING_TABLES_EVENTS_MAX_ROWS", "500",
+                "TRACKER_SESSIONS_0_SETTINGS_PATH", "other.duckdb"))
+                .load(file("{\"sessions\":[{\"type\":\"duckdb\",\"name\":\"d\",\"settings\":{\"path\":\"x.duckdb\"}}]}"));
+        assertEquals(2048, c.server().maxBodyBytes());
+        assertTrue(c.privacy().storeIp());
+        assertEquals(500, c.batching().forTable("events").maxRows());
+        assertEquals("other.duckdb", c.sessions().get(0).settings().get("path").asText());
+        assertEquals("SERVER_MAX_BODY_BYTES", "SERVER_" + ConfigLoader.envSegment("maxBodyBytes"));
+    }
+
+    @Test
+    void unknownKeyStopsWithItsName() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> env(Map.of()).load(file("{\"server\":{\"prot\":1}}")));
+        assertTrue(e.getMessage().startsWith("server.prot: unknown key"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypeStopsWithItsName() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> env(Map.of()).load(file("{\"server\":{\"port\":\"eighty\"}}")));
+        assertTrue(e.getMessage().startsWith("server.port"), e.getMessage());
+    }
+
+    @Test
+    void outOfRangeValuesAreAllReported() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> env(Map.of()).load(file("{\"server\":{\"port\":70000,\"maxConnections\":0}}")));
+        assertTrue(e.getMessage().contains("server.port: must be between 0 and 65535 (got 70000)"), e.getMessage());
+        assertTrue(e.getMessage().contains("server.maxConnections"), e.getMessage());
+    }
+
+    @Test
+    void badEnvironmentValueNamesKeyAndVariable() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> env(Map.of("TRACKER_SERVER_PORT", "x")).load(null));
+        assertTrue(e.getMessage().contains("server.port (from TRACKER_SERVER_PORT)"), e.getMessage());
+    }
+
+    @Test
+    void invalidJsonFileIsReported() throws Exception {
+        Path f = file("{nope");
+        ConfigException e = assertThrows(ConfigException.class, () -> env(Map.of()).load(f));
+        assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+    }
+
+    @Test
+    void duplicateSessionNamesAreRejected() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> env(Map.of()).load(file(
+                "{\"sessions\":[{\"type\":\"duckdb\",\"name\":\"a\"},{\"type\":\"duckdb\",\"name\":\"a\"}]}")));
+        assertTrue(e.getMessage().contains("sessions[1].name: duplicate"), e.getMessage());
+        assertFalse(e.getMessage().contains("sessions[0].name"));
+    }
+
+    @Test
+    void unknownBatchStrategyIsRejected() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> env(Map.of()).load(file(
+                "{\"batching\":{\"tables\":{\"events\":{\"strategy\":\"yolo\",\"maxRows\":1,\"maxAgeMillis\":1}}}}")));
+        assertTrue(e.getMessage().contains("batching.tables.events.strategy"), e.getMessage());
+    }
+}
