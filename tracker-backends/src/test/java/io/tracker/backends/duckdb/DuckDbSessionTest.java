@@ -1,0 +1,153 @@
+package io.tracker.backends.duckdb;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.tracker.core.config.ConfigException;
+import io.tracker.core.config.SessionConfig;
+import io.tracker.core.model.Column;
+import io.tracker.core.model.ColumnType;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.RowBuilder;
+import io.tracker.core.model.Table;
+import io.tracker.core.model.Tables;
+import io.tracker.core.session.SessionException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The DuckDB session against a real embedded DuckDB file. */
+class DuckDbSessionTest {
+    @TempDir
+    Path dir;
+
+    private DuckDbSession session() {
+        return (DuckDbSession) new DuckDbSessionProvider().create(
+                new SessionConfig("duckdb", "duckdb", JsonNodeFactory.instance.objectNode()), "sessions[0]", dir);
+    }
+
+    private static Row event(UUID eid, String ename, long createdAt) {
+        return new RowBuilder(Tables.EVENTS).eid(eid)
+                .set("vid", UUID.nameUUIDFromBytes(ename.getBytes()))
+                .set("ename", ename)
+                .set("cflags", 1024L)
+                .set("ver", 7)
+                .set("score", 0.5)
+                .set("created_at", createdAt)
+                .set("params", "{\"plan\":\"pro\",\"seats\":3}")
+                .build();
+    }
+
+    private long count(Path file, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file);
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void writesEveryTypeAndReadsItBack() throws Exception {
+        DuckDbSession s = session();
+        s.open(Tables.ALL);
+        UUID eid = UUID.randomUUID();
+        s.write(Tables.EVENTS, List.of(event(eid, "signup", 1_700_000_000_123L)));
+        s.close();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + s.file());
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT eid, ename, cflags, ver, score, epoch_ms(created_at), "
+                     + "params->>'plan', CAST(params->>'seats' AS INT), uid, url FROM events")) {
+            assertTrue(rs.next());
+            assertEquals(eid, rs.getObject(1));
+            assertEquals("signup", rs.getString(2));
+            assertEquals(1024L, rs.getLong(3));
+            assertEquals(7, rs.getInt(4));
+            assertEquals(0.5, rs.getDouble(5));
+            assertEquals(1_700_000_000_123L, rs.getLong(6));
+            assertEquals("pro", rs.getString(7));
+            assertEquals(3, rs.getInt(8));
+            assertNull(rs.getObject(9), "absent values are NULL");
+            assertNull(rs.getString(10));
+        }
+    }
+
+    @Test
+    void largeBatchesAreAllStored() throws Exception {
+        DuckDbSession s = session();
+        s.open(Tables.ALL);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 25_000; i++) {
+            rows.add(event(UUID.randomUUID(), "e" + (i % 10), i));
+        }
+        s.write(Tables.EVENTS, rows.subList(0, 10_000));
+        s.write(Tables.EVENTS, rows.subList(10_000, 25_000));
+        s.close();
+        assertEquals(25_000, count(s.file(), "SELECT count(*) FROM events"));
+        assertEquals(25_000, count(s.file(), "SELECT count(DISTINCT eid) FROM events"));
+    }
+
+    @Test
+    void schemaIsAppliedIdempotentlyAcrossRestarts() throws Exception {
+        DuckDbSession first = session();
+        first.open(Tables.ALL);
+        first.write(Tables.EVENTS, List.of(event(UUID.randomUUID(), "a", 1)));
+        first.close();
+        DuckDbSession second = session();
+        second.open(Tables.ALL);
+        second.write(Tables.EVENTS, List.of(event(UUID.randomUUID(), "b", 2)));
+        second.close();
+        assertEquals(2, count(second.file(), "SELECT count(*) FROM events"));
+    }
+
+    @Test
+    void refusesToOpenWhenTheTableDriftedFromItsDefinition() throws Exception {
+        Path file = dir.resolve("tracker.duckdb");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE events (eid UUID, something_else VARCHAR)");
+        }
+        SessionException e = assertThrows(SessionException.class, () -> session().open(Tables.ALL));
+        assertTrue(e.getMessage().contains("does not match its definition"), e.getMessage());
+    }
+
+    @Test
+    void aFailedBatchLeavesNothingBehind() throws Exception {
+        // A definition that lies about one column's type: the appender accepts 4,000 rows (two
+        // flushed chunks) and fails on the 4,001st, mid-batch.
+        List<Column> cols = new ArrayList<>(Tables.EVENTS.columns());
+        cols.set(Tables.EVENTS.indexOf("ename"), Column.of("ename", ColumnType.INT32));
+        Table lying = new Table("events", cols);
+        DuckDbSession s = session();
+        s.open(Tables.ALL);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i <= 4000; i++) {
+            rows.add(new RowBuilder(lying).eid(UUID.randomUUID()).set("created_at", 1L)
+                    .set("ename", i == 4000 ? Integer.valueOf(5) : null).build());
+        }
+        assertThrows(SessionException.class, () -> s.write(lying, rows));
+        s.write(Tables.EVENTS, List.of(event(UUID.randomUUID(), "ok", 1)));
+        s.close();
+        assertEquals(1, count(s.file(), "SELECT count(*) FROM events"), "the failed batch wrote no partial rows");
+    }
+
+    @Test
+    void settingsAreValidatedWithTheirKey() {
+        var settings = JsonNodeFactory.instance.objectNode().put("memoryLimit", "lots").put("colour", "blue");
+        ConfigException unknown = assertThrows(ConfigException.class, () -> new DuckDbSessionProvider()
+                .create(new SessionConfig("duckdb", "d", settings), "sessions[0]", dir));
+        assertTrue(unknown.getMessage().startsWith("sessions[0].settings.colour: unknown key"), unknown.getMessage());
+        var bad = JsonNodeFactory.instance.objectNode().put("memoryLimit", "lots");
+        ConfigException e = assertThrows(ConfigException.class, () -> new DuckDbSessionProvider()
+                .create(new SessionConfig("duckdb", "d", bad), "sessions[0]", dir));
+        assertTrue(e.getMessage().contains("sessions[0].settings.memoryLimit"), e.getMessage());
+    }
+}
