@@ -56,14 +56,26 @@ public final class Tracker implements AutoCloseable {
 
         List<Session> sessions = SessionRegistry.fromClassPath().create(config);
         BatchManager batches = new BatchManager(sessions, Tables.ALL, config.batching(), registry);
+        // Sessions open on their writer threads (DuckDB's native library load is most of start-up)
+        // while the rest is assembled; HTTP binds only once every session is open.
         batches.start();
+        HttpServer http = null;
         try {
+            http = assembleHttp(config, batches, registry);
+            http.prepare();
             batches.awaitOpen(Duration.ofSeconds(60));
+            http.start();
         } catch (Exception e) {
-            batches.close(Duration.ZERO);
+            if (http != null) {
+                http.stop(0, 1_000);
+            }
+            batches.close(Duration.ofSeconds(config.server().shutdownTimeoutSeconds()));
             throw e;
         }
+        return new Tracker(config, batches, http, registry);
+    }
 
+    private static HttpServer assembleHttp(TrackerConfig config, BatchManager batches, PrometheusMeterRegistry registry) {
         ObjectMapper mapper = new ObjectMapper();
         EventPipeline pipeline = EventPipeline.standard(config, mapper, new EventIds(), registry);
         Ingest ingest = new Ingest(mapper, pipeline, batches, config.tracking().maxEventsPerRequest(), registry);
@@ -75,14 +87,7 @@ public final class Tracker implements AutoCloseable {
                 new OpsHandler(batches, registry, limiter, version()),
                 new Cors(config.server().allowOrigin()),
                 rejections);
-        HttpServer http = new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections));
-        try {
-            http.start();
-        } catch (Exception e) {
-            batches.close(Duration.ofSeconds(config.server().shutdownTimeoutSeconds()));
-            throw e;
-        }
-        return new Tracker(config, batches, http, registry);
+        return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections));
     }
 
     public int port() {

@@ -30,9 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Embedded DuckDB. Rows go through the Appender API (150-200× faster than batched prepared
- * statements here, research/backends.md §4) into a temporary staging table, then one
- * {@code INSERT … SELECT} moves the batch into the real table: the Appender commits on its own, so
- * staging is what makes a batch all-or-nothing and a retry free of duplicates.
+ * statements here, research/backends.md §4), one explicit transaction per batch, so a batch is
+ * all-or-nothing and a retry never stores half of it twice.
  */
 public final class DuckDbSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(DuckDbSession.class);
@@ -72,9 +71,6 @@ public final class DuckDbSession implements Session {
             for (Table t : tablesToWrite) {
                 applySchema(t);
                 verifyColumns(t);
-                try (Statement s = connection.createStatement()) {
-                    s.execute("CREATE OR REPLACE TEMP TABLE " + staging(t) + " AS SELECT * FROM " + t.name() + " LIMIT 0");
-                }
                 tables.put(t.name(), t);
             }
             healthy = true;
@@ -91,24 +87,38 @@ public final class DuckDbSession implements Session {
             throw new SessionException("session " + name + ": not open");
         }
         try (Statement s = connection.createStatement()) {
-            s.execute("DELETE FROM " + staging(table));
-            try (DuckDBAppender appender = connection.createAppender("temp", "main", staging(table))) {
-                List<Column> columns = table.columns();
-                for (Row row : rows) {
-                    appender.beginRow();
-                    for (int i = 0; i < columns.size(); i++) {
-                        append(appender, columns.get(i).type(), row.get(i));
+            // The Appender joins an explicit transaction; without one it commits chunk by chunk, and
+            // a batch failing half-way would leave half of it behind (then twice, after the retry).
+            s.execute("BEGIN TRANSACTION");
+            try {
+                try (DuckDBAppender appender = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table.name())) {
+                    List<Column> columns = table.columns();
+                    for (Row row : rows) {
+                        appender.beginRow();
+                        for (int i = 0; i < columns.size(); i++) {
+                            append(appender, columns.get(i).type(), row.get(i));
+                        }
+                        appender.endRow();
                     }
-                    appender.endRow();
                 }
+                s.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(s);
+                throw e;
             }
-            s.execute("INSERT INTO " + table.name() + " SELECT * FROM " + staging(table));
-            s.execute("DELETE FROM " + staging(table));
             healthy = true;
         } catch (SQLException | RuntimeException e) {
             healthy = false;
             throw new SessionException("session " + name + ", table " + table.name() + ": write of " + rows.size()
                     + " rows failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void rollbackQuietly(Statement s) {
+        try {
+            s.execute("ROLLBACK");
+        } catch (SQLException e) {
+            log.atWarn().addKeyValue("session", name).setCause(e).log("rollback failed");
         }
     }
 
@@ -218,10 +228,6 @@ public final class DuckDbSession implements Session {
             }
         }
         return out;
-    }
-
-    private static String staging(Table t) {
-        return t.name() + "__staging";
     }
 
     private void closeQuietly() {

@@ -6,7 +6,7 @@ package io.tracker.core.config;
  *
  * @param host                  bind address
  * @param port                  HTTP port; 0 picks a free one (tests)
- * @param ioThreads             event-loop threads; 0 = number of cores
+ * @param ioThreads             event-loop threads; 0 = one per core
  * @param maxBodyBytes          request bodies above this get 413
  * @param maxHeaderBytes        total header size; above it the request gets 431
  * @param maxInitialLineBytes   request line size; above it the request gets 414

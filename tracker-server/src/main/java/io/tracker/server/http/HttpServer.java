@@ -25,24 +25,35 @@ public final class HttpServer {
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel channel;
+    private Class<? extends ServerSocketChannel> channelType;
+    private boolean epoll;
 
     public HttpServer(ServerConfig config, HttpInitializer initializer) {
         this.config = config;
         this.initializer = initializer;
     }
 
-    public void start() throws InterruptedException {
-        boolean epoll = Epoll.isAvailable();
-        Class<? extends ServerSocketChannel> channelType;
+    /** Creates the event loops (loads the native transport) without binding. */
+    public void prepare() {
+        if (boss != null) {
+            return;
+        }
+        epoll = Epoll.isAvailable();
+        // One loop per core: Netty's default of two per core only adds context switches here.
+        int loops = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
         if (epoll) {
             boss = new EpollEventLoopGroup(1);
-            workers = new EpollEventLoopGroup(config.ioThreads());
+            workers = new EpollEventLoopGroup(loops);
             channelType = EpollServerSocketChannel.class;
         } else {
             boss = new NioEventLoopGroup(1);
-            workers = new NioEventLoopGroup(config.ioThreads());
+            workers = new NioEventLoopGroup(loops);
             channelType = NioServerSocketChannel.class;
         }
+    }
+
+    public void start() throws InterruptedException {
+        prepare();
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
