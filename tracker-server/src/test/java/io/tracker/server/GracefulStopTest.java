@@ -1,0 +1,114 @@
+package io.tracker.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real process, stopped the way operators and orchestrators stop it: SIGTERM while it is under
+ * load. Every event it answered 2xx must be in DuckDB afterwards.
+ */
+class GracefulStopTest {
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void sigtermUnderLoadStoresEveryAcknowledgedEvent() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = dataDir.resolve("tracker.log");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "--config", Path.of("..", "config.json").toString(),
+                "--port", Integer.toString(port), "--data-dir", dataDir.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            String base = "http://127.0.0.1:" + port;
+            waitUntilUp(http, base, process, log);
+
+            AtomicInteger acknowledged = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<?>> load = new ArrayList<>();
+            long stopAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+            for (int t = 0; t < 4; t++) {
+                load.add(pool.submit(() -> {
+                    int i = 0;
+                    while (true) {
+                        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/tr/v1/tr/"))
+                                .timeout(Duration.ofSeconds(5))
+                                .POST(HttpRequest.BodyPublishers.ofString("[{\"ename\":\"a" + i + "\"},{\"ename\":\"b" + i + "\"}]"))
+                                .build();
+                        try {
+                            HttpResponse<Void> r = http.send(req, HttpResponse.BodyHandlers.discarding());
+                            if (r.statusCode() == 200) {
+                                acknowledged.addAndGet(2);
+                            }
+                        } catch (IOException e) {
+                            return null; // the server is gone: stop sending
+                        }
+                        i++;
+                        if (System.nanoTime() > stopAt && process.toHandle().isAlive()) {
+                            process.destroy(); // SIGTERM while requests are still in flight
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : load) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "tracker exits after SIGTERM");
+            assertTrue(acknowledged.get() > 100, "the load really ran: " + acknowledged.get());
+            System.out.println("acknowledged before and during SIGTERM: " + acknowledged.get());
+            assertEquals(acknowledged.get(), TestTrackers.count(dataDir, "SELECT count(*) FROM events"),
+                    "rows == acknowledged events; log:\n" + Files.readString(log));
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private static void waitUntilUp(HttpClient http, String base, Process process, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            assertTrue(process.isAlive(), () -> "tracker died: " + readQuietly(log));
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("tracker did not come up: " + readQuietly(log));
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+}
