@@ -30,6 +30,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "where DuckDB and local spools live (overrides storage.dataDir)")
     Path dataDir;
 
+    @Option(names = "--durability", paramLabel = "MODE",
+            description = "memory, wal or sync for every table (overrides batching.*.durability)")
+    String durability;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
     }
@@ -79,6 +83,12 @@ public final class Main implements Callable<Integer> {
         }
         if (dataDir != null) {
             cfg = cfg.withStorage(new StorageConfig(dataDir.toString()));
+        }
+        if (durability != null) {
+            if (!java.util.List.of(io.tracker.core.config.TableBatchConfig.DURABILITIES).contains(durability)) {
+                throw new ConfigException("--durability: must be one of memory, wal, sync (got '" + durability + "')");
+            }
+            cfg = cfg.withBatching(cfg.batching().withDurability(durability));
         }
         // Re-validate: a CLI value is checked like any other.
         ConfigLoader check = new ConfigLoader(k -> null);

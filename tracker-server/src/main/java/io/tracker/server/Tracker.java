@@ -24,6 +24,7 @@ import io.tracker.server.http.HttpServer;
 import io.tracker.server.http.OpsHandler;
 import io.tracker.server.http.Rejections;
 import io.tracker.server.http.TrackHandler;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -55,7 +56,8 @@ public final class Tracker implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
 
         List<Session> sessions = SessionRegistry.fromClassPath().create(config);
-        BatchManager batches = new BatchManager(sessions, Tables.ALL, config.batching(), registry);
+        BatchManager batches = new BatchManager(sessions, Tables.ALL, config.batching(),
+                Path.of(config.storage().dataDir()), registry);
         // Sessions open on their writer threads (DuckDB's native library load is most of start-up)
         // while the rest is assembled; HTTP binds only once every session is open.
         batches.start();
@@ -103,9 +105,10 @@ public final class Tracker implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: stop accepting, let in-flight requests finish, then drain every queue into its
-     * session. Every event answered 2xx is stored when this returns (unless a session stayed down past
-     * {@code server.shutdownTimeoutSeconds}, which is logged with the row count).
+     * Graceful stop: stop accepting connections; refuse new events (503) while draining every queue into
+     * its session (or its spool, for a session that is down) — answers still pending for {@code wal}/{@code sync}
+     * events go out as their rows become safe — then close the connections. Every event answered 2xx is
+     * stored, or spooled on disk for the next start, when this returns.
      */
     public synchronized void stop() {
         if (stopped) {
@@ -114,8 +117,9 @@ public final class Tracker implements AutoCloseable {
         stopped = true;
         long t0 = System.nanoTime();
         Duration timeout = Duration.ofSeconds(config.server().shutdownTimeoutSeconds());
-        http.stop(100, timeout.toMillis());
+        http.closeListener();
         batches.close(timeout);
+        http.stop(100, timeout.toMillis());
         log.atInfo().addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("tracker stopped");
     }
 

@@ -83,6 +83,17 @@ public final class DuckDbSession implements Session {
 
     @Override
     public void write(Table table, List<Row> rows) throws SessionException {
+        write(table, rows, false);
+    }
+
+    /**
+     * One transaction per batch. With {@code mayRepeat} (a WAL/spool replay or a retry) the rows go to a
+     * temporary table first and only those whose {@code eid} is not stored yet are inserted; the check is
+     * limited to the batch's {@code created_at} range, which DuckDB's zone maps make cheap because rows
+     * arrive in time order.
+     */
+    @Override
+    public void write(Table table, List<Row> rows, boolean mayRepeat) throws SessionException {
         if (connection == null) {
             throw new SessionException("session " + name + ": not open");
         }
@@ -91,15 +102,14 @@ public final class DuckDbSession implements Session {
             // a batch failing half-way would leave half of it behind (then twice, after the retry).
             s.execute("BEGIN TRANSACTION");
             try {
-                try (DuckDBAppender appender = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table.name())) {
-                    List<Column> columns = table.columns();
-                    for (Row row : rows) {
-                        appender.beginRow();
-                        for (int i = 0; i < columns.size(); i++) {
-                            append(appender, columns.get(i).type(), row.get(i));
-                        }
-                        appender.endRow();
-                    }
+                if (mayRepeat && table.hasColumn("eid")) {
+                    String replay = table.name() + "__replay";
+                    s.execute("CREATE TEMP TABLE IF NOT EXISTS " + replay + " AS SELECT * FROM " + table.name() + " LIMIT 0");
+                    s.execute("DELETE FROM " + replay);
+                    append(connection.createAppender("temp", "main", replay), table, rows);
+                    insertMissing(table, replay, rows);
+                } else {
+                    append(connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table.name()), table, rows);
                 }
                 s.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {
@@ -108,10 +118,63 @@ public final class DuckDbSession implements Session {
             }
             healthy = true;
         } catch (SQLException | RuntimeException e) {
-            healthy = false;
-            throw new SessionException("session " + name + ", table " + table.name() + ": write of " + rows.size()
-                    + " rows failed: " + e.getMessage(), e);
+            boolean rejected = isDataError(e);
+            healthy = rejected;
+            String msg = "session " + name + ", table " + table.name() + ": write of " + rows.size()
+                    + " rows failed: " + e.getMessage();
+            throw rejected ? SessionException.rejected(msg, e) : new SessionException(msg, e);
         }
+    }
+
+    private static void append(DuckDBAppender appender, Table table, List<Row> rows) throws SQLException {
+        try (appender) {
+            List<Column> columns = table.columns();
+            for (Row row : rows) {
+                appender.beginRow();
+                for (int i = 0; i < columns.size(); i++) {
+                    append(appender, columns.get(i).type(), row.get(i));
+                }
+                appender.endRow();
+            }
+        }
+    }
+
+    private void insertMissing(Table table, String replay, List<Row> rows) throws SQLException {
+        String sql = "INSERT INTO " + table.name() + " SELECT r.* FROM " + replay + " r WHERE NOT EXISTS (SELECT 1 FROM "
+                + table.name() + " t WHERE t.eid = r.eid";
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        int createdAt = table.indexOf("created_at");
+        if (createdAt >= 0) {
+            for (Row r : rows) {
+                Object v = r.get(createdAt);
+                if (v instanceof Long ms) {
+                    min = Math.min(min, ms);
+                    max = Math.max(max, ms);
+                }
+            }
+        }
+        boolean ranged = createdAt >= 0 && min <= max;
+        if (ranged) {
+            sql += " AND t.created_at BETWEEN make_timestamp(?) AND make_timestamp(?)";
+        }
+        try (PreparedStatement ps = connection.prepareStatement(sql + ")")) {
+            if (ranged) {
+                ps.setLong(1, min * 1_000L);
+                ps.setLong(2, max * 1_000L);
+            }
+            ps.execute();
+        }
+    }
+
+    /** DuckDB's error classes for bad data, as opposed to I/O or resource trouble worth retrying. */
+    private static boolean isDataError(Exception e) {
+        if (e instanceof ClassCastException || e instanceof IllegalArgumentException) {
+            return true;
+        }
+        String m = String.valueOf(e.getMessage());
+        return m.contains("Conversion Error") || m.contains("Constraint Error") || m.contains("Invalid Input Error")
+                || m.contains("Out of Range Error") || m.contains("invalid column type");
     }
 
     private void rollbackQuietly(Statement s) {

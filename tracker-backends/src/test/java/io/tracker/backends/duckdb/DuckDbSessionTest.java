@@ -133,10 +133,31 @@ class DuckDbSessionTest {
             rows.add(new RowBuilder(lying).eid(UUID.randomUUID()).set("created_at", 1L)
                     .set("ename", i == 4000 ? Integer.valueOf(5) : null).build());
         }
-        assertThrows(SessionException.class, () -> s.write(lying, rows));
+        SessionException e = assertThrows(SessionException.class, () -> s.write(lying, rows));
+        assertTrue(e.isRejected(), "a type error is the data's fault, not a transient failure");
         s.write(Tables.EVENTS, List.of(event(UUID.randomUUID(), "ok", 1)));
         s.close();
         assertEquals(1, count(s.file(), "SELECT count(*) FROM events"), "the failed batch wrote no partial rows");
+    }
+
+    @Test
+    void replayedRowsAreNotStoredTwice() throws Exception {
+        DuckDbSession s = session();
+        s.open(Tables.ALL);
+        List<Row> first = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            first.add(event(UUID.randomUUID(), "a", 1_700_000_000_000L + i));
+        }
+        s.write(Tables.EVENTS, first);
+        List<Row> replay = new ArrayList<>(first.subList(1000, 3000));
+        for (int i = 0; i < 500; i++) {
+            replay.add(event(UUID.randomUUID(), "b", 1_700_000_003_000L + i));
+        }
+        s.write(Tables.EVENTS, replay, true);
+        s.write(Tables.EVENTS, replay, true);
+        s.close();
+        assertEquals(3500, count(s.file(), "SELECT count(*) FROM events"));
+        assertEquals(3500, count(s.file(), "SELECT count(DISTINCT eid) FROM events"));
     }
 
     @Test

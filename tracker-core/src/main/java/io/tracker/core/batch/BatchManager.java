@@ -2,9 +2,12 @@ package io.tracker.core.batch;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tracker.core.config.BatchConfig;
+import io.tracker.core.config.TableBatchConfig.Durability;
 import io.tracker.core.model.Row;
 import io.tracker.core.model.Table;
 import io.tracker.core.session.Session;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,42 +15,80 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Every write of every route goes through here: rows are queued per session and per table and
- * flushed by each session's own writer thread according to the table's {@link FlushPolicy}.
- * {@link #close} drains every queue before returning, so a graceful stop loses nothing that was
- * accepted.
+ * delivered by each session's own writer (see {@link SessionWriter}). The acknowledgement a route may
+ * give depends on the table's durability: {@code memory} once queued, {@code wal} once fsynced to the
+ * write-ahead log, {@code sync} once every session holds the rows. {@link #close} drains everything
+ * (to the backends, or to the spool when one is down), so a graceful stop loses nothing accepted.
  */
 public final class BatchManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchManager.class);
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
+    private final BatchConfig config;
     private final List<SessionWriter> writers;
+    private final MemoryBudget budget;
+    private final WriteAheadLog wal;
     private final LongSupplier nanoClock;
     private volatile boolean closed;
+    /** Enqueues share it; close takes it exclusively, so no enqueue is half-done when draining starts. */
+    private final ReentrantReadWriteLock admission = new ReentrantReadWriteLock();
 
-    public BatchManager(List<Session> sessions, List<Table> tables, BatchConfig config, MeterRegistry registry) {
-        this(sessions, tables, config, registry, System::nanoTime);
+    public BatchManager(List<Session> sessions, List<Table> tables, BatchConfig config, Path dataDir,
+                        MeterRegistry registry) throws IOException {
+        this(sessions, tables, config, dataDir, registry, System::nanoTime);
     }
 
-    BatchManager(List<Session> sessions, List<Table> tables, BatchConfig config, MeterRegistry registry,
-                 LongSupplier nanoClock) {
+    BatchManager(List<Session> sessions, List<Table> tables, BatchConfig config, Path dataDir, MeterRegistry registry,
+                 LongSupplier nanoClock) throws IOException {
         if (sessions.isEmpty()) {
             throw new IllegalArgumentException("at least one session is required");
         }
+        this.config = config;
         this.nanoClock = nanoClock;
+        this.budget = new MemoryBudget(config.maxQueuedBytes());
+        boolean anyWal = tables.stream().anyMatch(t -> config.forTable(t.name()).durabilityMode() == Durability.WAL);
+        this.wal = anyWal || hasLeftovers(dataDir.resolve("wal"))
+                ? new WriteAheadLog(dataDir.resolve("wal"), config.segmentBytes(), config.walSyncMillis(), sessions.size(), registry)
+                : null;
         List<SessionWriter> ws = new ArrayList<>();
         for (Session s : sessions) {
-            ws.add(new SessionWriter(s, tables, config, registry, nanoClock));
+            ws.add(new SessionWriter(s, tables, config, budget, wal, dataDir, registry, nanoClock));
         }
         this.writers = List.copyOf(ws);
+        io.micrometer.core.instrument.Gauge.builder("tracker.memory.queued.bytes", budget, MemoryBudget::used)
+                .description("estimated bytes queued in memory across sessions").register(registry);
     }
 
-    /** Starts the writer threads; each opens its session first (retrying on failure). */
-    public void start() {
+    private static boolean hasLeftovers(Path walDir) {
+        try (var files = java.nio.file.Files.list(walDir)) {
+            return files.findAny().isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Replays what a previous run left in the write-ahead log, then starts the writers; each opens its
+     * session first (retrying, with its breaker).
+     */
+    public void start() throws IOException {
+        if (wal != null) {
+            for (WriteAheadLog.Recovered r : wal.recover()) {
+                List<Entry> entries = new ArrayList<>(r.rows().size());
+                for (Row row : r.rows()) {
+                    entries.add(new Entry(row, r.segment(), null, true));
+                }
+                writers.forEach(w -> w.add(entries));
+            }
+            wal.start();
+        }
         writers.forEach(SessionWriter::start);
     }
 
@@ -64,35 +105,105 @@ public final class BatchManager implements AutoCloseable {
     }
 
     /**
-     * Queues {@code rows} for every session, all or none: when any session's queue is at its bound the
-     * call fails and nothing is queued, so the client can be told to retry.
+     * Accepts {@code rows} (one table) for every session, all or none. The future completes when the
+     * table's durability allows the caller to acknowledge; a refusal (memory or spool exhausted, shutting
+     * down) throws {@link QueueFullException} and queues nothing.
      */
-    public void enqueue(List<Row> rows) throws QueueFullException {
+    public CompletableFuture<Void> enqueue(List<Row> rows) throws QueueFullException {
+        if (rows.isEmpty()) {
+            return DONE;
+        }
+        admission.readLock().lock();
+        try {
+            return admit(rows);
+        } finally {
+            admission.readLock().unlock();
+        }
+    }
+
+    private CompletableFuture<Void> admit(List<Row> rows) throws QueueFullException {
         if (closed) {
             throw new QueueFullException("shutting down");
         }
-        for (SessionWriter w : writers) {
-            if (!w.hasRoomFor(rows.size())) {
-                throw new QueueFullException("queue of session " + w.name() + " is full");
-            }
+        if (budget.exhausted()) {
+            throw new QueueFullException("memory budget exhausted (" + budget.used() + " bytes queued)");
         }
         for (SessionWriter w : writers) {
-            w.add(rows);
+            if (!w.accepting()) {
+                throw new QueueFullException("session " + w.name() + " is stopping");
+            }
+            if (w.spoolBytes() > config.spoolMaxBytes()) {
+                throw new QueueFullException("spool of session " + w.name() + " is full");
+            }
+        }
+        Table table = rows.get(0).table();
+        Durability durability = config.forTable(table.name()).durabilityMode();
+        switch (durability) {
+            case MEMORY -> {
+                List<Entry> entries = new ArrayList<>(rows.size());
+                for (Row r : rows) {
+                    entries.add(Entry.of(r));
+                }
+                writers.forEach(w -> w.add(entries));
+                return DONE;
+            }
+            case SYNC -> {
+                Ack ack = new Ack(rows.size() * writers.size());
+                List<Entry> entries = new ArrayList<>(rows.size());
+                for (Row r : rows) {
+                    entries.add(new Entry(r, -1, ack, false));
+                }
+                writers.forEach(w -> w.add(entries));
+                return ack.done;
+            }
+            case WAL -> {
+                return wal.append(table, rows).thenAccept(segment -> {
+                    List<Entry> entries = new ArrayList<>(rows.size());
+                    for (Row r : rows) {
+                        entries.add(new Entry(r, segment, null, false));
+                    }
+                    writers.forEach(w -> w.add(entries));
+                });
+            }
+            default -> throw new IllegalStateException("durability " + durability);
         }
     }
 
     public List<SessionStatus> status() {
         List<SessionStatus> out = new ArrayList<>();
         for (SessionWriter w : writers) {
-            out.add(new SessionStatus(w.name(), w.session().isHealthy(), w.queuedRows(), w.rowsLost(), w.lastError()));
+            out.add(new SessionStatus(w.name(), w.session().isHealthy(), w.breakerState().name().toLowerCase(),
+                    w.queuedRows(), w.queuedBytes(), w.spoolBytes(), w.deadLetterCount(), w.rowsLost(), w.lastError()));
         }
         return out;
     }
 
-    /** Stops accepting and flushes every queue, giving up on a session after {@code timeout}. */
+    /** Ready for traffic: no session's breaker is open and no spool is above 80% of its limit. */
+    public boolean isReady() {
+        for (SessionWriter w : writers) {
+            if (w.breakerState() == CircuitBreaker.State.OPEN || w.spoolBytes() > config.spoolMaxBytes() * 8 / 10) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public long walRowsOwed() {
+        return wal == null ? 0 : wal.rowsOwed();
+    }
+
+    /** Stops accepting, fsyncs pending WAL appends, then drains every queue; gives up on a backend after {@code timeout} (its rows go to the spool). */
     public void close(Duration timeout) {
-        closed = true;
+        admission.writeLock().lock();
+        try {
+            closed = true;
+        } finally {
+            admission.writeLock().unlock();
+        }
         long deadline = nanoClock.getAsLong() + timeout.toNanos();
+        if (wal != null) {
+            wal.drain();
+        }
         for (SessionWriter w : writers) {
             try {
                 w.close(deadline);
@@ -107,6 +218,13 @@ public final class BatchManager implements AutoCloseable {
                 log.atWarn().addKeyValue("session", w.name()).setCause(e).log("session close failed");
             }
         }
+        if (wal != null) {
+            try {
+                wal.close();
+            } catch (IOException e) {
+                log.atWarn().setCause(e).log("write-ahead log close failed");
+            }
+        }
     }
 
     @Override
@@ -115,6 +233,7 @@ public final class BatchManager implements AutoCloseable {
     }
 
     /** A session as /status shows it. */
-    public record SessionStatus(String name, boolean healthy, int queuedRows, long rowsLost, String lastError) {
+    public record SessionStatus(String name, boolean healthy, String breaker, int queuedRows, long queuedBytes,
+                                long spoolBytes, long deadLetters, long rowsLost, String lastError) {
     }
 }

@@ -1,18 +1,18 @@
 package io.tracker.core.batch;
 
-/** Flush when {@code maxRows} rows are queued or the oldest queued row is {@code maxAgeNanos} old (spec §10.2). */
-public record HybridPolicy(int maxRows, long maxAgeNanos) implements FlushPolicy {
+/** Flush at {@code maxRows} rows, {@code maxBytes} bytes or when the oldest row is {@code maxAgeNanos} old. */
+public record HybridPolicy(int maxRows, long maxBytes, long maxAgeNanos) implements FlushPolicy {
 
     @Override
-    public boolean isDue(int rows, long oldestAgeNanos) {
-        return rows >= maxRows || (rows > 0 && oldestAgeNanos >= maxAgeNanos);
+    public boolean isDue(int rows, long bytes, long ageNanos, long nowNanos) {
+        return rows > 0 && (rows >= maxRows || bytes >= maxBytes || ageNanos >= maxAgeNanos);
     }
 
     @Override
-    public long nanosUntilDue(int rows, long oldestAgeNanos) {
+    public long nanosUntilDue(int rows, long bytes, long ageNanos, long nowNanos) {
         if (rows == 0) {
             return Long.MAX_VALUE;
         }
-        return isDue(rows, oldestAgeNanos) ? 0 : maxAgeNanos - oldestAgeNanos;
+        return isDue(rows, bytes, ageNanos, nowNanos) ? 0 : maxAgeNanos - ageNanos;
     }
 }

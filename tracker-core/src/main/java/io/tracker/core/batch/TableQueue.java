@@ -3,7 +3,7 @@ package io.tracker.core.batch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.tracker.core.model.Row;
+import io.tracker.core.config.TableBatchConfig;
 import io.tracker.core.model.Table;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,56 +12,82 @@ import java.util.List;
 final class TableQueue {
     final Table table;
     final FlushPolicy policy;
+    final int priority;
     final Counter rowsFlushed;
     final Counter batchesFlushed;
-    final Counter writeFailures;
     final Timer flushLatency;
 
-    private ArrayList<Row> rows = new ArrayList<>();
+    private ArrayList<Entry> entries = new ArrayList<>();
+    private long bytes;
     private long oldestNanos;
 
-    TableQueue(Table table, FlushPolicy policy, String session, MeterRegistry registry) {
+    TableQueue(Table table, TableBatchConfig config, String session, MeterRegistry registry) {
         this.table = table;
-        this.policy = policy;
+        this.policy = FlushPolicy.of(config);
+        this.priority = config.priority();
         this.rowsFlushed = Counter.builder("tracker.rows.flushed").description("rows written to a session")
                 .tags("table", table.name(), "session", session).register(registry);
         this.batchesFlushed = Counter.builder("tracker.batches.flushed").description("batches written to a session")
-                .tags("table", table.name(), "session", session).register(registry);
-        this.writeFailures = Counter.builder("tracker.write.failures").description("failed batch writes (retried)")
                 .tags("table", table.name(), "session", session).register(registry);
         this.flushLatency = Timer.builder("tracker.flush.latency").description("time to write one batch")
                 .tags("table", table.name(), "session", session).publishPercentileHistogram()
                 .register(registry);
     }
 
-    void add(Row row, long nowNanos) {
-        if (rows.isEmpty()) {
+    void add(Entry e, long nowNanos) {
+        if (entries.isEmpty()) {
             oldestNanos = nowNanos;
         }
-        rows.add(row);
+        entries.add(e);
+        bytes += e.row().estimatedBytes();
     }
 
     int size() {
-        return rows.size();
+        return entries.size();
+    }
+
+    long bytes() {
+        return bytes;
     }
 
     long oldestAgeNanos(long nowNanos) {
-        return rows.isEmpty() ? 0 : nowNanos - oldestNanos;
+        return entries.isEmpty() ? 0 : nowNanos - oldestNanos;
     }
 
-    /** Removes and returns up to {@code policy.maxRows()} rows, oldest first. */
-    List<Row> take(long nowNanos) {
-        int n = Math.min(rows.size(), policy.maxRows());
-        if (n == rows.size()) {
-            List<Row> all = rows;
-            rows = new ArrayList<>(Math.min(n, 1024));
-            return all;
+    boolean isDue(long nowNanos) {
+        return policy.isDue(entries.size(), bytes, oldestAgeNanos(nowNanos), nowNanos);
+    }
+
+    long nanosUntilDue(long nowNanos) {
+        return policy.nanosUntilDue(entries.size(), bytes, oldestAgeNanos(nowNanos), nowNanos);
+    }
+
+    /** Removes and returns up to {@code policy.maxRows()} entries, oldest first. */
+    List<Entry> take(long nowNanos) {
+        int n = Math.min(entries.size(), Math.max(1, policy.maxRows()));
+        List<Entry> head;
+        if (n == entries.size()) {
+            head = entries;
+            entries = new ArrayList<>(Math.min(n, 1024));
+            bytes = 0;
+        } else {
+            head = new ArrayList<>(entries.subList(0, n));
+            entries.subList(0, n).clear();
+            for (Entry e : head) {
+                bytes -= e.row().estimatedBytes();
+            }
+            // The rest arrived after the head; counting them as arriving now errs towards a later
+            // flush by at most one max age, never towards losing them.
+            oldestNanos = nowNanos;
         }
-        List<Row> head = new ArrayList<>(rows.subList(0, n));
-        rows.subList(0, n).clear();
-        // The rest arrived after the head; treating them as arriving now errs towards a later flush
-        // by at most one maxAge, never towards losing them.
-        oldestNanos = nowNanos;
         return head;
+    }
+
+    static long bytesOf(List<Entry> entries) {
+        long b = 0;
+        for (Entry e : entries) {
+            b += e.row().estimatedBytes();
+        }
+        return b;
     }
 }

@@ -1,21 +1,32 @@
 package io.tracker.core.config;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The batch manager.
  *
- * @param maxQueuedRows        rows held in memory per session before ingest answers 503 (never a silent drop);
- *                             about 1.2 KB of heap each, so the default 50,000 fits the default 160 MB heap
- * @param retryInitialMillis   first back-off after a failed write
+ * @param maxQueuedBytes       memory budget of queued rows across all sessions; above it writers spill to their
+ *                             spool, and above twice it ingest answers 503
+ * @param spoolMaxBytes        disk a session's spool may use; above it ingest answers 503 (never a silent drop)
+ * @param segmentBytes         size of a write-ahead log or spool segment file
+ * @param walSyncMillis        group-commit interval of the write-ahead log: at most one fsync per interval
+ * @param retryInitialMillis   first back-off after a failed write (exponential, jittered)
  * @param retryMaxMillis       back-off ceiling
+ * @param breakerFailures      consecutive failed writes that open a session's circuit breaker
+ * @param breakerOpenMillis    how long an open breaker waits before a half-open trial write
  * @param defaults             batching of tables without an entry in {@code tables}
  * @param tables               per-table overrides
  */
 public record BatchConfig(
-        int maxQueuedRows,
+        long maxQueuedBytes,
+        long spoolMaxBytes,
+        long segmentBytes,
+        long walSyncMillis,
         long retryInitialMillis,
         long retryMaxMillis,
+        int breakerFailures,
+        long breakerOpenMillis,
         TableBatchConfig defaults,
         Map<String, TableBatchConfig> tables) {
 
@@ -24,19 +35,32 @@ public record BatchConfig(
     }
 
     public static BatchConfig standard() {
-        return new BatchConfig(50_000, 100, 10_000,
-                new TableBatchConfig("hybrid", 10_000, 1_000),
-                Map.of("events", new TableBatchConfig("hybrid", 10_000, 1_000)));
+        return new BatchConfig(64L << 20, 1L << 30, 16L << 20, 2, 100, 10_000, 5, 5_000,
+                TableBatchConfig.hybrid(10_000, 1_000, "memory"),
+                Map.of("events", TableBatchConfig.hybrid(10_000, 1_000, "memory")));
     }
 
     public TableBatchConfig forTable(String table) {
         return tables.getOrDefault(table, defaults);
     }
 
+    /** Every table (and the default) with durability {@code d}: the {@code --durability} flag. */
+    public BatchConfig withDurability(String d) {
+        Map<String, TableBatchConfig> t = new HashMap<>();
+        tables.forEach((k, v) -> t.put(k, v.withDurability(d)));
+        return new BatchConfig(maxQueuedBytes, spoolMaxBytes, segmentBytes, walSyncMillis, retryInitialMillis,
+                retryMaxMillis, breakerFailures, breakerOpenMillis, defaults.withDurability(d), t);
+    }
+
     void validate(Validation v) {
-        v.range("batching.maxQueuedRows", maxQueuedRows, 1, 100_000_000);
+        v.range("batching.maxQueuedBytes", maxQueuedBytes, 1L << 20, 1L << 40);
+        v.range("batching.spoolMaxBytes", spoolMaxBytes, 1L << 20, 1L << 50);
+        v.range("batching.segmentBytes", segmentBytes, 64 * 1024, 1L << 30);
+        v.range("batching.walSyncMillis", walSyncMillis, 0, 1_000);
         v.range("batching.retryInitialMillis", retryInitialMillis, 1, 60_000);
         v.range("batching.retryMaxMillis", retryMaxMillis, retryInitialMillis, 600_000);
+        v.range("batching.breakerFailures", breakerFailures, 1, 1_000);
+        v.range("batching.breakerOpenMillis", breakerOpenMillis, 10, 600_000);
         if (v.notNull("batching.defaults", defaults)) {
             defaults.validate("batching.defaults", v);
         }

@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a tracking route does, free of any transport: parse the body into events, run each through
@@ -40,7 +41,12 @@ public final class Ingest {
         }
     }
 
-    public IngestResult ingest(HitRequest request) throws BadRequestException, QueueFullException {
+    /**
+     * Accepts the request's events. The returned future completes when the table's durability allows the
+     * answer (at once for {@code memory}); a {@link BadRequestException} or {@link QueueFullException}
+     * means nothing was accepted.
+     */
+    public CompletableFuture<IngestResult> ingest(HitRequest request) throws BadRequestException, QueueFullException {
         List<ObjectNode> bodies = request.method().equals("POST")
                 ? HitBody.parse(mapper, request.body(), maxEventsPerRequest)
                 : Collections.singletonList(null);
@@ -62,11 +68,16 @@ public final class Ingest {
                 generatedVid = event.vid();
             }
         }
-        if (!rows.isEmpty()) {
-            batches.enqueue(rows);
-            accepted.get(request.route()).increment(rows.size());
+        IngestResult result = new IngestResult(eids, vid);
+        if (rows.isEmpty()) {
+            return CompletableFuture.completedFuture(result);
         }
-        return new IngestResult(eids, vid);
+        Counter counter = accepted.get(request.route());
+        int n = rows.size();
+        return batches.enqueue(rows).thenApply(done -> {
+            counter.increment(n);
+            return result;
+        });
     }
 
     /**

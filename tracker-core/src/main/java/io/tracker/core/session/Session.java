@@ -23,6 +23,15 @@ public interface Session extends AutoCloseable {
      */
     void write(Table table, List<Row> rows) throws SessionException;
 
+    /**
+     * As {@link #write(Table, List)}; {@code mayRepeat} says some rows may already be stored (a replay
+     * from the write-ahead log or spool, or a retry after a write whose outcome is unknown). A session that
+     * can skip rows whose event id it already holds does so here; the default just writes.
+     */
+    default void write(Table table, List<Row> rows, boolean mayRepeat) throws SessionException {
+        write(table, rows);
+    }
+
     /** Cheap health indication for /status; must not block on I/O for long. */
     boolean isHealthy();
 

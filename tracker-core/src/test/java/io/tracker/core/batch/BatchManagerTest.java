@@ -11,6 +11,8 @@ import io.tracker.core.config.TableBatchConfig;
 import io.tracker.core.model.Row;
 import io.tracker.core.model.RowBuilder;
 import io.tracker.core.model.Tables;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,62 +20,66 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/** The batch manager's delivery logic above the session SPI, with an in-memory fake session. */
 class BatchManagerTest {
+    @TempDir
+    Path dataDir;
 
-    private static BatchConfig config(int maxRows, long maxAgeMillis, int maxQueued) {
-        TableBatchConfig t = new TableBatchConfig("hybrid", maxRows, maxAgeMillis);
-        return new BatchConfig(maxQueued, 1, 5, t, Map.of("events", t));
+    private static BatchConfig config(int maxRows, long maxAgeMillis, String durability) {
+        TableBatchConfig t = new TableBatchConfig("hybrid", maxRows, 16L << 20, maxAgeMillis, 1, 1, 2, durability);
+        return new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 1, 5, 3, 200, t, Map.of("events", t));
+    }
+
+    private BatchManager manager(BatchConfig c, FakeSession... sessions) throws Exception {
+        BatchManager m = new BatchManager(List.of(sessions), Tables.ALL, c, dataDir, new SimpleMeterRegistry());
+        m.start();
+        return m;
     }
 
     private static List<Row> rows(int n) {
         List<Row> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("created_at", 0L).build());
+            out.add(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("created_at", 0L).set("ename", "e" + i).build());
         }
         return out;
     }
 
-    private static void await(java.util.function.BooleanSupplier cond) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    private static Set<UUID> eids(List<Row> rows) {
+        Set<UUID> out = new HashSet<>();
+        rows.forEach(r -> out.add(r.eid()));
+        return out;
+    }
+
+    private static void await(BooleanSupplier cond) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (!cond.getAsBoolean()) {
-            assertTrue(System.nanoTime() < end, "condition not met within 10 s");
+            assertTrue(System.nanoTime() < end, "condition not met within 15 s");
             Thread.sleep(5);
         }
     }
 
     @Test
-    void hybridPolicyTriggersOnSizeOrAge() {
-        HybridPolicy p = new HybridPolicy(100, 1_000);
-        assertFalse(p.isDue(0, 5_000), "an empty queue is never due");
-        assertFalse(p.isDue(99, 999));
-        assertTrue(p.isDue(100, 0));
-        assertTrue(p.isDue(1, 1_000));
-        assertEquals(400, p.nanosUntilDue(5, 600));
-        assertEquals(Long.MAX_VALUE, p.nanosUntilDue(0, 0));
-        assertEquals(0, p.nanosUntilDue(100, 0));
-    }
-
-    @Test
-    void flushesFullBatchesBySize() throws Exception {
+    void flushesFullBatchesBySizeAndThePartialOneAtClose() throws Exception {
         FakeSession s = new FakeSession();
-        BatchManager m = new BatchManager(List.of(s), Tables.ALL, config(10, 3_600_000, 1000), new SimpleMeterRegistry());
-        m.start();
+        BatchManager m = manager(config(10, 3_600_000, "memory"), s);
         m.enqueue(rows(25));
         await(() -> s.rows() == 20);
         assertEquals(List.of(10, 10), s.batches.stream().map(List::size).toList());
         m.close(Duration.ofSeconds(5));
-        assertEquals(25, s.rows(), "close flushes the partial batch");
+        assertEquals(25, s.rows());
         assertTrue(s.closed);
     }
 
     @Test
-    void flushesPartialBatchByAge() throws Exception {
+    void flushesAPartialBatchByAge() throws Exception {
         FakeSession s = new FakeSession();
-        BatchManager m = new BatchManager(List.of(s), Tables.ALL, config(1000, 50, 1000), new SimpleMeterRegistry());
-        m.start();
+        BatchManager m = manager(config(1000, 50, "memory"), s);
         m.enqueue(rows(3));
         await(() -> s.rows() == 3);
         assertEquals(1, s.batches.size());
@@ -81,50 +87,144 @@ class BatchManagerTest {
     }
 
     @Test
-    void retriesFailedWritesWithoutLosingOrDuplicatingRows() throws Exception {
+    void retriesTransientFailuresWithoutLosingOrDuplicatingRows() throws Exception {
         FakeSession s = new FakeSession();
-        s.failuresLeft.set(3);
-        BatchManager m = new BatchManager(List.of(s), Tables.ALL, config(5, 10, 1000), new SimpleMeterRegistry());
-        m.start();
+        s.failuresLeft.set(2);
+        BatchManager m = manager(config(5, 10, "memory"), s);
         List<Row> sent = rows(12);
         m.enqueue(sent);
         m.close(Duration.ofSeconds(10));
         assertEquals(12, s.rows());
-        Set<UUID> stored = new HashSet<>();
-        s.batches.forEach(b -> b.forEach(r -> stored.add(r.eid())));
-        assertEquals(12, stored.size());
-        assertTrue(s.attempts.get() >= 6, "three failed attempts were retried");
+        assertEquals(eids(sent), s.eids());
+        assertTrue(s.repeatFlags.contains(true), "a retried batch is marked mayRepeat");
     }
 
     @Test
-    void refusesWhenQueueIsFullAndQueuesNothing() throws Exception {
+    void isolatesARejectedRowIntoTheDeadLetterFileAndStoresTheRest() throws Exception {
         FakeSession s = new FakeSession();
-        BatchManager m = new BatchManager(List.of(s), Tables.ALL, config(1000, 3_600_000, 10), new SimpleMeterRegistry());
-        m.start();
-        m.enqueue(rows(8));
-        assertThrows(QueueFullException.class, () -> m.enqueue(rows(3)));
-        m.enqueue(rows(2));
-        m.close(Duration.ofSeconds(5));
-        assertEquals(10, s.rows());
+        List<Row> sent = rows(64);
+        Row bad = sent.get(37);
+        s.rejected.add(bad.eid());
+        BatchManager m = manager(config(64, 10, "memory"), s);
+        m.enqueue(sent);
+        m.close(Duration.ofSeconds(10));
+        Set<UUID> expected = eids(sent);
+        expected.remove(bad.eid());
+        assertEquals(expected, s.eids(), "every other row stored, exactly once");
+        assertEquals(63, s.rows());
+        List<String> dead = Files.readAllLines(dataDir.resolve("deadletter").resolve("fake.jsonl"));
+        assertEquals(1, dead.size());
+        assertTrue(dead.get(0).contains(bad.eid().toString()), dead.get(0));
+        assertTrue(dead.get(0).contains("refused"), dead.get(0));
+        assertEquals(1, m.status().get(0).deadLetters());
     }
 
     @Test
-    void fansOutToEverySession() throws Exception {
-        FakeSession a = new FakeSession();
-        FakeSession b = new FakeSession("fake-b");
-        BatchManager m = new BatchManager(List.of(a, b), Tables.ALL, config(100, 10, 1000), new SimpleMeterRegistry());
-        m.start();
-        m.enqueue(rows(7));
+    void opensTheBreakerSpillsToTheSpoolAndDrainsItInOrderWhenTheSessionRecovers() throws Exception {
+        FakeSession s = new FakeSession();
+        s.down = false;
+        BatchManager m = manager(config(10, 5, "memory"), s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.down = true;
+        List<Row> first = rows(50);
+        m.enqueue(first);
+        await(() -> m.status().get(0).spoolBytes() > 0 && "open".equals(m.status().get(0).breaker()));
+        assertFalse(m.isReady(), "an open breaker makes /ready fail");
+        List<Row> second = rows(50);
+        m.enqueue(second);
+        await(() -> m.status().get(0).queuedRows() == 0);
+        assertEquals(0, s.rows());
+        s.down = false;
+        await(() -> s.rows() == 100);
+        await(m::isReady);
+        Set<UUID> all = eids(first);
+        all.addAll(eids(second));
+        assertEquals(all, s.eids());
+        List<UUID> order = new ArrayList<>();
+        s.batches.forEach(b -> b.forEach(r -> order.add(r.eid())));
+        assertEquals(first.get(0).eid(), order.get(0), "the spool replays oldest first");
         m.close(Duration.ofSeconds(5));
-        assertEquals(7, a.rows());
-        assertEquals(7, b.rows());
+        assertEquals(100, s.rows());
+    }
+
+    @Test
+    void aStopWhileTheBackendIsDownSpoolsAndTheNextStartReplays() throws Exception {
+        FakeSession s = new FakeSession();
+        BatchManager m = manager(config(10, 5, "memory"), s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.down = true;
+        List<Row> sent = rows(30);
+        m.enqueue(sent);
+        m.close(Duration.ofMillis(300));
+        assertEquals(0, s.rows());
+        assertEquals(0, m.status().get(0).rowsLost(), "nothing lost: it is on disk");
+
+        FakeSession next = new FakeSession();
+        BatchManager m2 = manager(config(10, 5, "memory"), next);
+        await(() -> next.rows() == 30);
+        assertEquals(eids(sent), next.eids());
+        assertTrue(next.repeatFlags.stream().allMatch(f -> f), "spool replays are marked mayRepeat");
+        m2.close(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void walModeAcknowledgesAfterFsyncAndReplaysUnstoredRowsAfterACrash() throws Exception {
+        FakeSession s = new FakeSession();
+        BatchManager m = manager(config(10, 3_600_000, "wal"), s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.down = true; // nothing reaches the backend: the rows live only in the WAL
+        List<Row> sent = rows(7);
+        CompletableFuture<Void> ack = m.enqueue(sent);
+        ack.get(5, TimeUnit.SECONDS);
+        assertEquals(7, m.walRowsOwed());
+        // "Crash": no close; the writer thread is left behind and the files stay as they are.
+
+        FakeSession after = new FakeSession();
+        BatchManager m2 = manager(config(10, 5, "wal"), after);
+        await(() -> after.rows() == 7);
+        assertEquals(eids(sent), after.eids());
+        assertTrue(after.repeatFlags.stream().allMatch(f -> f), "WAL replays are marked mayRepeat");
+        await(() -> m2.walRowsOwed() == 0);
+        m2.close(Duration.ofSeconds(5));
+        try (var files = Files.list(dataDir.resolve("wal"))) {
+            assertEquals(0, files.count(), "segments are deleted once every session has the rows");
+        }
+    }
+
+    @Test
+    void syncModeAcknowledgesOnlyAfterEverySessionStored() throws Exception {
+        FakeSession a = new FakeSession("a");
+        FakeSession b = new FakeSession("b");
+        BatchManager m = manager(config(1000, 3_600_000, "sync"), a, b);
+        m.awaitOpen(Duration.ofSeconds(5));
+        CompletableFuture<Void> ack = m.enqueue(rows(3));
+        Thread.sleep(100);
+        assertFalse(ack.isDone(), "not stored yet (a 1-hour batch)");
+        m.close(Duration.ofSeconds(5));
+        assertTrue(ack.isDone());
+        assertEquals(3, a.rows());
+        assertEquals(3, b.rows());
+    }
+
+    @Test
+    void oneDeadSessionDoesNotHoldBackTheOthers() throws Exception {
+        FakeSession alive = new FakeSession("alive");
+        FakeSession dead = new FakeSession("dead");
+        BatchManager m = manager(config(10, 5, "memory"), alive, dead);
+        m.awaitOpen(Duration.ofSeconds(5));
+        dead.down = true;
+        m.enqueue(rows(40));
+        await(() -> alive.rows() == 40);
+        assertEquals(0, dead.rows());
+        dead.down = false;
+        await(() -> dead.rows() == 40);
+        m.close(Duration.ofSeconds(5));
     }
 
     @Test
     void refusesAfterClose() throws Exception {
         FakeSession s = new FakeSession();
-        BatchManager m = new BatchManager(List.of(s), Tables.ALL, config(10, 10, 100), new SimpleMeterRegistry());
-        m.start();
+        BatchManager m = manager(config(10, 10, "memory"), s);
         m.close(Duration.ofSeconds(5));
         assertThrows(QueueFullException.class, () -> m.enqueue(rows(1)));
     }

@@ -6,14 +6,20 @@ import io.tracker.core.session.Session;
 import io.tracker.core.session.SessionException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** An in-memory session for testing the batch manager's logic (never as proof that a backend works). */
 final class FakeSession implements Session {
     final List<List<Row>> batches = Collections.synchronizedList(new ArrayList<>());
+    final List<Boolean> repeatFlags = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger failuresLeft = new AtomicInteger();
     final AtomicInteger attempts = new AtomicInteger();
+    final Set<UUID> rejected = Collections.synchronizedSet(new HashSet<>());
+    volatile boolean down;
     volatile boolean closed;
     private final String name;
 
@@ -31,16 +37,30 @@ final class FakeSession implements Session {
     }
 
     @Override
-    public void open(List<Table> tables) {
+    public void open(List<Table> tables) throws SessionException {
+        if (down) {
+            throw new SessionException("down");
+        }
     }
 
     @Override
     public void write(Table table, List<Row> rows) throws SessionException {
+        write(table, rows, false);
+    }
+
+    @Override
+    public void write(Table table, List<Row> rows, boolean mayRepeat) throws SessionException {
         attempts.incrementAndGet();
-        if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        if (down || failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new SessionException("injected failure");
         }
+        for (Row r : rows) {
+            if (rejected.contains(r.eid())) {
+                throw SessionException.rejected("row " + r.eid() + " refused", null);
+            }
+        }
         batches.add(List.copyOf(rows));
+        repeatFlags.add(mayRepeat);
     }
 
     int rows() {
@@ -49,9 +69,17 @@ final class FakeSession implements Session {
         }
     }
 
+    Set<UUID> eids() {
+        Set<UUID> out = new HashSet<>();
+        synchronized (batches) {
+            batches.forEach(b -> b.forEach(r -> out.add(r.eid())));
+        }
+        return out;
+    }
+
     @Override
     public boolean isHealthy() {
-        return true;
+        return !down;
     }
 
     @Override

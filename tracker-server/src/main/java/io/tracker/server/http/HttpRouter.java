@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.tracker.core.pipeline.Route;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,20 +44,41 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         RequestDeadline.disarm(ctx.channel());
-        FullHttpResponse response;
-        boolean close = !HttpUtil.isKeepAlive(request);
         if (!request.decoderResult().isSuccess()) {
-            response = malformed(request.decoderResult().cause());
-            close = true;
+            write(ctx, request, malformed(request.decoderResult().cause()), true);
         } else if (ConnectionLimiter.isOverLimit(ctx.channel())) {
             rejections.count("max_connections");
-            response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "max_connections",
+            FullHttpResponse response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "max_connections",
                     "maximum connections reached on this node");
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            close = true;
+            write(ctx, request, response, true);
         } else {
-            response = route(HttpCall.of(ctx.channel(), request));
+            CompletableFuture<FullHttpResponse> pending = route(HttpCall.of(ctx.channel(), request));
+            boolean close = !HttpUtil.isKeepAlive(request);
+            if (pending.isDone()) {
+                write(ctx, request, pending.join(), close);
+            } else {
+                // Durable modes answer later, from the WAL or writer thread: hand back to the event loop.
+                request.retain();
+                pending.whenComplete((response, error) -> {
+                    try {
+                        ctx.executor().execute(() -> {
+                            try {
+                                write(ctx, request, error == null ? response : HttpResponses.error(
+                                        HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error"), close);
+                            } finally {
+                                request.release();
+                            }
+                        });
+                    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                        request.release(); // the event loop is gone: the client gets no answer, so no ack
+                    }
+                });
+            }
         }
+    }
+
+    private void write(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response, boolean close) {
         cors.decorate(request.headers(), response);
         if (request.method().equals(HttpMethod.HEAD)) {
             response.content().clear(); // headers, incl. Content-Length, describe the GET response
@@ -72,7 +94,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
     }
 
-    private FullHttpResponse route(HttpCall call) {
+    private CompletableFuture<FullHttpResponse> route(HttpCall call) {
         String path = call.path();
         if (path.startsWith(API_PREFIX)) {
             int start = API_PREFIX.length();
@@ -81,7 +103,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             for (Route r : Route.values()) {
                 if (r.segment().equals(segment)) {
                     if (call.method().equals("OPTIONS")) {
-                        return cors.preflight();
+                        return CompletableFuture.completedFuture(cors.preflight());
                     }
                     return track.handle(call, r, slash < 0 ? "" : path.substring(slash + 1));
                 }
@@ -89,17 +111,18 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         } else if (call.method().equals("GET") || call.method().equals("HEAD")) {
             FullHttpResponse r = ops.handle(call);
             if (r != null) {
-                return r;
+                return CompletableFuture.completedFuture(r);
             }
         } else if (ops.handle(call) != null) {
             rejections.count("method_not_allowed");
             FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                     call.method() + " is not allowed on " + path);
             r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
-            return r;
+            return CompletableFuture.completedFuture(r);
         }
         rejections.count("not_found");
-        return HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found", "no route for " + sanitise(path));
+        return CompletableFuture.completedFuture(
+                HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found", "no route for " + sanitise(path)));
     }
 
     private FullHttpResponse malformed(Throwable cause) {

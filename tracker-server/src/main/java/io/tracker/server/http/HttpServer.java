@@ -71,14 +71,16 @@ public final class HttpServer {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
-    /**
-     * Stops accepting, then lets the event loops finish what they are doing. When this returns, no
-     * handler is running, so every request that was answered has had its rows queued.
-     */
-    public void stop(long quietMillis, long timeoutMillis) {
+    /** Stops accepting new connections; open ones keep being served. */
+    public void closeListener() {
         if (channel != null) {
             channel.close().syncUninterruptibly();
         }
+    }
+
+    /** Stops accepting, then lets the event loops finish what they are doing and closes every connection. */
+    public void stop(long quietMillis, long timeoutMillis) {
+        closeListener();
         if (boss != null) {
             boss.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).syncUninterruptibly();
         }

@@ -40,7 +40,7 @@ public final class OpsHandler {
 
     private FullHttpResponse ready() {
         List<BatchManager.SessionStatus> sessions = batches.status();
-        boolean ready = sessions.stream().allMatch(BatchManager.SessionStatus::healthy);
+        boolean ready = batches.isReady();
         return HttpResponses.json(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                 Map.of("ready", ready, "sessions", sessions));
     }
@@ -51,6 +51,7 @@ public final class OpsHandler {
         out.put("started", started.toString());
         out.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
         out.put("connections", connections.openConnections());
+        out.put("walRowsOwed", batches.walRowsOwed());
         out.put("sessions", batches.status());
         return out;
     }

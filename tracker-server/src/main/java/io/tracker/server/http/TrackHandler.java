@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code /tr/v1/tr/}, {@code /tr/v1/str/}, {@code /tr/v1/img/} (spec §2.1–§2.3): turn the request into
@@ -44,33 +45,43 @@ public final class TrackHandler {
         this.rejections = rejections;
     }
 
-    public FullHttpResponse handle(HttpCall call, Route route, String pairsPath) {
+    /** The response, possibly later: {@code wal} and {@code sync} durability answer once the rows are safe. */
+    public CompletableFuture<FullHttpResponse> handle(HttpCall call, Route route, String pairsPath) {
         Set<String> allowed = METHODS.get(route);
         if (!allowed.contains(call.method())) {
             rejections.count("method_not_allowed");
             FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                     call.method() + " is not allowed on /tr/v1/" + route.segment() + "/");
             r.headers().set(HttpHeaderNames.ALLOW, String.join(", ", allowed.stream().sorted().toList()) + ", OPTIONS");
-            return r;
+            return CompletableFuture.completedFuture(r);
         }
         HttpHeaders h = call.request().headers();
         HitRequest hit = new HitRequest(route, call.method(), pairsPath, call.rawQuery(),
                 ByteBufUtil.getBytes(call.request().content()), cookies(h), h.get("User"),
                 h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
                 address.ip(call.channel(), h), address.host(h));
-        Ingest.IngestResult result;
         try {
-            result = ingest.ingest(hit);
+            return ingest.ingest(hit).handle((result, error) -> error == null
+                    ? respond(route, result)
+                    : unavailable("storage_error", "the event could not be made durable; retry shortly"));
         } catch (BadRequestException e) {
             rejections.count(e.reason());
-            return HttpResponses.error(HttpResponseStatus.BAD_REQUEST, e.reason(), e.getMessage());
+            return CompletableFuture.completedFuture(
+                    HttpResponses.error(HttpResponseStatus.BAD_REQUEST, e.reason(), e.getMessage()));
         } catch (QueueFullException e) {
-            rejections.count("overloaded");
-            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded",
-                    "the tracker is at its queue limit; retry shortly");
-            r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            return r;
+            return CompletableFuture.completedFuture(
+                    unavailable("overloaded", "the tracker is at its queue limit (" + e.getMessage() + "); retry shortly"));
         }
+    }
+
+    private FullHttpResponse unavailable(String code, String message) {
+        rejections.count(code);
+        FullHttpResponse r = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, code, message);
+        r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        return r;
+    }
+
+    private FullHttpResponse respond(Route route, Ingest.IngestResult result) {
         FullHttpResponse response = switch (route) {
             case TRACK -> HttpResponses.empty(HttpResponseStatus.OK);
             case SERVER -> HttpResponses.json(HttpResponseStatus.OK, idsBody(result.eids()));

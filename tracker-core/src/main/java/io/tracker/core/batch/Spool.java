@@ -1,0 +1,86 @@
+package io.tracker.core.batch;
+
+import io.tracker.core.model.Row;
+import io.tracker.core.model.RowCodec;
+import io.tracker.core.model.Table;
+import io.tracker.core.model.Tables;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A session's local, durable overflow: batches its writer could not deliver (breaker open, memory budget
+ * exceeded, shutdown while the backend is down) are appended and fsynced here, and replayed in order
+ * once the session takes writes again — also after a restart. Owned by the session's writer thread;
+ * {@link #bytes()} may be read from any thread.
+ */
+final class Spool {
+    private final SegmentLog log;
+    private final AtomicLong bytes = new AtomicLong();
+    private List<RowCodec.Batch> replaying = List.of();
+    private long replayingSegment = -1;
+    private int replayIndex;
+
+    Spool(Path dir, long segmentBytes) throws IOException {
+        this.log = new SegmentLog(dir, "spool", segmentBytes);
+        this.bytes.set(log.sizeOnDisk());
+    }
+
+    void append(Table table, List<Row> rows) throws IOException {
+        byte[] payload = RowCodec.encode(table, rows);
+        log.append(payload);
+        log.sync();
+        bytes.addAndGet(payload.length + 8L);
+    }
+
+    /** The next spooled batch, oldest first, or null when the spool is empty. */
+    RowCodec.Batch peek() throws IOException {
+        while (replayIndex >= replaying.size()) {
+            if (replayingSegment >= 0) {
+                log.delete(replayingSegment);
+                replayingSegment = -1;
+                bytes.set(log.sizeOnDisk());
+            }
+            List<Long> segs = log.segments();
+            if (segs.isEmpty()) {
+                bytes.set(0);
+                return null;
+            }
+            long oldest = segs.get(0);
+            if (oldest == log.currentSegment()) {
+                if (log.currentIsEmpty()) {
+                    bytes.set(0);
+                    return null;
+                }
+                log.sync();
+                log.rotate(); // never replay the segment being appended to
+            }
+            List<RowCodec.Batch> batches = new ArrayList<>();
+            log.read(oldest, payload -> batches.add(RowCodec.decode(payload, n -> Tables.byName(n).orElse(null))));
+            replaying = batches;
+            replayingSegment = oldest;
+            replayIndex = 0;
+        }
+        return replaying.get(replayIndex);
+    }
+
+    /** The batch returned by {@link #peek} is stored. */
+    void advance() {
+        replayIndex++;
+    }
+
+    /** True when something may be waiting for replay ({@link #peek} is the authority). */
+    boolean hasData() {
+        return bytes.get() > 0;
+    }
+
+    long bytes() {
+        return bytes.get();
+    }
+
+    void close() throws IOException {
+        log.close();
+    }
+}

@@ -1,0 +1,227 @@
+package io.tracker.core.batch;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.RowCodec;
+import io.tracker.core.model.Table;
+import io.tracker.core.model.Tables;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write-ahead log of {@code wal} durability: rows are appended to checksummed segments and
+ * acknowledged only after a group-commit fsync (one fsync covers every append that arrived while the
+ * previous one ran, at most one per {@code walSyncMillis}). Each segment counts the rows every session
+ * still owes it; once all are stored (or spooled, or dead-lettered) the segment is deleted. After a
+ * crash, {@link #recover} hands back every row of the remaining segments for replay.
+ */
+public final class WriteAheadLog implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(WriteAheadLog.class);
+
+    private final SegmentLog segments;
+    private final long syncNanos;
+    private final int sessions;
+    private final Map<Long, AtomicLong> owed = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Append> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicLong owedRows = new AtomicLong();
+    private final Timer syncLatency;
+    private volatile long current = Long.MAX_VALUE;
+    private volatile boolean closing;
+    private Thread thread;
+
+    public WriteAheadLog(Path dir, long segmentBytes, long syncMillis, int sessions, MeterRegistry registry)
+            throws IOException {
+        this.segments = new SegmentLog(dir, "wal", segmentBytes);
+        this.syncNanos = TimeUnit.MILLISECONDS.toNanos(syncMillis);
+        this.sessions = sessions;
+        this.syncLatency = Timer.builder("tracker.wal.sync").description("write + fsync of one WAL group commit")
+                .publishPercentileHistogram().register(registry);
+        Gauge.builder("tracker.wal.lag.rows", owedRows, a -> (double) a.get() / sessions)
+                .description("rows in the WAL not yet stored by every session").register(registry);
+    }
+
+    /** A batch found in the log at start-up. */
+    public record Recovered(long segment, Table table, List<Row> rows) {
+    }
+
+    /** Reads every remaining segment (a previous run's unfinished work); the rows count as owed by every session. */
+    public List<Recovered> recover() throws IOException {
+        List<Recovered> out = new ArrayList<>();
+        for (long s : segments.segments()) {
+            List<Recovered> found = new ArrayList<>();
+            segments.read(s, payload -> {
+                RowCodec.Batch b = RowCodec.decode(payload, name -> Tables.byName(name).orElse(null));
+                found.add(new Recovered(s, b.table(), b.rows()));
+            });
+            long rows = found.stream().mapToLong(r -> r.rows().size()).sum();
+            if (rows == 0) {
+                Files.deleteIfExists(segments.path(s));
+                continue;
+            }
+            owe(s, rows * sessions);
+            out.addAll(found);
+        }
+        if (!out.isEmpty()) {
+            log.atWarn().addKeyValue("batches", out.size())
+                    .addKeyValue("rows", out.stream().mapToLong(r -> r.rows().size()).sum())
+                    .log("write-ahead log holds rows of a previous run; replaying");
+        }
+        return out;
+    }
+
+    public void start() throws IOException {
+        segments.rotate();
+        current = segments.currentSegment();
+        thread = new Thread(this::run, "wal");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Appends {@code rows}; the future completes with the segment once they are fsynced. */
+    public CompletableFuture<Long> append(Table table, List<Row> rows) {
+        Append a = new Append(RowCodec.encode(table, rows), rows.size(), new CompletableFuture<>());
+        if (closing) {
+            a.done.completeExceptionally(new IOException("write-ahead log closed"));
+            return a.done;
+        }
+        queue.add(a);
+        LockSupport.unpark(thread);
+        return a.done;
+    }
+
+    /** Every session now holds {@code rows} rows of {@code segment} elsewhere (stored, spooled or dead-lettered). */
+    public void release(long segment, int rows) {
+        if (segment < 0) {
+            return;
+        }
+        AtomicLong left = owed.get(segment);
+        if (left == null) {
+            return;
+        }
+        owedRows.addAndGet(-rows);
+        if (left.addAndGet(-rows) <= 0) {
+            deleteIfDone(segment);
+        }
+    }
+
+    public long rowsOwed() {
+        return owedRows.get() / sessions;
+    }
+
+    private void owe(long segment, long rows) {
+        owed.computeIfAbsent(segment, k -> new AtomicLong()).addAndGet(rows);
+        owedRows.addAndGet(rows);
+    }
+
+    private void deleteIfDone(long segment) {
+        AtomicLong left = owed.get(segment);
+        if (segment < current && left != null && left.get() <= 0 && owed.remove(segment, left)) {
+            try {
+                Files.deleteIfExists(segments.path(segment));
+            } catch (IOException e) {
+                log.atWarn().addKeyValue("segment", segment).setCause(e).log("cannot delete WAL segment");
+            }
+        }
+    }
+
+    private void run() {
+        List<Append> group = new ArrayList<>();
+        long lastSync = 0;
+        while (true) {
+            Append a;
+            while ((a = queue.poll()) != null) {
+                group.add(a);
+            }
+            if (group.isEmpty()) {
+                if (closing) {
+                    return;
+                }
+                LockSupport.parkNanos(this, 50_000_000L);
+                continue;
+            }
+            long start = System.nanoTime();
+            try {
+                long before = segments.currentSegment();
+                long[] where = new long[group.size()];
+                for (int i = 0; i < group.size(); i++) {
+                    where[i] = segments.append(group.get(i).payload);
+                }
+                segments.sync();
+                current = segments.currentSegment();
+                for (int i = 0; i < group.size(); i++) {
+                    owe(where[i], (long) group.get(i).rows * sessions);
+                }
+                if (current != before) {
+                    deleteIfDone(before); // a rotated-out segment may already be fully stored
+                }
+                syncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                for (int i = 0; i < group.size(); i++) {
+                    group.get(i).done.complete(where[i]);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.atError().setCause(e).log("write-ahead log append failed; refusing the affected requests");
+                for (Append g : group) {
+                    g.done.completeExceptionally(e);
+                }
+            }
+            group.clear();
+            lastSync = start;
+            long wait = syncNanos - (System.nanoTime() - lastSync);
+            if (wait > 0 && !closing) {
+                LockSupport.parkNanos(wait); // group commit: let appends gather for the rest of the interval
+            }
+        }
+    }
+
+    /** Refuses new appends and returns once every queued one is fsynced (and its rows handed on). */
+    public void drain() {
+        closing = true;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** After the writers are done: deletes every segment whose rows are all stored; the rest is replayed at the next start. */
+    @Override
+    public void close() throws IOException {
+        drain();
+        segments.close();
+        // Segments fully stored by now can go; what remains is replayed at the next start.
+        for (Long s : new ArrayList<>(owed.keySet())) {
+            current = Long.MAX_VALUE;
+            deleteIfDone(s);
+        }
+        try {
+            for (long s : segments.segments()) {
+                if (!owed.containsKey(s)) {
+                    Files.deleteIfExists(segments.path(s));
+                }
+            }
+        } catch (IOException e) {
+            log.atWarn().setCause(e).log("cannot clean WAL segments");
+        }
+    }
+
+    private record Append(byte[] payload, int rows, CompletableFuture<Long> done) {
+    }
+}

@@ -1,0 +1,108 @@
+package io.tracker.core.model;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Binary form of a batch of rows of one table, for the write-ahead log and the spool. Column types
+ * come from the {@link Table}, so the encoding carries only a presence byte and the value.
+ */
+public final class RowCodec {
+    private RowCodec() {
+    }
+
+    public static byte[] encode(Table table, List<Row> rows) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * rows.size() + 32);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeUTF(table.name());
+            out.writeInt(rows.size());
+            List<Column> columns = table.columns();
+            for (Row row : rows) {
+                for (int i = 0; i < columns.size(); i++) {
+                    Object v = row.get(i);
+                    if (v == null) {
+                        out.writeByte(0);
+                        continue;
+                    }
+                    out.writeByte(1);
+                    switch (columns.get(i).type()) {
+                        case UUID -> {
+                            UUID u = (UUID) v;
+                            out.writeLong(u.getMostSignificantBits());
+                            out.writeLong(u.getLeastSignificantBits());
+                        }
+                        case STRING, JSON -> {
+                            byte[] s = ((String) v).getBytes(StandardCharsets.UTF_8);
+                            out.writeInt(s.length);
+                            out.write(s);
+                        }
+                        case INT64, TIMESTAMP -> out.writeLong((Long) v);
+                        case INT32 -> out.writeInt((Integer) v);
+                        case FLOAT64 -> out.writeDouble((Double) v);
+                        default -> throw new IllegalStateException("unsupported type " + columns.get(i).type());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The decoded batch; {@code tables} resolves the table name written by {@link #encode}. */
+    public static Batch decode(byte[] data, java.util.function.Function<String, Table> tables) throws IOException {
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data));
+        String name = in.readUTF();
+        Table table = tables.apply(name);
+        if (table == null) {
+            throw new IOException("unknown table " + name);
+        }
+        int n = in.readInt();
+        if (n < 0) {
+            throw new IOException("negative row count");
+        }
+        List<Row> rows = new ArrayList<>(Math.min(n, 1 << 16));
+        List<Column> columns = table.columns();
+        for (int r = 0; r < n; r++) {
+            RowBuilder b = new RowBuilder(table);
+            for (int i = 0; i < columns.size(); i++) {
+                if (in.readByte() == 0) {
+                    continue;
+                }
+                Object v = switch (columns.get(i).type()) {
+                    case UUID -> new UUID(in.readLong(), in.readLong());
+                    case STRING, JSON -> {
+                        int len = in.readInt();
+                        if (len < 0 || len > data.length) {
+                            throw new IOException("bad string length " + len);
+                        }
+                        byte[] s = new byte[len];
+                        in.readFully(s);
+                        yield new String(s, StandardCharsets.UTF_8);
+                    }
+                    case INT64, TIMESTAMP -> in.readLong();
+                    case INT32 -> in.readInt();
+                    case FLOAT64 -> in.readDouble();
+                };
+                if (columns.get(i).name().equals("eid")) {
+                    b.eid((UUID) v);
+                } else {
+                    b.set(i, v);
+                }
+            }
+            rows.add(b.build());
+        }
+        return new Batch(table, rows);
+    }
+
+    /** Rows of one table. */
+    public record Batch(Table table, List<Row> rows) {
+    }
+}
