@@ -229,7 +229,10 @@ final class SessionWriter {
                     tryOpen(now);
                 }
                 if (isOpen && !closing && breaker.allowsWrite(now)) {
-                    RowCodec.Batch spooled = spool.peek();
+                    RowCodec.Batch spooled = spool.peek(t -> {
+                        TableQueue tq = byTable.get(t);
+                        return tq == null ? 10_000 : tq.policy.maxRows();
+                    });
                     if (spooled != null) {
                         if (deliver(spooled.table(), entries(spooled.rows()), true, true)) {
                             spool.advance();
@@ -295,7 +298,9 @@ final class SessionWriter {
     private Work awaitWork() throws InterruptedException {
         while (true) {
             long now = nanoClock.getAsLong();
-            boolean takeAny = closing || mustSpill(now);
+            // Spilling keeps the table's batching (a spool of tiny batches would replay slowly), unless
+            // memory is over budget or the writer is stopping: then everything goes, now.
+            boolean takeAny = closing || budget.over();
             long wait = Long.MAX_VALUE;
             for (TableQueue q : queues) {
                 if (q.size() == 0) {

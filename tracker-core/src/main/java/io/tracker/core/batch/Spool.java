@@ -22,6 +22,7 @@ final class Spool {
     private List<RowCodec.Batch> replaying = List.of();
     private long replayingSegment = -1;
     private int replayIndex;
+    private int peeked;
 
     Spool(Path dir, long segmentBytes) throws IOException {
         this.log = new SegmentLog(dir, "spool", segmentBytes);
@@ -35,8 +36,31 @@ final class Spool {
         bytes.addAndGet(payload.length + 8L);
     }
 
-    /** The next spooled batch, oldest first, or null when the spool is empty. */
-    RowCodec.Batch peek() throws IOException {
+    /**
+     * The next spooled rows, oldest first, or null when the spool is empty: consecutive spooled batches of
+     * one table are merged up to that table's batch size, so a replay is not a write per small batch.
+     */
+    RowCodec.Batch peek(java.util.function.ToIntFunction<Table> maxRows) throws IOException {
+        RowCodec.Batch first = peekOne();
+        if (first == null) {
+            return null;
+        }
+        int limit = maxRows.applyAsInt(first.table());
+        List<Row> rows = new ArrayList<>(first.rows());
+        int n = 1;
+        while (replayIndex + n < replaying.size()) {
+            RowCodec.Batch next = replaying.get(replayIndex + n);
+            if (next.table() != first.table() || rows.size() + next.rows().size() > limit) {
+                break;
+            }
+            rows.addAll(next.rows());
+            n++;
+        }
+        peeked = n;
+        return n == 1 ? first : new RowCodec.Batch(first.table(), rows);
+    }
+
+    private RowCodec.Batch peekOne() throws IOException {
         while (replayIndex >= replaying.size()) {
             if (replayingSegment >= 0) {
                 log.delete(replayingSegment);
@@ -66,9 +90,10 @@ final class Spool {
         return replaying.get(replayIndex);
     }
 
-    /** The batch returned by {@link #peek} is stored. */
+    /** What {@link #peek} returned is stored. */
     void advance() {
-        replayIndex++;
+        replayIndex += Math.max(1, peeked);
+        peeked = 0;
     }
 
     /** True when something may be waiting for replay ({@link #peek} is the authority). */
