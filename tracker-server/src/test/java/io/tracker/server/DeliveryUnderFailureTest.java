@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The real server and DuckDB under concurrent load: graceful stop, and a backend outage in the middle. */
 class DeliveryUnderFailureTest {
@@ -67,9 +69,11 @@ class DeliveryUnderFailureTest {
         return acknowledged;
     }
 
-    @Test
-    void fiftyThousandConcurrentEventsAreAllStoredAfterAGracefulStop() throws Exception {
-        Tracker tracker = TestTrackers.start(dataDir, c -> { });
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "wal", "sync"})
+    void fiftyThousandConcurrentEventsAreAllStoredAfterAGracefulStop(String durability) throws Exception {
+        Tracker tracker = TestTrackers.start(dataDir, c -> ((ObjectNode) c.get("batching").get("tables").get("events"))
+                .put("durability", durability).put("maxAgeMillis", 20));
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Future<?>> futures = new ArrayList<>();
         AtomicInteger acknowledged = load("http://127.0.0.1:" + tracker.port(), 8, 10, new AtomicBoolean(), 5_000,

@@ -228,7 +228,7 @@ final class SessionWriter {
                 if (!isOpen && !(closing && now - closeDeadlineNanos > 0)) {
                     tryOpen(now);
                 }
-                if (isOpen && !closing && breaker.allowsWrite(now)) {
+                if (isOpen && breaker.allowsWrite(now) && !(closing && now - closeDeadlineNanos > 0)) {
                     RowCodec.Batch spooled = spool.peek(t -> {
                         TableQueue tq = byTable.get(t);
                         return tq == null ? 10_000 : tq.policy.maxRows();
@@ -311,10 +311,12 @@ final class SessionWriter {
                 }
                 wait = Math.min(wait, q.nanosUntilDue(now));
             }
-            if (closing) {
-                return Work.EXIT;
-            }
             boolean writable = breaker.allowsWrite(now);
+            if (closing) {
+                // A graceful stop also empties the spool into a healthy backend, until the deadline.
+                boolean drainSpool = isOpen && writable && spool.hasData() && now - closeDeadlineNanos <= 0;
+                return drainSpool ? Work.RECHECK : Work.EXIT;
+            }
             if (writable && (!isOpen || spool.hasData())) {
                 return Work.RECHECK; // open the session, or replay the spool
             }

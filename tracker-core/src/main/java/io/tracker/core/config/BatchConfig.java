@@ -34,10 +34,17 @@ public record BatchConfig(
         tables = tables == null ? Map.of() : Map.copyOf(tables);
     }
 
+    /**
+     * Defaults (spec §10.3, adjusted): {@code events} hybrid 10,000 rows / 1 s with {@code wal} durability (on
+     * this 2-core box it acknowledged more events per second than {@code memory} under saturation, since
+     * group-commit latency paces clients instead of 503s — figures in README — and it survives a crash);
+     * money tables {@code payments}/{@code ltv} immediate with {@code wal}.
+     */
     public static BatchConfig standard() {
+        TableBatchConfig money = new TableBatchConfig("immediate", 1_000, 1L << 20, 1_000, 1, 1, 1, "wal");
         return new BatchConfig(64L << 20, 1L << 30, 16L << 20, 2, 100, 10_000, 5, 5_000,
-                TableBatchConfig.hybrid(10_000, 1_000, "memory"),
-                Map.of("events", TableBatchConfig.hybrid(10_000, 1_000, "memory")));
+                TableBatchConfig.hybrid(10_000, 1_000, "wal"),
+                Map.of("events", TableBatchConfig.hybrid(10_000, 1_000, "wal"), "payments", money, "ltv", money));
     }
 
     public TableBatchConfig forTable(String table) {
