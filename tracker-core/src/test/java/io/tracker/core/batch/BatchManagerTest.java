@@ -222,6 +222,41 @@ class BatchManagerTest {
     }
 
     @Test
+    void overTheMemoryBudgetRowsSpillAndAFullSpoolRefusesWith503() throws Exception {
+        FakeSession s = new FakeSession();
+        TableBatchConfig t = new TableBatchConfig("hybrid", 1000, 16L << 20, 3_600_000, 1, 1, 2, "memory");
+        // 1 MiB memory budget, 1 MiB spool: a dead backend fills both, then ingest is refused.
+        BatchConfig c = new BatchConfig(1L << 20, 1L << 20, 256 * 1024, 1, 1, 5, 1, 60_000, t, Map.of("events", t));
+        BatchManager m = manager(c, s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.down = true;
+        int accepted = 0;
+        QueueFullException refused = null;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (refused == null && System.nanoTime() < end) {
+            try {
+                m.enqueue(rows(100));
+                accepted += 100;
+            } catch (QueueFullException e) {
+                refused = e;
+            }
+            Thread.sleep(1);
+        }
+        assertTrue(refused != null, "ingest is refused once memory and spool are exhausted");
+        assertTrue(m.status().get(0).spoolBytes() > 0, "rows were spilled before refusing");
+        m.close(Duration.ofSeconds(1)); // the backend is still down: the queue goes to the spool too
+        assertEquals(0, m.status().get(0).rowsLost());
+
+        FakeSession back = new FakeSession();
+        BatchManager m2 = manager(c, back);
+        int expected = accepted;
+        await(() -> back.rows() >= expected);
+        m2.close(Duration.ofSeconds(30));
+        assertEquals(accepted, back.rows(), "every accepted row is stored once the backend is back");
+        assertEquals(accepted, back.eids().size());
+    }
+
+    @Test
     void refusesAfterClose() throws Exception {
         FakeSession s = new FakeSession();
         BatchManager m = manager(config(10, 10, "memory"), s);
