@@ -13,8 +13,11 @@ SOURCES := $(shell find tracker-core/src/main tracker-backends/src/main tracker-
 run: $(JAR)
 	java $(JAVA_OPTS) -jar $(JAR) --config config.json $(ARGS)
 
+# The suite talks to a real ClickHouse (Debian's clickhouse-server, installed and started by the script on
+# loopback; stopped afterwards whatever the outcome).
 test:
-	$(MVN) verify
+	scripts/clickhouse.sh start
+	$(MVN) verify; rc=$$?; scripts/clickhouse.sh stop; exit $$rc
 
 build: $(JAR)
 

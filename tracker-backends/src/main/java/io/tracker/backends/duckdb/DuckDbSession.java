@@ -5,6 +5,7 @@ import io.tracker.core.model.ColumnType;
 import io.tracker.core.model.Row;
 import io.tracker.core.model.Table;
 import io.tracker.core.session.Session;
+import io.tracker.core.session.SchemaFiles;
 import io.tracker.core.session.SessionException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -228,15 +229,12 @@ public final class DuckDbSession implements Session {
 
     private void applySchema(Table t) throws SQLException, IOException {
         String resource = SCHEMA_RESOURCE + t.name() + ".sql";
-        String sql;
-        try (InputStream in = DuckDbSession.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IOException("schema file " + resource + " missing from the class path");
-            }
-            sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        String sql = SchemaFiles.read(resource);
+        if (sql == null) {
+            throw new IOException("schema file " + resource + " missing from the class path");
         }
         try (Statement s = connection.createStatement()) {
-            for (String statement : statements(sql)) {
+            for (String statement : SchemaFiles.statements(sql)) {
                 s.execute(statement);
             }
         }
@@ -275,22 +273,6 @@ public final class DuckDbSession implements Session {
             case TIMESTAMP -> "TIMESTAMP";
             case JSON -> "JSON";
         };
-    }
-
-    /** Splits a schema file into statements; schema files keep semicolons out of literals and comments. */
-    static List<String> statements(String sql) {
-        StringBuilder noComments = new StringBuilder();
-        for (String line : sql.split("\n")) {
-            int dash = line.indexOf("--");
-            noComments.append(dash >= 0 ? line.substring(0, dash) : line).append('\n');
-        }
-        List<String> out = new ArrayList<>();
-        for (String part : noComments.toString().split(";")) {
-            if (!part.isBlank()) {
-                out.add(part.trim());
-            }
-        }
-        return out;
     }
 
     private void closeQuietly() {

@@ -1,0 +1,322 @@
+package io.tracker.backends.clickhouse;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.client.api.metadata.TableSchema;
+import com.clickhouse.client.api.query.QueryResponse;
+import com.clickhouse.data.ClickHouseColumn;
+import com.clickhouse.data.ClickHouseFormat;
+import io.tracker.core.model.Column;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.Table;
+import io.tracker.core.session.Session;
+import io.tracker.core.session.SchemaFiles;
+import io.tracker.core.session.SessionException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ClickHouse over its HTTP interface with ClickHouse's own Java client (client-v2): pooled connections,
+ * LZ4-compressed requests, and batches encoded by the client's RowBinary writer against the column types the
+ * server reports (so the same code writes {@code DateTime} on 18.16 and {@code DateTime64(3)} on a current
+ * server). Reads use raw TabSeparated streams, which work on 18.16 where the client's typed reads do not
+ * (no RowBinaryWithNamesAndTypes there).
+ */
+public final class ClickHouseSession implements Session {
+    private static final Logger log = LoggerFactory.getLogger(ClickHouseSession.class);
+    /** Applied in order; a file of the same name under {@code modern/} replaces it on servers ≥ 22. */
+    static final List<String> SCHEMA_FILES = List.of("001_events.sql", "002_counters.sql", "003_business.sql");
+    private static final UUID ZERO_UUID = new UUID(0, 0);
+    /** Server error codes that mean the data is wrong, not the server (see ClickHouse ErrorCodes). */
+    private static final Set<Integer> DATA_ERRORS = Set.of(6, 27, 38, 41, 53, 69, 70, 72, 117, 130, 131, 321);
+
+    private final String name;
+    private final ClickHouseSettings settings;
+    private final Map<String, TableSchema> schemas = new HashMap<>();
+    private Client client;
+    private String serverVersion;
+    private volatile boolean healthy;
+
+    public ClickHouseSession(String name, ClickHouseSettings settings) {
+        this.name = name;
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public String serverVersion() {
+        return serverVersion;
+    }
+
+    @Override
+    public void open(List<Table> tables) throws SessionException {
+        try {
+            if (settings.autoCreateSchema()) {
+                // The database must exist before a client can default to it.
+                try (Client bootstrap = client("default")) {
+                    try (QueryResponse r = bootstrap.query("CREATE DATABASE IF NOT EXISTS " + settings.database())
+                            .get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS)) {
+                        r.getInputStream().readAllBytes();
+                    }
+                }
+            }
+            if (client == null) {
+                client = client(settings.database());
+            }
+            serverVersion = queryText("SELECT version()").trim();
+            if (settings.autoCreateSchema()) {
+                applySchema(majorVersion(serverVersion) >= 22);
+            }
+            for (Table t : tables) {
+                schemas.put(t.name(), serverSchema(t));
+            }
+            healthy = true;
+            log.atInfo().addKeyValue("session", name).addKeyValue("url", settings.url())
+                    .addKeyValue("version", serverVersion).log("clickhouse open");
+        } catch (Exception e) {
+            healthy = false;
+            throw new SessionException("session " + name + ": cannot open ClickHouse at " + settings.url() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private Client client(String database) {
+        return new Client.Builder()
+                .addEndpoint(settings.url())
+                .setUsername(settings.user())
+                .setPassword(settings.password())
+                .setDefaultDatabase(database)
+                .compressClientRequest(settings.compressRequests())
+                .compressServerResponse(false) // 18.16 mangles compressed responses for this client
+                .setConnectTimeout(settings.connectTimeoutMillis())
+                .setSocketTimeout(settings.socketTimeoutMillis())
+                .setMaxConnections(settings.maxConnections())
+                .build();
+    }
+
+    @Override
+    public void write(Table table, List<Row> rows) throws SessionException {
+        write(table, rows, false);
+    }
+
+    /**
+     * One INSERT per batch. With {@code mayRepeat}, the event ids of the batch already stored (looked up within
+     * the batch's {@code created_at} range) are left out first: MergeTree itself does not deduplicate.
+     */
+    @Override
+    public void write(Table table, List<Row> rows, boolean mayRepeat) throws SessionException {
+        TableSchema schema = schemas.get(table.name());
+        if (client == null || schema == null) {
+            throw new SessionException("session " + name + ": not open for table " + table.name());
+        }
+        try {
+            List<Row> toWrite = mayRepeat && table.hasColumn("eid") ? notYetStored(table, rows) : rows;
+            if (toWrite.isEmpty()) {
+                return;
+            }
+            List<String> names = new ArrayList<>();
+            table.columns().forEach(c -> names.add(c.name()));
+            client.insert(qualified(table), names, out -> {
+                RowBinaryFormatWriter w = new RowBinaryFormatWriter(out, schema, ClickHouseFormat.RowBinary);
+                List<Column> columns = table.columns();
+                for (Row row : toWrite) {
+                    for (int i = 0; i < columns.size(); i++) {
+                        w.setValue(i + 1, value(columns.get(i), schema.getColumnByIndex(i + 1), row.get(i)));
+                    }
+                    w.commitRow();
+                }
+            }, ClickHouseFormat.RowBinary, new InsertSettings()).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS).close();
+            healthy = true;
+        } catch (ExecutionException e) {
+            throw failure(table, rows, e.getCause() == null ? e : e.getCause());
+        } catch (Exception e) {
+            throw failure(table, rows, e);
+        }
+    }
+
+    private SessionException failure(Table table, List<Row> rows, Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        boolean rejected = (e instanceof ServerException se && DATA_ERRORS.contains(se.getCode()))
+                || root instanceof ClassCastException || root instanceof IllegalArgumentException;
+        healthy = rejected;
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        String msg = "session " + name + ", table " + table.name() + ": insert of " + rows.size() + " rows failed: "
+                + (e instanceof TimeoutException ? "timed out" : e.getMessage());
+        return rejected ? SessionException.rejected(msg, e) : new SessionException(msg, e);
+    }
+
+    /** The RowBinary value for a column: absent values become the column default (these columns are not Nullable). */
+    private static Object value(Column column, ClickHouseColumn server, Object v) {
+        boolean nullable = server.isNullable();
+        if (v == null && nullable) {
+            return null;
+        }
+        return switch (column.type()) {
+            case UUID -> v == null ? ZERO_UUID : v;
+            case STRING, JSON -> v == null ? "" : v;
+            case INT64 -> v == null ? 0L : v;
+            case INT32 -> v == null ? 0 : v;
+            case FLOAT64 -> v == null ? 0.0 : v;
+            case TIMESTAMP -> ZonedDateTime.ofInstant(Instant.ofEpochMilli(v == null ? 0L : (Long) v), ZoneOffset.UTC);
+        };
+    }
+
+    /** The rows whose eid is not in the table yet; eids are UUID objects, formatted canonically (never client text). */
+    private List<Row> notYetStored(Table table, List<Row> rows) throws Exception {
+        int createdAt = table.indexOf("created_at");
+        StringBuilder sql = new StringBuilder("SELECT toString(eid) FROM ").append(qualified(table)).append(" WHERE ");
+        if (createdAt >= 0) {
+            long min = Long.MAX_VALUE;
+            long max = Long.MIN_VALUE;
+            for (Row r : rows) {
+                long ms = (Long) r.get(createdAt);
+                min = Math.min(min, ms);
+                max = Math.max(max, ms);
+            }
+            sql.append("created_at BETWEEN toDateTime(").append(min / 1000).append(") AND toDateTime(")
+                    .append(max / 1000 + 1).append(") AND ");
+        }
+        sql.append("eid IN (");
+        for (int i = 0; i < rows.size(); i++) {
+            sql.append(i == 0 ? "'" : ",'").append(rows.get(i).eid().toString()).append('\'');
+        }
+        sql.append(") FORMAT TabSeparated");
+        Set<String> stored = new HashSet<>();
+        for (String line : queryText(sql.toString()).split("\n")) {
+            if (!line.isBlank()) {
+                stored.add(line.trim());
+            }
+        }
+        if (stored.isEmpty()) {
+            return rows;
+        }
+        List<Row> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            if (!stored.contains(r.eid().toString())) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    private TableSchema serverSchema(Table t) throws Exception {
+        Map<String, String> types = new LinkedHashMap<>();
+        String tsv = queryText("SELECT name, type FROM system.columns WHERE database = '" + settings.database()
+                + "' AND table = '" + t.name() + "' FORMAT TabSeparated");
+        for (String line : tsv.split("\n")) {
+            String[] parts = line.split("\t");
+            if (parts.length == 2) {
+                types.put(parts[0], parts[1]);
+            }
+        }
+        if (types.isEmpty()) {
+            throw new IOException("table " + settings.database() + "." + t.name() + " does not exist");
+        }
+        List<ClickHouseColumn> columns = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (Column c : t.columns()) {
+            String type = types.get(c.name());
+            if (type == null) {
+                missing.add(c.name());
+            } else {
+                columns.add(ClickHouseColumn.of(c.name(), type));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IOException("table " + settings.database() + "." + t.name() + " lacks columns " + missing);
+        }
+        return new TableSchema(t.name(), "", settings.database(), columns);
+    }
+
+    private void applySchema(boolean modern) throws Exception {
+        for (String file : SCHEMA_FILES) {
+            String sql = modern ? SchemaFiles.read("schema/clickhouse/modern/" + file) : null;
+            if (sql == null) {
+                sql = SchemaFiles.read("schema/clickhouse/" + file);
+            }
+            if (sql == null) {
+                throw new IOException("schema file schema/clickhouse/" + file + " missing from the class path");
+            }
+            for (String statement : SchemaFiles.statements(sql.replace("{db}", settings.database()))) {
+                execute(statement);
+            }
+        }
+    }
+
+    private String qualified(Table t) {
+        return settings.database() + "." + t.name();
+    }
+
+    private void execute(String sql) throws Exception {
+        // The client defaults to the session's database: unqualified names in schema files land there.
+        try (QueryResponse r = client.query(sql).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS)) {
+            r.getInputStream().readAllBytes();
+        }
+    }
+
+    private String queryText(String sql) throws Exception {
+        var qs = new com.clickhouse.client.api.query.QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
+        try (QueryResponse r = client.query(sql, qs).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS);
+             InputStream in = r.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** For tests and operators: a raw TabSeparated query against this session's server. */
+    public String query(String sql) throws SessionException {
+        try {
+            return queryText(sql);
+        } catch (Exception e) {
+            throw new SessionException("session " + name + ": query failed: " + e.getMessage(), e);
+        }
+    }
+
+    static int majorVersion(String version) {
+        try {
+            return Integer.parseInt(version.split("\\.")[0]);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return healthy;
+    }
+
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+        healthy = false;
+    }
+}

@@ -1,0 +1,140 @@
+package io.tracker.backends.clickhouse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracker.core.config.ConfigException;
+import io.tracker.core.config.SessionConfig;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.RowBuilder;
+import io.tracker.core.model.Tables;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ClickHouse session against the real server that {@code scripts/clickhouse.sh start} runs (make test
+ * starts it; {@code TRACKER_TEST_CLICKHOUSE_URL} points elsewhere). Each test uses its own database.
+ */
+class ClickHouseSessionTest {
+    static final String URL = System.getenv().getOrDefault("TRACKER_TEST_CLICKHOUSE_URL", "http://127.0.0.1:8123");
+
+    private String database;
+    private ClickHouseSession session;
+
+    static ClickHouseSession session(String database) {
+        ObjectNode settings = JsonNodeFactory.instance.objectNode().put("url", URL).put("database", database);
+        return (ClickHouseSession) new ClickHouseSessionProvider()
+                .create(new SessionConfig("clickhouse", "clickhouse", settings), "sessions[0]", Path.of("."));
+    }
+
+    @BeforeEach
+    void open() throws Exception {
+        database = "test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        session = session(database);
+        session.open(Tables.ALL);
+    }
+
+    @AfterEach
+    void drop() throws Exception {
+        session.query("DROP DATABASE IF EXISTS " + database);
+        session.close();
+    }
+
+    private static Row event(UUID eid, String ename, long createdAt) {
+        return new RowBuilder(Tables.EVENTS).eid(eid)
+                .set("vid", UUID.nameUUIDFromBytes(ename.getBytes()))
+                .set("ename", ename)
+                .set("org", "Acme")
+                .set("cflags", 1024L)
+                .set("ver", 7)
+                .set("score", 0.5)
+                .set("created_at", createdAt)
+                .set("params", "{\"plan\":\"pro\",\"seats\":3}")
+                .build();
+    }
+
+    private long count(String where) throws Exception {
+        return Long.parseLong(session.query("SELECT count() FROM " + database + ".events " + where).trim());
+    }
+
+    @Test
+    void createsEveryTableIdempotently() throws Exception {
+        String tables = session.query("SELECT name FROM system.tables WHERE database = '" + database + "' ORDER BY name");
+        for (String t : List.of("events", "visitors", "sessions", "hits", "ips", "dailies", "counters", "outcomes",
+                "referrers", "browsers", "reqs", "hosts", "payments", "ltv", "redirects", "redirect_history",
+                "agreements", "agreed", "jurisdictions", "accounts", "logs", "updates")) {
+            assertTrue(tables.contains(t + "\n"), t + " missing from " + tables);
+        }
+        ClickHouseSession again = session(database);
+        again.open(Tables.ALL); // the schema applies twice without error
+        again.close();
+    }
+
+    @Test
+    void writesEveryTypeAndReadsItBackExactly() throws Exception {
+        UUID eid = UUID.randomUUID();
+        session.write(Tables.EVENTS, List.of(event(eid, "signup", 1_700_000_000_123L)));
+        String row = session.query("SELECT toString(eid), ename, org, cflags, ver, score, toUnixTimestamp(created_at), "
+                + "visitParamExtractString(params, 'plan'), visitParamExtractUInt(params, 'seats'), toString(uid), url "
+                + "FROM " + database + ".events").replaceAll("\n$", "");
+        assertEquals(String.join("\t", eid.toString(), "signup", "Acme", "1024", "7", "0.5", "1700000000", "pro", "3",
+                "00000000-0000-0000-0000-000000000000", ""), row);
+    }
+
+    @Test
+    void batchesOfOneToManyAreAllStored() throws Exception {
+        int total = 0;
+        for (int size : new int[] {1, 2, 999, 20_000}) {
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                rows.add(event(UUID.randomUUID(), "e" + size, 1_700_000_000_000L + i));
+            }
+            session.write(Tables.EVENTS, rows);
+            total += size;
+        }
+        assertEquals(total, count(""));
+        assertEquals(total, Long.parseLong(session.query("SELECT uniqExact(eid) FROM " + database + ".events").trim()));
+    }
+
+    @Test
+    void replayedRowsAreNotStoredTwice() throws Exception {
+        List<Row> first = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            first.add(event(UUID.randomUUID(), "a", 1_700_000_000_000L + i));
+        }
+        session.write(Tables.EVENTS, first);
+        List<Row> replay = new ArrayList<>(first.subList(1_000, 3_000));
+        for (int i = 0; i < 500; i++) {
+            replay.add(event(UUID.randomUUID(), "b", 1_700_000_003_000L + i));
+        }
+        session.write(Tables.EVENTS, replay, true);
+        session.write(Tables.EVENTS, replay, true);
+        assertEquals(3_500, count(""));
+    }
+
+    @Test
+    void refusesToOpenWhenTheServerIsUnreachable() {
+        ObjectNode settings = JsonNodeFactory.instance.objectNode().put("url", "http://127.0.0.1:1").put("database", database)
+                .put("connectTimeoutMillis", 500);
+        ClickHouseSession dead = (ClickHouseSession) new ClickHouseSessionProvider()
+                .create(new SessionConfig("clickhouse", "dead", settings), "sessions[0]", Path.of("."));
+        assertThrows(io.tracker.core.session.SessionException.class, () -> dead.open(Tables.ALL));
+    }
+
+    @Test
+    void settingsAreValidatedWithTheirKey() {
+        ObjectNode bad = JsonNodeFactory.instance.objectNode().put("url", "http://user:secret@host:8123").put("database", "x-y");
+        ConfigException e = assertThrows(ConfigException.class, () -> new ClickHouseSessionProvider()
+                .create(new SessionConfig("clickhouse", "c", bad), "sessions[1]", Path.of(".")));
+        assertTrue(e.getMessage().contains("sessions[1].settings.url: must not carry credentials"), e.getMessage());
+        assertTrue(e.getMessage().contains("sessions[1].settings.database"), e.getMessage());
+    }
+}
