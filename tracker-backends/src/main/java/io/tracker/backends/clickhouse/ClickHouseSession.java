@@ -188,28 +188,27 @@ public final class ClickHouseSession implements Session {
         };
     }
 
-    /** The rows whose eid is not in the table yet; eids are UUID objects, formatted canonically (never client text). */
+    /**
+     * The rows whose eid is not in the table yet. The stored eids of the batch's {@code created_at} window are
+     * read (a primary-key range scan) and compared here: an IN list of 10,000 ids would exceed the server's
+     * {@code max_query_size} (256 KiB). Only numbers from the rows themselves go into the SQL.
+     */
     private List<Row> notYetStored(Table table, List<Row> rows) throws Exception {
         int createdAt = table.indexOf("created_at");
-        StringBuilder sql = new StringBuilder("SELECT toString(eid) FROM ").append(qualified(table)).append(" WHERE ");
-        if (createdAt >= 0) {
-            long min = Long.MAX_VALUE;
-            long max = Long.MIN_VALUE;
-            for (Row r : rows) {
-                long ms = (Long) r.get(createdAt);
-                min = Math.min(min, ms);
-                max = Math.max(max, ms);
-            }
-            sql.append("created_at BETWEEN toDateTime(").append(min / 1000).append(") AND toDateTime(")
-                    .append(max / 1000 + 1).append(") AND ");
+        if (createdAt < 0) {
+            return rows;
         }
-        sql.append("eid IN (");
-        for (int i = 0; i < rows.size(); i++) {
-            sql.append(i == 0 ? "'" : ",'").append(rows.get(i).eid().toString()).append('\'');
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (Row r : rows) {
+            long ms = (Long) r.get(createdAt);
+            min = Math.min(min, ms);
+            max = Math.max(max, ms);
         }
-        sql.append(") FORMAT TabSeparated");
+        String sql = "SELECT toString(eid) FROM " + qualified(table) + " WHERE created_at BETWEEN toDateTime("
+                + Math.floorDiv(min, 1000) + ") AND toDateTime(" + (Math.floorDiv(max, 1000) + 1) + ") FORMAT TabSeparated";
         Set<String> stored = new HashSet<>();
-        for (String line : queryText(sql.toString()).split("\n")) {
+        for (String line : queryText(sql).split("\n")) {
             if (!line.isBlank()) {
                 stored.add(line.trim());
             }

@@ -346,7 +346,8 @@ final class SessionWriter {
             breakerCode = breaker.code();
             opened.complete(null);
             log.atInfo().addKeyValue("session", session.name()).log("session open");
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) {
+            // LinkageError: a backend whose driver is missing from the class path fails loudly, not silently.
             breaker.onFailure(now);
             breakerCode = breaker.code();
             lastError = e.getMessage();

@@ -1,0 +1,217 @@
+package io.tracker.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracker.backends.clickhouse.ClickHouseSession;
+import io.tracker.backends.clickhouse.ClickHouseSessionProvider;
+import io.tracker.core.config.SessionConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTP → pipeline → batch manager → ClickHouse, against the real server of {@code scripts/clickhouse.sh}
+ * (started by make test), each test in its own database.
+ */
+class ClickHouseEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String URL = System.getenv().getOrDefault("TRACKER_TEST_CLICKHOUSE_URL", "http://127.0.0.1:8123");
+
+    @TempDir
+    Path dataDir;
+
+    private String database;
+    private ClickHouseSession reader;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void setUp() {
+        database = "e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        ObjectNode settings = JsonNodeFactory.instance.objectNode().put("url", URL).put("database", database)
+                .put("autoCreateSchema", false);
+        reader = (ClickHouseSession) new ClickHouseSessionProvider()
+                .create(new SessionConfig("clickhouse", "reader", settings), "reader", dataDir);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            reader.open(List.of());
+            reader.query("DROP DATABASE IF EXISTS " + database);
+        } finally {
+            reader.close();
+        }
+    }
+
+    private Tracker start(java.util.function.Consumer<ObjectNode> tweak) throws Exception {
+        return TestTrackers.start(dataDir, c -> {
+            ObjectNode session = (ObjectNode) c.get("sessions").get(0);
+            session.put("type", "clickhouse").put("name", "clickhouse");
+            session.set("settings", JsonNodeFactory.instance.objectNode().put("url", URL).put("database", database)
+                    .put("connectTimeoutMillis", 1000).put("socketTimeoutMillis", 10000));
+            tweak.accept(c);
+        });
+    }
+
+    private String query(String sql) throws Exception {
+        reader.open(List.of());
+        return reader.query(sql).replaceAll("\n$", "");
+    }
+
+    private AtomicInteger load(String base, int threads, int perRequest, int maxRequests, AtomicBoolean stop,
+                               ExecutorService pool, List<Future<?>> futures) {
+        return load(base, threads, perRequest, maxRequests, stop, pool, futures, 0);
+    }
+
+    /** {@code pauseMillis} between requests per thread keeps the offered load below what a drain can catch up with. */
+    private AtomicInteger load(String base, int threads, int perRequest, int maxRequests, AtomicBoolean stop,
+                               ExecutorService pool, List<Future<?>> futures, long pauseMillis) {
+        AtomicInteger acknowledged = new AtomicInteger();
+        AtomicInteger sent = new AtomicInteger();
+        StringBuilder body = new StringBuilder("[");
+        for (int i = 0; i < perRequest; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"ename\":\"load\",\"n\":").append(i).append('}');
+        }
+        String payload = body.append(']').toString();
+        for (int t = 0; t < threads; t++) {
+            futures.add(pool.submit(() -> {
+                while (!stop.get() && sent.incrementAndGet() <= maxRequests) {
+                    HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(base + "/tr/v1/tr/"))
+                            .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(payload)).build(),
+                            HttpResponse.BodyHandlers.discarding());
+                    if (r.statusCode() == 200) {
+                        acknowledged.addAndGet(perRequest);
+                    } else {
+                        assertEquals(503, r.statusCode(), "only back-pressure may refuse");
+                    }
+                    if (pauseMillis > 0) {
+                        Thread.sleep(pauseMillis);
+                    }
+                }
+                return null;
+            }));
+        }
+        return acknowledged;
+    }
+
+    @Test
+    void everyRouteLandsInClickHouseWithExactValues() throws Exception {
+        Tracker tracker = start(c -> { });
+        String base = "http://127.0.0.1:" + tracker.port();
+        UUID vid = UUID.randomUUID();
+        send(base + "/tr/v1/tr/vid/" + vid + "/ename/Seg/etyp/Nav", null);
+        send(base + "/tr/v1/tr/?ename=q&utm_source=News&url=https%3A%2F%2FShop.example.com%2Fcart%3Fx%3D1", null);
+        send(base + "/tr/v1/img/?ename=px", null);
+        String str = send(base + "/tr/v1/str/", "{\"ename\":\"srv\",\"duration\":\"42\",\"zip\":94105,\"plan\":\"Pro\"}");
+        UUID strEid = UUID.fromString(JSON.readTree(str).get("eid").asText());
+        tracker.stop();
+
+        assertEquals("4", query("SELECT count() FROM " + database + ".events"));
+        assertEquals(vid + "\tnav", query("SELECT toString(vid), etyp FROM " + database + ".events WHERE ename = 'seg'"));
+        assertEquals("news\tshop.example.com/cart", query("SELECT source, url FROM " + database + ".events WHERE ename = 'q'"));
+        assertEquals("42\t94105\tpro", query("SELECT duration, zip, visitParamExtractString(params, 'plan') FROM "
+                + database + ".events WHERE eid = '" + strEid + "'"));
+        assertEquals("0", query("SELECT count() FROM " + database + ".events WHERE vid = toUUID('00000000-0000-0000-0000-000000000000')"),
+                "generated visitor ids are stored");
+    }
+
+    @Test
+    void oneHundredThousandEventsThroughHttpAreAllCounted() throws Exception {
+        Tracker tracker = start(c -> { });
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> futures = new ArrayList<>();
+        AtomicInteger acknowledged = load("http://127.0.0.1:" + tracker.port(), 8, 50, 2_000, new AtomicBoolean(), pool, futures);
+        for (Future<?> f : futures) {
+            f.get(180, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        tracker.stop();
+        assertEquals(100_000, acknowledged.get());
+        assertEquals("100000\t100000", query("SELECT count(), uniqExact(eid) FROM " + database + ".events"));
+    }
+
+    @Test
+    void aServerStoppedForTwentySecondsUnderLoadLosesNothing() throws Exception {
+        Tracker tracker = start(c -> ((ObjectNode) c.get("batching")).put("breakerFailures", 2).put("breakerOpenMillis", 500)
+                .put("retryInitialMillis", 20).put("retryMaxMillis", 200));
+        String base = "http://127.0.0.1:" + tracker.port();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> futures = new ArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger acknowledged = load(base, 4, 10, Integer.MAX_VALUE, stop, pool, futures, 2);
+        try {
+            Thread.sleep(1_000);
+            clickhouse("stop");
+            long outageEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long maxSpool = 0;
+            while (System.nanoTime() < outageEnd) {
+                maxSpool = Math.max(maxSpool, status(base).get("spoolBytes").asLong());
+                Thread.sleep(200);
+            }
+            int ackedDuringOutage = acknowledged.get();
+            clickhouse("restart");
+            Thread.sleep(1_000); // load keeps flowing while the spool replays
+            stop.set(true);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (status(base).get("spoolBytes").asLong() > 0 && System.nanoTime() < end) {
+                Thread.sleep(100);
+            }
+            assertTrue(maxSpool > 0, "the outage was spooled");
+            assertTrue(ackedDuringOutage > 0);
+        } finally {
+            stop.set(true);
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            clickhouse("start"); // no-op when running; a failed restart must not leave the suite without a server
+        }
+        tracker.stop();
+        assertEquals(acknowledged.get() + "\t" + acknowledged.get(),
+                query("SELECT count(), uniqExact(eid) FROM " + database + ".events"), "rows == acknowledged, no duplicates");
+    }
+
+    private String send(String url, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (body != null) {
+            b.POST(HttpRequest.BodyPublishers.ofString(body));
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+    }
+
+    private JsonNode status(String base) throws Exception {
+        return JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).get("sessions").get(0);
+    }
+
+    private static void clickhouse(String action) throws Exception {
+        Process p = new ProcessBuilder("bash", Path.of("..", "scripts", "clickhouse.sh").toString(), action)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "clickhouse.sh " + action);
+        assertEquals(0, p.exitValue(), "clickhouse.sh " + action + ": " + out);
+    }
+}
