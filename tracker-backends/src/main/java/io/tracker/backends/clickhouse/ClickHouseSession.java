@@ -138,21 +138,28 @@ public final class ClickHouseSession implements Session {
             }
             List<String> names = new ArrayList<>();
             table.columns().forEach(c -> names.add(c.name()));
-            client.insert(qualified(table), names, out -> {
-                RowBinaryFormatWriter w = new RowBinaryFormatWriter(out, schema, ClickHouseFormat.RowBinary);
-                List<Column> columns = table.columns();
-                for (Row row : toWrite) {
-                    for (int i = 0; i < columns.size(); i++) {
-                        w.setValue(i + 1, value(columns.get(i), schema.getColumnByIndex(i + 1), row.get(i)));
-                    }
-                    w.commitRow();
-                }
-            }, ClickHouseFormat.RowBinary, new InsertSettings()).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS).close();
+            client.insert(qualified(table), names, out -> encode(out, table, schema, toWrite),
+                    ClickHouseFormat.RowBinary, new InsertSettings()).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS).close();
             healthy = true;
         } catch (ExecutionException e) {
             throw failure(table, rows, e.getCause() == null ? e : e.getCause());
         } catch (Exception e) {
             throw failure(table, rows, e);
+        }
+    }
+
+    /**
+     * The RowBinary encoding of {@code rows} for a server whose columns are {@code schema} (ClickHouse's own
+     * writer does the bytes). Public so the modern-schema check can write a file the same way.
+     */
+    public static void encode(java.io.OutputStream out, Table table, TableSchema schema, List<Row> rows) throws IOException {
+        RowBinaryFormatWriter w = new RowBinaryFormatWriter(out, schema, ClickHouseFormat.RowBinary);
+        List<Column> columns = table.columns();
+        for (Row row : rows) {
+            for (int i = 0; i < columns.size(); i++) {
+                w.setValue(i + 1, value(columns.get(i), schema.getColumnByIndex(i + 1), row.get(i)));
+            }
+            w.commitRow();
         }
     }
 
