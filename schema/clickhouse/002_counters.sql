@@ -1,8 +1,8 @@
 -- {db} stands for the session's database (settings.database); the tracker substitutes it. By hand:
 --   sed "s/{db}/tracker/g" FILE | clickhouse-client --multiquery
--- Counter tables (spec §4.7, §9.2). Written directly by the tracker, one row per hit with total = 1; the
--- SummingMergeTree folds them. There are no materialized views from events into these tables: the Go
--- schema had both, which double-counted (spec §18.10). Read with sum(total) or FINAL.
+-- Counter tables (spec §4.7, §9.2): rows of total = 1 that the SummingMergeTree folds; read with sum(total)
+-- or FINAL. hits, referrers, reqs, browsers, ips, dailies and outcomes are fed only by the materialized views
+-- of 004_rollups.sql (never also written directly: the Go tracker did both and double-counted, spec §18.10).
 CREATE TABLE IF NOT EXISTS {db}.hits (hhash String, url String, total UInt64, date Date)
 ENGINE = SummingMergeTree(total) PARTITION BY toYYYYMM(date) ORDER BY (hhash, url, date);
 

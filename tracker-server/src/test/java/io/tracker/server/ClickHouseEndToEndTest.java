@@ -122,18 +122,26 @@ class ClickHouseEndToEndTest {
         UUID vid = UUID.randomUUID();
         send(base + "/tr/v1/tr/vid/" + vid + "/ename/Seg/etyp/Nav", null);
         send(base + "/tr/v1/tr/?ename=q&utm_source=News&url=https%3A%2F%2FShop.example.com%2Fcart%3Fx%3D1", null);
-        send(base + "/tr/v1/img/?ename=px", null);
+        send(base + "/tr/v1/img/?ename=px&last=https%3A%2F%2Fnews.example.org%2Fstory&outcome=clicked", null);
         String str = send(base + "/tr/v1/str/", "{\"ename\":\"srv\",\"duration\":\"42\",\"zip\":94105,\"plan\":\"Pro\"}");
         UUID strEid = UUID.fromString(JSON.readTree(str).get("eid").asText());
         tracker.stop();
 
         assertEquals("4", query("SELECT count() FROM " + database + ".events"));
+        assertEquals("news.example.org/story\t1", query("SELECT url, sum(total) FROM " + database + ".referrers GROUP BY url"));
+        assertEquals("clicked\t1", query("SELECT outcome, sum(total) FROM " + database + ".outcomes GROUP BY outcome"));
         assertEquals(vid + "\tnav", query("SELECT toString(vid), etyp FROM " + database + ".events WHERE ename = 'seg'"));
         assertEquals("news\tshop.example.com/cart", query("SELECT source, url FROM " + database + ".events WHERE ename = 'q'"));
         assertEquals("42\t94105\tpro", query("SELECT duration, zip, visitParamExtractString(params, 'plan') FROM "
                 + database + ".events WHERE eid = '" + strEid + "'"));
         assertEquals("0", query("SELECT count() FROM " + database + ".events WHERE vid = toUUID('00000000-0000-0000-0000-000000000000')"),
                 "generated visitor ids are stored");
+        // The counter tables are fed by materialized views from events, once per event (spec §18.10 fixed).
+        assertEquals("1", query("SELECT sum(total) FROM " + database + ".hits WHERE url = 'shop.example.com/cart'"));
+        assertEquals("4", query("SELECT sum(total) FROM " + database + ".reqs"));
+        assertEquals("4", query("SELECT sum(total) FROM " + database + ".dailies"));
+        assertEquals("4", query("SELECT sum(total) FROM " + database + ".ips"));
+        assertEquals("3", query("SELECT sum(total) FROM " + database + ".browsers"), "every browser route (not /str/)");
     }
 
     @Test

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class ClickHouseSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(ClickHouseSession.class);
     /** Applied in order; a file of the same name under {@code modern/} replaces it on servers ≥ 22. */
-    static final List<String> SCHEMA_FILES = List.of("001_events.sql", "002_counters.sql", "003_business.sql");
+    static final List<String> SCHEMA_FILES = List.of("001_events.sql", "002_counters.sql", "003_business.sql",
+            "004_rollups.sql");
     private static final UUID ZERO_UUID = new UUID(0, 0);
     /** Server error codes that mean the data is wrong, not the server (see ClickHouse ErrorCodes). */
     private static final Set<Integer> DATA_ERRORS = Set.of(6, 27, 38, 41, 53, 69, 70, 72, 117, 130, 131, 321);
