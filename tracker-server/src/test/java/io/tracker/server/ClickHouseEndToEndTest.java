@@ -15,16 +15,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,42 +72,6 @@ class ClickHouseEndToEndTest {
         return reader.query(sql).replaceAll("\n$", "");
     }
 
-    private AtomicInteger load(String base, int threads, int perRequest, int maxRequests, AtomicBoolean stop,
-                               ExecutorService pool, List<Future<?>> futures) {
-        return load(base, threads, perRequest, maxRequests, stop, pool, futures, 0);
-    }
-
-    /** {@code pauseMillis} between requests per thread keeps the offered load below what a drain can catch up with. */
-    private AtomicInteger load(String base, int threads, int perRequest, int maxRequests, AtomicBoolean stop,
-                               ExecutorService pool, List<Future<?>> futures, long pauseMillis) {
-        AtomicInteger acknowledged = new AtomicInteger();
-        AtomicInteger sent = new AtomicInteger();
-        StringBuilder body = new StringBuilder("[");
-        for (int i = 0; i < perRequest; i++) {
-            body.append(i == 0 ? "" : ",").append("{\"ename\":\"load\",\"n\":").append(i).append('}');
-        }
-        String payload = body.append(']').toString();
-        for (int t = 0; t < threads; t++) {
-            futures.add(pool.submit(() -> {
-                while (!stop.get() && sent.incrementAndGet() <= maxRequests) {
-                    HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(base + "/tr/v1/tr/"))
-                            .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(payload)).build(),
-                            HttpResponse.BodyHandlers.discarding());
-                    if (r.statusCode() == 200) {
-                        acknowledged.addAndGet(perRequest);
-                    } else {
-                        assertEquals(503, r.statusCode(), "only back-pressure may refuse");
-                    }
-                    if (pauseMillis > 0) {
-                        Thread.sleep(pauseMillis);
-                    }
-                }
-                return null;
-            }));
-        }
-        return acknowledged;
-    }
-
     @Test
     void everyRouteLandsInClickHouseWithExactValues() throws Exception {
         Tracker tracker = start(c -> { });
@@ -147,15 +104,9 @@ class ClickHouseEndToEndTest {
     @Test
     void oneHundredThousandEventsThroughHttpAreAllCounted() throws Exception {
         Tracker tracker = start(c -> { });
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        List<Future<?>> futures = new ArrayList<>();
-        AtomicInteger acknowledged = load("http://127.0.0.1:" + tracker.port(), 8, 50, 2_000, new AtomicBoolean(), pool, futures);
-        for (Future<?> f : futures) {
-            f.get(180, TimeUnit.SECONDS);
-        }
-        pool.shutdown();
+        int acknowledged = new Load("http://127.0.0.1:" + tracker.port(), 8, 50, 2_000, 0).await(180);
         tracker.stop();
-        assertEquals(100_000, acknowledged.get());
+        assertEquals(100_000, acknowledged);
         assertEquals("100000\t100000", query("SELECT count(), uniqExact(eid) FROM " + database + ".events"));
     }
 
@@ -164,10 +115,8 @@ class ClickHouseEndToEndTest {
         Tracker tracker = start(c -> ((ObjectNode) c.get("batching")).put("breakerFailures", 2).put("breakerOpenMillis", 500)
                 .put("retryInitialMillis", 20).put("retryMaxMillis", 200));
         String base = "http://127.0.0.1:" + tracker.port();
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        List<Future<?>> futures = new ArrayList<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger acknowledged = load(base, 4, 10, Integer.MAX_VALUE, stop, pool, futures, 2);
+        Load load = new Load(base, 4, 10, Integer.MAX_VALUE, 2);
+        int acknowledged;
         try {
             Thread.sleep(1_000);
             clickhouse("stop");
@@ -177,10 +126,10 @@ class ClickHouseEndToEndTest {
                 maxSpool = Math.max(maxSpool, status(base).get("spoolBytes").asLong());
                 Thread.sleep(200);
             }
-            int ackedDuringOutage = acknowledged.get();
+            int ackedDuringOutage = load.acknowledged();
             clickhouse("restart");
             Thread.sleep(1_000); // load keeps flowing while the spool replays
-            stop.set(true);
+            load.stop();
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (status(base).get("spoolBytes").asLong() > 0 && System.nanoTime() < end) {
                 Thread.sleep(100);
@@ -188,15 +137,12 @@ class ClickHouseEndToEndTest {
             assertTrue(maxSpool > 0, "the outage was spooled");
             assertTrue(ackedDuringOutage > 0);
         } finally {
-            stop.set(true);
-            for (Future<?> f : futures) {
-                f.get(60, TimeUnit.SECONDS);
-            }
-            pool.shutdown();
+            load.stop();
+            acknowledged = load.await(60);
             clickhouse("start"); // no-op when running; a failed restart must not leave the suite without a server
         }
         tracker.stop();
-        assertEquals(acknowledged.get() + "\t" + acknowledged.get(),
+        assertEquals(acknowledged + "\t" + acknowledged,
                 query("SELECT count(), uniqExact(eid) FROM " + database + ".events"), "rows == acknowledged, no duplicates");
     }
 

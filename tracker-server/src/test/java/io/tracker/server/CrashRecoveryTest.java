@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,26 +39,14 @@ class CrashRecoveryTest {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    private Process startTracker(int port, Path log) throws IOException {
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "--config", Path.of("..", "config.json").toString(), "--durability", "wal",
-                "--port", Integer.toString(port), "--data-dir", dataDir.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    }
-
     @Test
     void killDashNineInWalModeLosesNoAcknowledgedEventAndDuplicatesNone() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = ChildTracker.freePort();
         String base = "http://127.0.0.1:" + port;
         Path log = dataDir.resolve("tracker.log");
-        Process first = startTracker(port, log);
+        Process first = ChildTracker.start(port, dataDir, log, "--durability", "wal");
         Set<UUID> acknowledged = ConcurrentHashMap.newKeySet();
         try {
-            waitUntilUp(base, first, log);
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> load = new ArrayList<>();
             long killAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2000);
@@ -97,9 +84,8 @@ class CrashRecoveryTest {
         }
         assertTrue(acknowledged.size() > 100, "the load really ran: " + acknowledged.size());
 
-        Process second = startTracker(port, log);
+        Process second = ChildTracker.start(port, dataDir, log, "--durability", "wal");
         try {
-            waitUntilUp(base, second, log);
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).get("walRowsOwed").asLong() > 0) {
@@ -120,35 +106,11 @@ class CrashRecoveryTest {
         assertEquals(stored.size(), rows, "no duplicates");
         Set<UUID> missing = new HashSet<>(acknowledged);
         missing.removeAll(stored);
-        assertEquals(Set.of(), missing, "every acknowledged event is stored; log:\n" + Files.readString(log));
+        assertEquals(Set.of(), missing, "every acknowledged event is stored; log:\n" + ChildTracker.read(log));
         // Events fsynced but not yet answered when the process died are stored too (at-least-once).
         assertTrue(rows >= acknowledged.size());
         assertTrue(Files.readString(log).contains("write-ahead log holds rows of a previous run"),
                 "the restart really replayed the WAL");
         System.out.println("acknowledged=" + acknowledged.size() + " stored=" + rows);
-    }
-
-    private void waitUntilUp(String base, Process process, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            assertTrue(process.isAlive(), () -> "tracker died: " + read(log));
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("tracker did not come up: " + read(log));
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "(no log)";
-        }
     }
 }

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,20 +30,12 @@ class GracefulStopTest {
 
     @Test
     void sigtermUnderLoadStoresEveryAcknowledgedEvent() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = ChildTracker.freePort();
         Path log = dataDir.resolve("tracker.log");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "--config", Path.of("..", "config.json").toString(),
-                "--port", Integer.toString(port), "--data-dir", dataDir.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = ChildTracker.start(port, dataDir, log);
         try {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String base = "http://127.0.0.1:" + port;
-            waitUntilUp(http, base, process, log);
 
             AtomicInteger acknowledged = new AtomicInteger();
             ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -82,33 +72,9 @@ class GracefulStopTest {
             assertTrue(acknowledged.get() > 100, "the load really ran: " + acknowledged.get());
             System.out.println("acknowledged before and during SIGTERM: " + acknowledged.get());
             assertEquals(acknowledged.get(), TestTrackers.count(dataDir, "SELECT count(*) FROM events"),
-                    "rows == acknowledged events; log:\n" + Files.readString(log));
+                    "rows == acknowledged events; log:\n" + ChildTracker.read(log));
         } finally {
             process.destroyForcibly();
-        }
-    }
-
-    private static void waitUntilUp(HttpClient http, String base, Process process, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            assertTrue(process.isAlive(), () -> "tracker died: " + readQuietly(log));
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("tracker did not come up: " + readQuietly(log));
-    }
-
-    private static String readQuietly(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "(no log)";
         }
     }
 }
