@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tracker.core.batch.BatchManager;
+import io.tracker.core.batch.DataDirLock;
 import io.tracker.core.config.TrackerConfig;
 import io.tracker.core.model.Tables;
 import io.tracker.core.pipeline.EventIds;
@@ -38,10 +39,13 @@ public final class Tracker implements AutoCloseable {
     private final BatchManager batches;
     private final HttpServer http;
     private final PrometheusMeterRegistry registry;
+    private final DataDirLock lock;
     private boolean stopped;
 
-    private Tracker(TrackerConfig config, BatchManager batches, HttpServer http, PrometheusMeterRegistry registry) {
+    private Tracker(TrackerConfig config, DataDirLock lock, BatchManager batches, HttpServer http,
+                    PrometheusMeterRegistry registry) {
         this.config = config;
+        this.lock = lock;
         this.batches = batches;
         this.http = http;
         this.registry = registry;
@@ -56,8 +60,14 @@ public final class Tracker implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
 
         List<Session> sessions = SessionRegistry.fromClassPath().create(config);
-        BatchManager batches = new BatchManager(sessions, Tables.ALL, config.batching(),
-                Path.of(config.storage().dataDir()), registry);
+        DataDirLock lock = DataDirLock.acquire(Path.of(config.storage().dataDir()));
+        BatchManager batches;
+        try {
+            batches = new BatchManager(sessions, Tables.ALL, config.batching(), Path.of(config.storage().dataDir()), registry);
+        } catch (Exception e) {
+            lock.close();
+            throw e;
+        }
         // Sessions open on their writer threads (DuckDB's native library load is most of start-up)
         // while the rest is assembled; HTTP binds only once every session is open.
         batches.start();
@@ -72,9 +82,10 @@ public final class Tracker implements AutoCloseable {
                 http.stop(0, 1_000);
             }
             batches.close(Duration.ofSeconds(config.server().shutdownTimeoutSeconds()));
+            lock.close();
             throw e;
         }
-        return new Tracker(config, batches, http, registry);
+        return new Tracker(config, lock, batches, http, registry);
     }
 
     private static HttpServer assembleHttp(TrackerConfig config, BatchManager batches, PrometheusMeterRegistry registry) {
@@ -120,6 +131,11 @@ public final class Tracker implements AutoCloseable {
         http.closeListener();
         batches.close(timeout);
         http.stop(100, timeout.toMillis());
+        try {
+            lock.close();
+        } catch (java.io.IOException e) {
+            log.atWarn().setCause(e).log("cannot release the data directory lock");
+        }
         log.atInfo().addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("tracker stopped");
     }
 

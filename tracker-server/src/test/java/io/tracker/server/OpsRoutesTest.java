@@ -64,4 +64,15 @@ class OpsRoutesTest {
                 .counter().count();
         assertEquals(5.0, flushed);
     }
+
+    @Test
+    void refusesToShareItsDataDirectoryWithAnotherTracker() throws Exception {
+        try (Tracker first = TestTrackers.start(dataDir, c -> { })) {
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> TestTrackers.start(dataDir, c -> { }));
+            assertTrue(e.getMessage().contains("in use by another tracker"), e.getMessage());
+            assertEquals("pong", get(first, "/ping").body(), "the first one keeps serving");
+        }
+        TestTrackers.start(dataDir, c -> { }).stop(); // free again after a stop
+    }
 }
