@@ -12,7 +12,6 @@ import io.tracker.core.model.Row;
 import io.tracker.core.model.RowBuilder;
 import io.tracker.core.model.Tables;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -87,37 +86,6 @@ class ClickHouseSessionTest {
                 + "FROM " + database + ".events").replaceAll("\n$", "");
         assertEquals(String.join("\t", eid.toString(), "signup", "Acme", "1024", "7", "0.5", "1700000000", "pro", "3",
                 "00000000-0000-0000-0000-000000000000", ""), row);
-    }
-
-    @Test
-    void batchesOfOneToManyAreAllStored() throws Exception {
-        int total = 0;
-        for (int size : new int[] {1, 2, 999, 20_000}) {
-            List<Row> rows = new ArrayList<>();
-            for (int i = 0; i < size; i++) {
-                rows.add(event(UUID.randomUUID(), "e" + size, 1_700_000_000_000L + i));
-            }
-            session.write(Tables.EVENTS, rows);
-            total += size;
-        }
-        assertEquals(total, count(""));
-        assertEquals(total, Long.parseLong(session.query("SELECT uniqExact(eid) FROM " + database + ".events").trim()));
-    }
-
-    @Test
-    void replayedRowsAreNotStoredTwice() throws Exception {
-        List<Row> first = new ArrayList<>();
-        for (int i = 0; i < 3_000; i++) {
-            first.add(event(UUID.randomUUID(), "a", 1_700_000_000_000L + i));
-        }
-        session.write(Tables.EVENTS, first);
-        List<Row> replay = new ArrayList<>(first.subList(1_000, 3_000));
-        for (int i = 0; i < 500; i++) {
-            replay.add(event(UUID.randomUUID(), "b", 1_700_000_003_000L + i));
-        }
-        session.write(Tables.EVENTS, replay, true);
-        session.write(Tables.EVENTS, replay, true);
-        assertEquals(3_500, count(""));
     }
 
     @Test

@@ -26,7 +26,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The DuckDB session against a real embedded DuckDB file. */
+/** DuckDB-specific behaviour, against a real embedded DuckDB file (the shared behaviour: DuckDbSessionContractTest). */
 class DuckDbSessionTest {
     @TempDir
     Path dir;
@@ -82,34 +82,6 @@ class DuckDbSessionTest {
     }
 
     @Test
-    void largeBatchesAreAllStored() throws Exception {
-        DuckDbSession s = session();
-        s.open(Tables.ALL);
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 25_000; i++) {
-            rows.add(event(UUID.randomUUID(), "e" + (i % 10), i));
-        }
-        s.write(Tables.EVENTS, rows.subList(0, 10_000));
-        s.write(Tables.EVENTS, rows.subList(10_000, 25_000));
-        s.close();
-        assertEquals(25_000, count(s.file(), "SELECT count(*) FROM events"));
-        assertEquals(25_000, count(s.file(), "SELECT count(DISTINCT eid) FROM events"));
-    }
-
-    @Test
-    void schemaIsAppliedIdempotentlyAcrossRestarts() throws Exception {
-        DuckDbSession first = session();
-        first.open(Tables.ALL);
-        first.write(Tables.EVENTS, List.of(event(UUID.randomUUID(), "a", 1)));
-        first.close();
-        DuckDbSession second = session();
-        second.open(Tables.ALL);
-        second.write(Tables.EVENTS, List.of(event(UUID.randomUUID(), "b", 2)));
-        second.close();
-        assertEquals(2, count(second.file(), "SELECT count(*) FROM events"));
-    }
-
-    @Test
     void refusesToOpenWhenTheTableDriftedFromItsDefinition() throws Exception {
         Path file = dir.resolve("tracker.duckdb");
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement()) {
@@ -138,26 +110,6 @@ class DuckDbSessionTest {
         s.write(Tables.EVENTS, List.of(event(UUID.randomUUID(), "ok", 1)));
         s.close();
         assertEquals(1, count(s.file(), "SELECT count(*) FROM events"), "the failed batch wrote no partial rows");
-    }
-
-    @Test
-    void replayedRowsAreNotStoredTwice() throws Exception {
-        DuckDbSession s = session();
-        s.open(Tables.ALL);
-        List<Row> first = new ArrayList<>();
-        for (int i = 0; i < 3000; i++) {
-            first.add(event(UUID.randomUUID(), "a", 1_700_000_000_000L + i));
-        }
-        s.write(Tables.EVENTS, first);
-        List<Row> replay = new ArrayList<>(first.subList(1000, 3000));
-        for (int i = 0; i < 500; i++) {
-            replay.add(event(UUID.randomUUID(), "b", 1_700_000_003_000L + i));
-        }
-        s.write(Tables.EVENTS, replay, true);
-        s.write(Tables.EVENTS, replay, true);
-        s.close();
-        assertEquals(3500, count(s.file(), "SELECT count(*) FROM events"));
-        assertEquals(3500, count(s.file(), "SELECT count(DISTINCT eid) FROM events"));
     }
 
     @Test

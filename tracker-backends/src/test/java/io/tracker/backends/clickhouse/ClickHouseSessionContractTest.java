@@ -1,0 +1,49 @@
+package io.tracker.backends.clickhouse;
+
+import io.tracker.backends.SessionContract;
+import io.tracker.core.session.Session;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** The contract against the real ClickHouse of scripts/clickhouse.sh, in a database of its own. */
+class ClickHouseSessionContractTest extends SessionContract {
+    private String database;
+
+    @BeforeEach
+    void database() {
+        database = "contract_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    @AfterEach
+    void drop() throws Exception {
+        ClickHouseSession s = ClickHouseSessionTest.session(database);
+        s.open(List.of());
+        s.query("DROP DATABASE IF EXISTS " + database);
+        s.close();
+    }
+
+    @Override
+    protected Session newSession() {
+        return ClickHouseSessionTest.session(database);
+    }
+
+    @Override
+    protected List<UUID> storedEids() throws Exception {
+        ClickHouseSession s = ClickHouseSessionTest.session(database);
+        s.open(List.of());
+        try {
+            List<UUID> out = new ArrayList<>();
+            for (String line : s.query("SELECT toString(eid) FROM " + database + ".events").split("\n")) {
+                if (!line.isBlank()) {
+                    out.add(UUID.fromString(line.trim()));
+                }
+            }
+            return out;
+        } finally {
+            s.close();
+        }
+    }
+}
