@@ -1,6 +1,5 @@
 package io.tracker.core.batch;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tracker.core.config.BatchConfig;
@@ -8,7 +7,6 @@ import io.tracker.core.model.Row;
 import io.tracker.core.model.RowCodec;
 import io.tracker.core.model.Table;
 import io.tracker.core.session.Session;
-import io.tracker.core.session.SessionException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,16 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one session: its per-table queues, its circuit breaker, its spool and dead letters, and the
- * single thread that writes to it. A slow or dead session only ever holds its own thread; ingest
- * threads just append under a short lock.
+ * Owns one session: its per-table queues and the single thread that writes to it. A slow or dead
+ * session only ever holds its own thread; ingest threads just append under a short lock.
  *
  * <p>The thread's loop: open the session when the breaker allows; replay the spool first (older data);
- * then take the next due batch — or, while the breaker is open or memory is over budget, any batch —
- * and deliver it: write it (retrying transient failures with jittered exponential back-off), split it
- * when the backend rejects its data until the bad row is isolated and dead-lettered, or spill it to the
- * spool. Every row ends stored, spooled or dead-lettered; only then is its WAL segment released and its
- * acknowledgement counted.
+ * then take the next due batch — or, while memory is over budget or the writer is stopping, any batch —
+ * and hand it to {@link Delivery}, which stores, dead-letters or spills it. Every row ends stored, spooled
+ * or dead-lettered; only then is its WAL segment released and its acknowledgement counted.
  */
 final class SessionWriter {
     private static final Logger log = LoggerFactory.getLogger(SessionWriter.class);
@@ -46,28 +40,15 @@ final class SessionWriter {
     private final Map<Table, TableQueue> byTable = new HashMap<>();
     private final MemoryBudget budget;
     private final WriteAheadLog wal;
-    private final Spool spool;
-    private final DeadLetters deadLetters;
-    private final CircuitBreaker breaker;
-    private final long retryInitialNanos;
-    private final long retryMaxNanos;
     private final LongSupplier nanoClock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
     private final Thread thread;
-    private final Counter retries;
-    private final Counter spilledRows;
-    private final Counter deadLettered;
+    private final Delivery delivery;
 
     private int queuedRows;
     private long queuedBytes;
-    private boolean isOpen;
-    private volatile boolean closing;
-    private volatile long closeDeadlineNanos;
-    private volatile int breakerCode;
-    private volatile long rowsLost;
-    private volatile String lastError;
 
     SessionWriter(Session session, List<Table> tables, BatchConfig config, MemoryBudget budget, WriteAheadLog wal,
                   Path dataDir, MeterRegistry registry, LongSupplier nanoClock) throws IOException {
@@ -75,11 +56,6 @@ final class SessionWriter {
         this.tables = List.copyOf(tables);
         this.budget = budget;
         this.wal = wal;
-        this.spool = new Spool(dataDir.resolve("spool").resolve(session.name()), config.segmentBytes());
-        this.deadLetters = new DeadLetters(dataDir.resolve("deadletter"), session.name());
-        this.breaker = new CircuitBreaker(config.breakerFailures(), TimeUnit.MILLISECONDS.toNanos(config.breakerOpenMillis()));
-        this.retryInitialNanos = TimeUnit.MILLISECONDS.toNanos(config.retryInitialMillis());
-        this.retryMaxNanos = TimeUnit.MILLISECONDS.toNanos(config.retryMaxMillis());
         this.nanoClock = nanoClock;
         List<TableQueue> qs = new ArrayList<>();
         for (Table t : tables) {
@@ -90,20 +66,14 @@ final class SessionWriter {
         qs.sort(Comparator.comparingInt(q -> q.priority));
         this.queues = List.copyOf(qs);
         String s = session.name();
-        this.retries = Counter.builder("tracker.write.retries").description("failed batch writes that were retried")
-                .tag("session", s).register(registry);
-        this.spilledRows = Counter.builder("tracker.rows.spilled").description("rows written to the local spool")
-                .tag("session", s).register(registry);
-        this.deadLettered = Counter.builder("tracker.rows.deadlettered")
-                .description("rows the backend rejected on their own, written to the dead-letter file")
-                .tag("session", s).register(registry);
+        this.delivery = new Delivery(session, byTable, config, wal, dataDir, registry, nanoClock);
         Gauge.builder("tracker.rows.queued", this, SessionWriter::queuedRows)
                 .description("rows queued in memory for the session").tag("session", s).register(registry);
         Gauge.builder("tracker.bytes.queued", this, w -> w.queuedBytes())
                 .description("estimated bytes queued in memory for the session").tag("session", s).register(registry);
-        Gauge.builder("tracker.spool.bytes", spool, Spool::bytes)
+        Gauge.builder("tracker.spool.bytes", delivery.spool, Spool::bytes)
                 .description("bytes in the session's local spool").tag("session", s).register(registry);
-        Gauge.builder("tracker.breaker.state", this, w -> w.breakerCode)
+        Gauge.builder("tracker.breaker.state", delivery, Delivery::breakerCode)
                 .description("circuit breaker: 0 closed, 1 open, 2 half-open").tag("session", s).register(registry);
         this.thread = new Thread(this::run, "writer-" + s);
     }
@@ -125,15 +95,15 @@ final class SessionWriter {
     }
 
     boolean accepting() {
-        return !closing;
+        return !delivery.closing();
     }
 
     long spoolBytes() {
-        return spool.bytes();
+        return delivery.spool.bytes();
     }
 
     CircuitBreaker.State breakerState() {
-        return switch (breakerCode) {
+        return switch (delivery.breakerCode()) {
             case 1 -> CircuitBreaker.State.OPEN;
             case 2 -> CircuitBreaker.State.HALF_OPEN;
             default -> CircuitBreaker.State.CLOSED;
@@ -187,23 +157,22 @@ final class SessionWriter {
     }
 
     long rowsLost() {
-        return rowsLost;
+        return delivery.rowsLost();
     }
 
     long deadLetterCount() {
-        return (long) deadLettered.count();
+        return delivery.deadLetterCount();
     }
 
     String lastError() {
-        return lastError;
+        return delivery.lastError();
     }
 
     /** Stops accepting and empties the queues (written, or spooled if the session is down), then returns. */
     void close(long deadlineNanos) throws InterruptedException {
-        closeDeadlineNanos = deadlineNanos;
         lock.lock();
         try {
-            closing = true;
+            delivery.beginClose(deadlineNanos);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -215,7 +184,7 @@ final class SessionWriter {
             thread.join(5_000);
         }
         try {
-            spool.close();
+            delivery.spool.close();
         } catch (IOException e) {
             log.atWarn().addKeyValue("session", session.name()).setCause(e).log("spool close failed");
         }
@@ -225,17 +194,17 @@ final class SessionWriter {
         try {
             while (true) {
                 long now = nanoClock.getAsLong();
-                if (!isOpen && !(closing && now - closeDeadlineNanos > 0)) {
-                    tryOpen(now);
+                if (!delivery.isOpen() && !delivery.pastDeadline(now)) {
+                    delivery.tryOpen(tables, opened, now);
                 }
-                if (isOpen && breaker.allowsWrite(now) && !(closing && now - closeDeadlineNanos > 0)) {
-                    RowCodec.Batch spooled = spool.peek(t -> {
+                if (delivery.writable(now) && !delivery.pastDeadline(now)) {
+                    RowCodec.Batch spooled = delivery.spool.peek(t -> {
                         TableQueue tq = byTable.get(t);
                         return tq == null ? 10_000 : tq.policy.maxRows();
                     });
                     if (spooled != null) {
-                        if (deliver(spooled.table(), entries(spooled.rows()), true, true)) {
-                            spool.advance();
+                        if (delivery.deliver(spooled.table(), entries(spooled.rows()), true, true)) {
+                            delivery.spool.advance();
                         }
                         continue;
                     }
@@ -265,10 +234,10 @@ final class SessionWriter {
                 }
                 boolean replay = batch.stream().anyMatch(Entry::replay);
                 if (spill) {
-                    spillOrRetry(q.table, batch, replay);
+                    delivery.spillOrRetry(q.table, batch, replay);
                 } else {
                     long start = nanoClock.getAsLong();
-                    deliver(q.table, batch, replay, false);
+                    delivery.deliver(q.table, batch, replay, false);
                     long latency = nanoClock.getAsLong() - start;
                     q.policy.onFlush(batch.size(), latency, nanoClock.getAsLong());
                 }
@@ -276,12 +245,11 @@ final class SessionWriter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
-            lastError = e.getMessage();
             log.atError().addKeyValue("session", session.name()).setCause(e).log("writer failed");
         } finally {
             int left = queuedRows();
             if (left > 0) {
-                rowsLost += left;
+                delivery.lost(left);
                 log.atError().addKeyValue("session", session.name()).addKeyValue("rows", left)
                         .log("writer stopped with rows still queued; they were not stored");
             }
@@ -300,7 +268,7 @@ final class SessionWriter {
             long now = nanoClock.getAsLong();
             // Spilling keeps the table's batching (a spool of tiny batches would replay slowly), unless
             // memory is over budget or the writer is stopping: then everything goes, now.
-            boolean takeAny = closing || budget.over();
+            boolean takeAny = delivery.closing() || budget.over();
             long wait = Long.MAX_VALUE;
             for (TableQueue q : queues) {
                 if (q.size() == 0) {
@@ -311,17 +279,17 @@ final class SessionWriter {
                 }
                 wait = Math.min(wait, q.nanosUntilDue(now));
             }
-            boolean writable = breaker.allowsWrite(now);
-            if (closing) {
+            boolean breakerAllows = delivery.breaker.allowsWrite(now);
+            if (delivery.closing()) {
                 // A graceful stop also empties the spool into a healthy backend, until the deadline.
-                boolean drainSpool = isOpen && writable && spool.hasData() && now - closeDeadlineNanos <= 0;
+                boolean drainSpool = delivery.writable(now) && delivery.spool.hasData() && !delivery.pastDeadline(now);
                 return drainSpool ? Work.RECHECK : Work.EXIT;
             }
-            if (writable && (!isOpen || spool.hasData())) {
+            if (breakerAllows && (!delivery.isOpen() || delivery.spool.hasData())) {
                 return Work.RECHECK; // open the session, or replay the spool
             }
-            if (!writable) {
-                wait = Math.min(wait, Math.max(1_000_000L, breaker.nanosUntilTrial(now)));
+            if (!breakerAllows) {
+                wait = Math.min(wait, Math.max(1_000_000L, delivery.breaker.nanosUntilTrial(now)));
             }
             if (wait == Long.MAX_VALUE) {
                 changed.await();
@@ -332,178 +300,7 @@ final class SessionWriter {
     }
 
     private boolean mustSpill(long now) {
-        return !isOpen || !breaker.allowsWrite(now) || budget.over();
-    }
-
-    private void tryOpen(long now) {
-        if (!breaker.allowsWrite(now)) {
-            return;
-        }
-        try {
-            session.open(tables);
-            isOpen = true;
-            breaker.onSuccess();
-            breakerCode = breaker.code();
-            opened.complete(null);
-            log.atInfo().addKeyValue("session", session.name()).log("session open");
-        } catch (Exception | LinkageError e) {
-            // LinkageError: a backend whose driver is missing from the class path fails loudly, not silently.
-            breaker.onFailure(now);
-            breakerCode = breaker.code();
-            lastError = e.getMessage();
-            opened.completeExceptionally(e);
-            log.atWarn().addKeyValue("session", session.name()).addKeyValue("breaker", breaker.state())
-                    .addKeyValue("error", e.getMessage()).log("session open failed; retrying");
-        }
-    }
-
-    /**
-     * Delivers {@code batch}: stored, dead-lettered or spilled. Returns false only for a spooled batch
-     * that could not be written now (it stays in the spool).
-     */
-    private boolean deliver(Table table, List<Entry> batch, boolean mayRepeat, boolean fromSpool)
-            throws InterruptedException, IOException {
-        long backoff = retryInitialNanos;
-        boolean repeat = mayRepeat;
-        while (true) {
-            long now = nanoClock.getAsLong();
-            boolean pastDeadline = closing && now - closeDeadlineNanos > 0;
-            if (!isOpen || !breaker.allowsWrite(now) || pastDeadline) {
-                breakerCode = breaker.code();
-                if (fromSpool) {
-                    return false;
-                }
-                return spillOrRetry(table, batch, repeat);
-            }
-            breakerCode = breaker.code();
-            TableQueue q = byTable.get(table);
-            List<Row> rows = rows(batch);
-            long start = nanoClock.getAsLong();
-            try {
-                session.write(table, rows, repeat);
-                breaker.onSuccess();
-                breakerCode = breaker.code();
-                if (q != null) {
-                    q.flushLatency.record(nanoClock.getAsLong() - start, TimeUnit.NANOSECONDS);
-                    q.rowsFlushed.increment(rows.size());
-                    q.batchesFlushed.increment();
-                }
-                settle(batch);
-                return true;
-            } catch (SessionException e) {
-                lastError = e.getMessage();
-                if (e.isRejected()) {
-                    breaker.onSuccess(); // the backend answered: it is up, the data is not
-                    return isolate(table, batch, e, fromSpool);
-                }
-                breaker.onFailure(nanoClock.getAsLong());
-                breakerCode = breaker.code();
-                retries.increment();
-                repeat = true; // the failed attempt may have committed
-                log.atWarn().addKeyValue("session", session.name()).addKeyValue("table", table.name())
-                        .addKeyValue("rows", rows.size()).addKeyValue("breaker", breaker.state())
-                        .addKeyValue("error", e.getMessage()).log("batch write failed");
-                pause(backoff);
-                backoff = Math.min(backoff * 2, retryMaxNanos);
-            } catch (RuntimeException e) {
-                // A session bug is treated like a transient failure: the rows are kept, never dropped.
-                lastError = String.valueOf(e);
-                breaker.onFailure(nanoClock.getAsLong());
-                breakerCode = breaker.code();
-                retries.increment();
-                repeat = true;
-                log.atError().addKeyValue("session", session.name()).setCause(e).log("session write threw");
-                pause(backoff);
-                backoff = Math.min(backoff * 2, retryMaxNanos);
-            }
-        }
-    }
-
-    /** Splits a rejected batch until the rows the backend refuses on their own are found and dead-lettered. */
-    private boolean isolate(Table table, List<Entry> batch, SessionException e, boolean fromSpool)
-            throws InterruptedException, IOException {
-        if (batch.size() == 1) {
-            Entry bad = batch.get(0);
-            deadLetters.write(session.name(), bad.row(), e.getMessage());
-            deadLettered.increment();
-            log.atWarn().addKeyValue("session", session.name()).addKeyValue("table", table.name())
-                    .addKeyValue("eid", bad.row().eid()).addKeyValue("reason", e.getMessage())
-                    .addKeyValue("file", deadLetters.file()).log("row rejected; dead-lettered");
-            settle(batch);
-            return true;
-        }
-        int mid = batch.size() / 2;
-        boolean left = deliver(table, new ArrayList<>(batch.subList(0, mid)), true, fromSpool);
-        boolean right = deliver(table, new ArrayList<>(batch.subList(mid, batch.size())), true, fromSpool);
-        return left && right;
-    }
-
-    /** Writes the batch to the spool; if even that fails, keeps trying (rows are never dropped). */
-    private boolean spillOrRetry(Table table, List<Entry> batch, boolean mayRepeat) throws InterruptedException {
-        long backoff = retryInitialNanos;
-        while (true) {
-            try {
-                spool.append(table, rows(batch));
-                spilledRows.increment(batch.size());
-                settle(batch);
-                return true;
-            } catch (IOException e) {
-                lastError = "spool: " + e.getMessage();
-                log.atError().addKeyValue("session", session.name()).setCause(e).log("cannot spool; retrying");
-                if (closing && nanoClock.getAsLong() - closeDeadlineNanos > 30_000_000_000L) {
-                    rowsLost += batch.size();
-                    return true;
-                }
-                pause(backoff);
-                backoff = Math.min(backoff * 2, retryMaxNanos);
-            }
-        }
-    }
-
-    /** The rows are durably somewhere (stored, spooled, dead-lettered): release the WAL and count the acks. */
-    private void settle(List<Entry> batch) {
-        if (wal != null) {
-            long segment = -2;
-            int run = 0;
-            for (Entry e : batch) {
-                if (e.walSegment() != segment) {
-                    if (run > 0) {
-                        wal.release(segment, run);
-                    }
-                    segment = e.walSegment();
-                    run = 0;
-                }
-                run++;
-            }
-            if (run > 0) {
-                wal.release(segment, run);
-            }
-        }
-        for (Entry e : batch) {
-            if (e.ack() != null) {
-                e.ack().taken(1);
-            }
-        }
-    }
-
-    /** Sleeps a jittered back-off in short slices, cut short by a shutdown. */
-    private void pause(long backoffNanos) throws InterruptedException {
-        long sleep = backoffNanos / 2 + ThreadLocalRandom.current().nextLong(backoffNanos / 2 + 1);
-        long end = nanoClock.getAsLong() + sleep;
-        while (nanoClock.getAsLong() - end < 0) {
-            if (closing && nanoClock.getAsLong() - closeDeadlineNanos > 0) {
-                return;
-            }
-            Thread.sleep(Math.max(1, Math.min(20, TimeUnit.NANOSECONDS.toMillis(end - nanoClock.getAsLong()))));
-        }
-    }
-
-    private static List<Row> rows(List<Entry> batch) {
-        List<Row> rows = new ArrayList<>(batch.size());
-        for (Entry e : batch) {
-            rows.add(e.row());
-        }
-        return rows;
+        return !delivery.writable(now) || budget.over();
     }
 
     private static List<Entry> entries(List<Row> rows) {
