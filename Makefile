@@ -10,8 +10,9 @@ SOURCES := $(shell find tracker-core/src/main tracker-backends/src/main tracker-
 
 .PHONY: run test build clean bench
 
+# 143 = stopped by SIGTERM (Ctrl-C sends SIGINT: 130); both are a clean, drained stop.
 run: $(JAR)
-	java $(JAVA_OPTS) -jar $(JAR) --config config.json $(ARGS)
+	java $(JAVA_OPTS) -jar $(JAR) --config config.json $(ARGS) || { rc=$$?; [ $$rc -eq 143 ] || [ $$rc -eq 130 ]; }
 
 # The suite talks to a real ClickHouse (Debian's clickhouse-server, installed and started by the script on
 # loopback; stopped afterwards whatever the outcome).
