@@ -185,6 +185,19 @@ class IngestEndToEndTest {
     }
 
     @Test
+    void headRequestsAnswerLikeGetButRecordNothing() throws Exception {
+        try (Tracker tracker = TestTrackers.start(dataDir, t -> { })) {
+            HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port()
+                    + "/tr/v1/img/?ename=probe")).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            assertEquals(200, r.statusCode());
+            assertEquals("image/gif", r.headers().firstValue("content-type").orElse(null));
+            assertEquals("35", r.headers().firstValue("content-length").orElse(null));
+            assertTrue(r.headers().firstValue("set-cookie").isEmpty());
+        }
+        assertEquals(0, TestTrackers.count(dataDir, "SELECT count(*) FROM events"));
+    }
+
+    @Test
     void clientEidIsKeptAndReturnedByStr() throws Exception {
         UUID eid = UUID.randomUUID();
         try (Tracker tracker = TestTrackers.start(dataDir, t -> { })) {

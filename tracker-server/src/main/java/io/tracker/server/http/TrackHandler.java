@@ -55,6 +55,10 @@ public final class TrackHandler {
             r.headers().set(HttpHeaderNames.ALLOW, String.join(", ", allowed.stream().sorted().toList()) + ", OPTIONS");
             return CompletableFuture.completedFuture(r);
         }
+        if (call.method().equals("HEAD")) {
+            // Link checkers and mail scanners probe with HEAD: answer like GET, record nothing (spec §2.1).
+            return CompletableFuture.completedFuture(respond(route, new Ingest.IngestResult(java.util.List.of(), null)));
+        }
         HttpHeaders h = call.request().headers();
         HitRequest hit = new HitRequest(route, call.method(), pairsPath, call.rawQuery(),
                 ByteBufUtil.getBytes(call.request().content()), cookies(h), h.get("User"),
