@@ -12,6 +12,7 @@ public final class RowBuilder {
     private final Table table;
     private final Object[] values;
     private UUID eid;
+    private boolean built;
 
     public RowBuilder(Table table) {
         this.table = table;
@@ -32,6 +33,9 @@ public final class RowBuilder {
     }
 
     public RowBuilder set(int column, Object value) {
+        if (built) {
+            throw new IllegalStateException("table " + table.name() + ": row already built");
+        }
         if (value != null) {
             checkType(table.columns().get(column), value);
         }
@@ -43,11 +47,15 @@ public final class RowBuilder {
         if (eid == null) {
             throw new IllegalStateException("table " + table.name() + ": row without eid");
         }
+        if (built) {
+            throw new IllegalStateException("table " + table.name() + ": a RowBuilder builds one row");
+        }
+        built = true;
         int bytes = FIXED_OVERHEAD;
         for (Object v : values) {
             bytes += v instanceof String s ? 40 + s.length() * 2 : 16;
         }
-        return new Row(table, eid, values.clone(), bytes);
+        return new Row(table, eid, values, bytes); // the builder is spent: no copy needed
     }
 
     private void checkType(Column column, Object value) {

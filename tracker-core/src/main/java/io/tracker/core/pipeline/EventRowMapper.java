@@ -111,14 +111,36 @@ public final class EventRowMapper {
             return d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 9.2e18 ? Long.valueOf(d.longValue()) : null;
         }
         if (value instanceof String s) {
+            String t = s.trim();
+            if (!looksNumeric(t)) {
+                return null;
+            }
             try {
-                return Long.parseLong(s.trim());
+                return Long.parseLong(t);
             } catch (NumberFormatException e) {
-                Double d = asDouble(s);
+                Double d = asDouble(t);
                 return d == null ? null : asLong(d);
             }
         }
         return null;
+    }
+
+    /** Cheap pre-check before a parse that would throw: optional sign, then digits with at most one dot or exponent. */
+    static boolean looksNumeric(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        int start = s.charAt(0) == '-' || s.charAt(0) == '+' ? 1 : 0;
+        if (start == s.length()) {
+            return false;
+        }
+        for (int i = start; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9') && c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Double asDouble(Object value) {
@@ -128,7 +150,7 @@ public final class EventRowMapper {
         if (value instanceof Double d) {
             return Double.isFinite(d) ? d : null;
         }
-        if (value instanceof String s && !s.isBlank()) {
+        if (value instanceof String s && !s.isBlank() && looksNumeric(s.trim())) {
             try {
                 double d = Double.parseDouble(s.trim());
                 return Double.isFinite(d) ? d : null;
@@ -190,7 +212,8 @@ public final class EventRowMapper {
         if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
             return f.booleanNode(Boolean.parseBoolean(s.toLowerCase(Locale.ROOT)));
         }
-        if (!s.isEmpty() && s.length() < 20) {
+        if (!s.isEmpty() && s.length() < 20 && looksNumeric(s)) {
+            // Checked first: most params are words, and a NumberFormatException per word is costly.
             try {
                 long l = Long.parseLong(s);
                 if (Long.toString(l).equals(s)) {

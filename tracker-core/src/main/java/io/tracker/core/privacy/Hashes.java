@@ -21,8 +21,21 @@ public final class Hashes {
     /** FNV-1a 32-bit of the UTF-8 bytes, as an unsigned value. */
     public static long fnv1a32(String s) {
         int h = FNV_OFFSET;
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        for (byte b : bytes) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return fnv1a32Utf8(s); // rare: hosts, IPs and user agents are ASCII
+            }
+            h ^= c;
+            h *= FNV_PRIME;
+        }
+        return Integer.toUnsignedLong(h);
+    }
+
+    private static long fnv1a32Utf8(String s) {
+        int h = FNV_OFFSET;
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             h ^= (b & 0xff);
             h *= FNV_PRIME;
         }

@@ -37,4 +37,15 @@ class HashesTest {
         assertNotEquals(Hashes.piiHash("", "user@example.com"), Hashes.piiHash("pepper", "user@example.com"));
         assertEquals(Hashes.sha("pepperuser@example.com"), Hashes.piiHash("pepper", "user@example.com"));
     }
+
+    @Test
+    void fnvHashesTheUtf8BytesOfNonAsciiText() {
+        String host = "bücher.example";
+        int h = 0x811c9dc5;
+        for (byte b : host.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            h ^= (b & 0xff);
+            h *= 0x01000193;
+        }
+        assertEquals(Integer.toUnsignedLong(h), Hashes.fnv1a32(host));
+    }
 }
