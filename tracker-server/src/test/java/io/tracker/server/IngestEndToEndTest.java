@@ -158,6 +158,13 @@ class IngestEndToEndTest {
                 "generated visitor and session ids are stored, never zero or null");
         assertEquals(1, TestTrackers.count(dataDir,
                 "SELECT count(DISTINCT vid) FROM events WHERE ename IN ('arr_7_0', 'arr_7_1', 'arr_7_2')"), "one batch, one new visitor");
+
+        // The counter views carry the ClickHouse counter-table names and columns.
+        assertEquals(ROUNDS, TestTrackers.count(dataDir, "SELECT sum(total) FROM hits WHERE url = 'shop.example.com/cart'"));
+        assertEquals(accepted.get(), TestTrackers.count(dataDir, "SELECT sum(total) FROM reqs"));
+        assertEquals(accepted.get(), TestTrackers.count(dataDir, "SELECT sum(total) FROM dailies"));
+        assertEquals(accepted.get() - ROUNDS, TestTrackers.count(dataDir, "SELECT sum(total) FROM browsers"),
+                "every event but the server-side ones has a browser hash");
     }
 
     @Test

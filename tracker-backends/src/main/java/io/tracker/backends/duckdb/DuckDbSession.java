@@ -70,9 +70,12 @@ public final class DuckDbSession implements Session {
             Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, props);
             connection = c.unwrap(DuckDBConnection.class);
             for (Table t : tablesToWrite) {
-                applySchema(t);
+                applySchema(SCHEMA_RESOURCE + t.name() + ".sql");
                 verifyColumns(t);
                 tables.put(t.name(), t);
+            }
+            if (tables.containsKey("events")) {
+                applySchema(SCHEMA_RESOURCE + "rollups.sql"); // views over events
             }
             healthy = true;
             log.atInfo().addKeyValue("session", name).addKeyValue("file", file).log("duckdb open");
@@ -227,8 +230,7 @@ public final class DuckDbSession implements Session {
         }
     }
 
-    private void applySchema(Table t) throws SQLException, IOException {
-        String resource = SCHEMA_RESOURCE + t.name() + ".sql";
+    private void applySchema(String resource) throws SQLException, IOException {
         String sql = SchemaFiles.read(resource);
         if (sql == null) {
             throw new IOException("schema file " + resource + " missing from the class path");
