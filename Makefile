@@ -17,6 +17,8 @@ run: $(JAR)
 # The suite talks to a real ClickHouse (Debian's clickhouse-server, installed and started by the script on
 # loopback; stopped afterwards whatever the outcome).
 test:
+	@tmp=$$(mktemp -d) && java scripts/ClusterSchema.java schema/clickhouse $$tmp && diff -r $$tmp schema/clickhouse/cluster \
+	  && rm -rf $$tmp || { echo "schema/clickhouse/cluster is stale: run java scripts/ClusterSchema.java schema/clickhouse schema/clickhouse/cluster"; exit 1; }
 	scripts/clickhouse.sh start
 	$(MVN) verify; rc=$$?; scripts/clickhouse.sh stop; exit $$rc
 

@@ -67,10 +67,6 @@ public final class ClickHouseSession implements Session {
         return name;
     }
 
-    public String serverVersion() {
-        return serverVersion;
-    }
-
     @Override
     public void open(List<Table> tables) throws SessionException {
         try {

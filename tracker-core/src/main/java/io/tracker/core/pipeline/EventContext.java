@@ -78,9 +78,4 @@ public final class EventContext {
         this.sid = sid;
         this.newVisitor = newVisitor;
     }
-
-    public String string(String key) {
-        Object v = values.get(key);
-        return v instanceof String s ? s : null;
-    }
 }
