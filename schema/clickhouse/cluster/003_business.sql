@@ -2,85 +2,69 @@
 -- {db}, {cluster}: the tracker's database and cluster name; {shard}, {replica}: ClickHouse macros.
 
 CREATE TABLE IF NOT EXISTS {db}.payments_local ON CLUSTER {cluster} (
-    id UUID, eid UUID, oid UUID, org String, uid UUID, vid UUID, sid UUID, tid UUID, invid UUID, orid UUID,
-    product_id UUID, product String, pcat String, man String, model String, duration String,
-    currency String, country String, rcode String, region String, campaign_id String,
-    qty Float64, price Float64, discount Float64, revenue Float64, margin Float64, cost Float64, tax Float64,
-    tax_rate Float64, commission Float64, referral Float64, fees Float64, subtotal Float64, total Float64,
-    payment Float64, starts DateTime, ends DateTime, invoiced_at DateTime, paid_at DateTime,
+    eid UUID, hhash String, oid UUID, org String, uid UUID, vid UUID, sid UUID, tid UUID, invid UUID, orid UUID,
+    product_id UUID, product String, pcat String, man String, model String, duration String, currency String,
+    country String, rcode String, region String, campaign_id String, qty Float64, price Decimal(18, 4), discount
+    Decimal(18, 4), revenue Decimal(18, 4), margin Decimal(18, 4), cost Decimal(18, 4), tax Decimal(18, 4), tax_rate
+    Float64, commission Decimal(18, 4), referral Decimal(18, 4), fees Decimal(18, 4), subtotal Decimal(18, 4), total
+    Decimal(18, 4), payment Decimal(18, 4), starts DateTime, ends DateTime, invoiced_at DateTime, paid_at DateTime,
     owner UUID, updater UUID, created_at DateTime, updated_at DateTime
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{db}/payments_local', '{replica}', updated_at) PARTITION BY toYYYYMM(created_at) ORDER BY (oid, org, id);
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{db}/payments_local', '{replica}', updated_at) PARTITION BY toYYYYMM(created_at) ORDER BY (oid, org, eid);
 
 CREATE TABLE IF NOT EXISTS {db}.payments ON CLUSTER {cluster} AS {db}.payments_local
 ENGINE = Distributed({cluster}, {db}, payments_local, rand());
 
 CREATE TABLE IF NOT EXISTS {db}.ltv_local ON CLUSTER {cluster} (
-    hhash String, id UUID, id_type String, paid Float64, oid UUID, org String,
-    updated_at DateTime, updater UUID, created_at DateTime, owner UUID
+    eid UUID, hhash String, id UUID, id_type String, paid Decimal(18, 4), oid UUID, org String, updater UUID, owner
+    UUID, created_at DateTime, updated_at DateTime
 )
-ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{db}/ltv_local', '{replica}', paid) ORDER BY (hhash, id, id_type);
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/ltv_local', '{replica}') ORDER BY (id_type, id, created_at);
 
 CREATE TABLE IF NOT EXISTS {db}.ltv ON CLUSTER {cluster} AS {db}.ltv_local
 ENGINE = Distributed({cluster}, {db}, ltv_local, rand());
 
 CREATE TABLE IF NOT EXISTS {db}.redirects_local ON CLUSTER {cluster} (
-    hhash String, urlfrom String, urlto String, oid UUID, org String, updated_at DateTime, updater UUID, created_at DateTime
+    eid UUID, hhash String, urlfrom String, hostfrom String, urlto String, oid UUID, org String, updater String,
+    created_at DateTime, updated_at DateTime
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{db}/redirects_local', '{replica}', updated_at) ORDER BY urlfrom;
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/redirects_local', '{replica}') ORDER BY (urlfrom, updated_at);
 
 CREATE TABLE IF NOT EXISTS {db}.redirects ON CLUSTER {cluster} AS {db}.redirects_local
 ENGINE = Distributed({cluster}, {db}, redirects_local, rand());
 
 CREATE TABLE IF NOT EXISTS {db}.redirect_history_local ON CLUSTER {cluster} (
-    urlfrom String, hostfrom String, slugfrom String, urlto String, hostto String, pathto String, searchto String,
-    oid UUID, org String, updater UUID, updated_at DateTime
+    eid UUID, action String, urlfrom String, hostfrom String, slugfrom String, urlto String, hostto String, pathto
+    String, searchto String, oid UUID, org String, updater String, created_at DateTime, updated_at DateTime
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{db}/redirect_history_local', '{replica}', updated_at) ORDER BY (urlfrom, updated_at);
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/redirect_history_local', '{replica}') PARTITION BY toYYYYMM(updated_at) ORDER BY (urlfrom, updated_at);
 
 CREATE TABLE IF NOT EXISTS {db}.redirect_history ON CLUSTER {cluster} AS {db}.redirect_history_local
 ENGINE = Distributed({cluster}, {db}, redirect_history_local, rand());
 
 CREATE TABLE IF NOT EXISTS {db}.agreements_local ON CLUSTER {cluster} (
-    vid UUID, created_at DateTime, updated_at DateTime, cflags Int64, sid UUID, uid UUID, avid UUID, hhash String,
-    app String, rel String, url String, ip String, iphash String, gaid String, idfa String, msid String, fbid String,
-    country String, region String, culture String, source String, medium String, campaign String, term String,
-    ref UUID, rcode String, aff String, browser String, bhash String, device String, os String, tz String,
+    eid UUID, vid UUID, created_at DateTime, updated_at DateTime, cflags Int64, sid UUID, uid UUID, avid UUID, hhash
+    String, app String, rel String, url String, ip String, iphash String, gaid String, idfa String, msid String,
+    fbid String, country String, region String, culture String, source String, medium String, campaign String, term
+    String, ref UUID, rcode String, aff String, browser String, bhash String, device String, os String, tz String,
     vp_w Int64, vp_h Int64, lat Float64, lon Float64, zip String, owner UUID, oid UUID, org String
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{db}/agreements_local', '{replica}', updated_at) ORDER BY (vid, created_at);
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/agreements_local', '{replica}') ORDER BY (vid, updated_at);
 
 CREATE TABLE IF NOT EXISTS {db}.agreements ON CLUSTER {cluster} AS {db}.agreements_local
 ENGINE = Distributed({cluster}, {db}, agreements_local, rand());
 
 CREATE TABLE IF NOT EXISTS {db}.agreed_local ON CLUSTER {cluster} (
-    vid UUID, created_at DateTime, updated_at DateTime, cflags Int64, sid UUID, uid UUID, avid UUID, hhash String,
-    app String, rel String, url String, ip String, iphash String, gaid String, idfa String, msid String, fbid String,
-    country String, region String, culture String, source String, medium String, campaign String, term String,
-    ref UUID, rcode String, aff String, browser String, bhash String, device String, os String, tz String,
+    eid UUID, vid UUID, created_at DateTime, updated_at DateTime, cflags Int64, sid UUID, uid UUID, avid UUID, hhash
+    String, app String, rel String, url String, ip String, iphash String, gaid String, idfa String, msid String,
+    fbid String, country String, region String, culture String, source String, medium String, campaign String, term
+    String, ref UUID, rcode String, aff String, browser String, bhash String, device String, os String, tz String,
     vp_w Int64, vp_h Int64, lat Float64, lon Float64, zip String, owner UUID, oid UUID, org String
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/agreed_local', '{replica}') PARTITION BY toYYYYMM(updated_at) ORDER BY (vid, updated_at);
 
 CREATE TABLE IF NOT EXISTS {db}.agreed ON CLUSTER {cluster} AS {db}.agreed_local
 ENGINE = Distributed({cluster}, {db}, agreed_local, rand());
-
-CREATE TABLE IF NOT EXISTS {db}.jurisdictions_local ON CLUSTER {cluster} (
-    regulation String, compliance String, seq UInt32, rules String, locs String, updated_at DateTime
-)
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{db}/jurisdictions_local', '{replica}', updated_at) ORDER BY (regulation, compliance, seq);
-
-CREATE TABLE IF NOT EXISTS {db}.jurisdictions ON CLUSTER {cluster} AS {db}.jurisdictions_local
-ENGINE = Distributed({cluster}, {db}, jurisdictions_local, rand());
-
-CREATE TABLE IF NOT EXISTS {db}.accounts_local ON CLUSTER {cluster} (
-    uid UUID, pwd String, ip String, msg String, expires DateTime, creds String,
-    created_at DateTime, updated_at DateTime, owner UUID
-)
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{db}/accounts_local', '{replica}', updated_at) ORDER BY uid;
-
-CREATE TABLE IF NOT EXISTS {db}.accounts ON CLUSTER {cluster} AS {db}.accounts_local
-ENGINE = Distributed({cluster}, {db}, accounts_local, rand());
 
 CREATE TABLE IF NOT EXISTS {db}.logs_local ON CLUSTER {cluster} (
     id UUID, ldate Date, created_at DateTime, ltime UInt64, topic String, name String, host String, hostname String,
@@ -90,10 +74,4 @@ ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/logs_local', '{rep
 
 CREATE TABLE IF NOT EXISTS {db}.logs ON CLUSTER {cluster} AS {db}.logs_local
 ENGINE = Distributed({cluster}, {db}, logs_local, rand());
-
-CREATE TABLE IF NOT EXISTS {db}.updates_local ON CLUSTER {cluster} (id String, updated_at DateTime, msg String)
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{db}/updates_local', '{replica}', updated_at) ORDER BY id;
-
-CREATE TABLE IF NOT EXISTS {db}.updates ON CLUSTER {cluster} AS {db}.updates_local
-ENGINE = Distributed({cluster}, {db}, updates_local, rand());
 

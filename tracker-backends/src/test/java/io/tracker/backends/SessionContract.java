@@ -114,4 +114,77 @@ public abstract class SessionContract {
         second.close();
         assertEquals(7, storedEids().size());
     }
+
+    @Test
+    void writesEveryTableAndReadsBackTypedValues() throws Exception {
+        Session s = newSession();
+        s.open(Tables.ALL);
+        UUID vid = UUID.randomUUID();
+        UUID uid = UUID.randomUUID();
+        long t = 1_700_000_000_000L;
+        String hostile = "it's \"quoted\"\t\\ and\nmulti-line ' OR 1=1 --";
+        for (Table table : Tables.ALL) {
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                rows.add(sample(table, vid, uid, t + i * 1_000L, hostile + i, new java.math.BigDecimal("10.0" + i + "50")));
+            }
+            s.write(table, rows);
+        }
+        var reader = s.reader().orElseThrow(() -> new AssertionError("a session that can serve reads has a reader"));
+        for (Table table : Tables.ALL) {
+            String key = table.hasColumn("vid") ? "vid" : table.hasColumn("id") ? "id" : null;
+            if (key == null) {
+                List<java.util.Map<String, Object>> all = reader.find(table, java.util.Map.of(), "created_at", 10);
+                assertEquals(3, all.size(), table.name());
+                continue;
+            }
+            List<java.util.Map<String, Object>> got = reader.find(table, java.util.Map.of(key, key.equals("vid") ? vid : uid), "created_at", 10);
+            assertEquals(3, got.size(), table.name());
+            assertEquals(t + 2_000L, got.get(0).get("created_at"), table.name() + " newest first");
+            assertEquals(key.equals("vid") ? vid : uid, got.get(0).get(key));
+        }
+        // A string filter with every character that could break out of SQL or TSV is just a value.
+        String url = hostile + "1";
+        List<java.util.Map<String, Object>> links = reader.find(Tables.REDIRECTS, java.util.Map.of("urlfrom", url), null, 10);
+        assertEquals(1, links.size());
+        assertEquals(url, links.get(0).get("urlfrom"));
+        assertEquals(0, reader.find(Tables.REDIRECTS, java.util.Map.of("urlfrom", "x' OR '1'='1"), null, 10).size());
+        // Exact decimal sums: 10.0050 + 10.0150 + 10.0250
+        assertEquals(new java.math.BigDecimal("30.0450"),
+                reader.sum(Tables.LTV, "paid", java.util.Map.of("id_type", "uid", "id", uid)));
+        assertEquals(new java.math.BigDecimal("0.0000"),
+                reader.sum(Tables.LTV, "paid", java.util.Map.of("id_type", "uid", "id", UUID.randomUUID())));
+        // Erasure by visitor, then pruning by time.
+        assertEquals(3, reader.delete(Tables.AGREED, java.util.Map.of("vid", vid)));
+        assertEquals(0, reader.find(Tables.AGREED, java.util.Map.of("vid", vid), null, 10).size());
+        assertEquals(3, reader.find(Tables.AGREEMENTS, java.util.Map.of("vid", vid), null, 10).size(), "other tables untouched");
+        assertEquals(2, reader.deleteBefore(Tables.AGREEMENTS, "created_at", java.time.Instant.ofEpochMilli(t + 2_000L)));
+        assertEquals(1, reader.find(Tables.AGREEMENTS, java.util.Map.of("vid", vid), null, 10).size());
+        s.close();
+    }
+
+    /** A row for any table: ids, a string, money and times set wherever the table has such columns. */
+    private static Row sample(Table table, UUID vid, UUID uid, long createdAt, String text, java.math.BigDecimal money) {
+        RowBuilder b = new RowBuilder(table).eid(UUID.randomUUID());
+        for (Column c : table.columns()) {
+            String n = c.name();
+            if (n.equals("eid")) {
+                continue;
+            }
+            Object v = switch (n) {
+                case "vid" -> vid;
+                case "uid", "id" -> uid;
+                case "id_type" -> "uid";
+                case "created_at", "updated_at" -> createdAt;
+                case "urlfrom" -> text;
+                default -> switch (c.type()) {
+                    case DECIMAL -> money;
+                    case STRING -> "s";
+                    default -> null;
+                };
+            };
+            b.set(n, v);
+        }
+        return b.build();
+    }
 }

@@ -56,6 +56,7 @@ public final class ClickHouseSession implements Session {
     private Client client;
     private String serverVersion;
     private volatile boolean healthy;
+    private volatile ClickHouseReader reader;
 
     public ClickHouseSession(String name, ClickHouseSettings settings) {
         this.name = name;
@@ -89,6 +90,8 @@ public final class ClickHouseSession implements Session {
             for (Table t : tables) {
                 schemas.put(t.name(), serverSchema(t));
             }
+            Map<String, TableSchema> opened = Map.copyOf(schemas);
+            reader = new ClickHouseReader(settings, opened::get);
             healthy = true;
             log.atInfo().addKeyValue("session", name).addKeyValue("url", settings.url())
                     .addKeyValue("version", serverVersion).log("clickhouse open");
@@ -188,6 +191,7 @@ public final class ClickHouseSession implements Session {
             case INT64 -> v == null ? 0L : v;
             case INT32 -> v == null ? 0 : v;
             case FLOAT64 -> v == null ? 0.0 : v;
+            case DECIMAL -> v == null ? java.math.BigDecimal.ZERO.setScale(io.tracker.core.model.ColumnType.DECIMAL_SCALE) : v;
             case TIMESTAMP -> ZonedDateTime.ofInstant(Instant.ofEpochMilli(v == null ? 0L : (Long) v), ZoneOffset.UTC);
         };
     }
@@ -307,6 +311,11 @@ public final class ClickHouseSession implements Session {
         } catch (RuntimeException e) {
             return 0;
         }
+    }
+
+    @Override
+    public java.util.Optional<io.tracker.core.session.SessionReader> reader() {
+        return java.util.Optional.ofNullable(reader);
     }
 
     @Override

@@ -43,6 +43,7 @@ public final class DuckDbSession implements Session {
     private final DuckDbSettings settings;
     private final Map<String, Table> tables = new HashMap<>();
     private DuckDBConnection connection;
+    private volatile DuckDbReader reader;
     private volatile boolean healthy;
 
     public DuckDbSession(String name, Path file, DuckDbSettings settings) {
@@ -77,6 +78,7 @@ public final class DuckDbSession implements Session {
             if (tables.containsKey("events")) {
                 applySchema(SCHEMA_RESOURCE + "rollups.sql"); // views over events
             }
+            reader = new DuckDbReader(name, (DuckDBConnection) connection.duplicate());
             healthy = true;
             log.atInfo().addKeyValue("session", name).addKeyValue("file", file).log("duckdb open");
         } catch (SQLException | IOException e) {
@@ -190,6 +192,11 @@ public final class DuckDbSession implements Session {
     }
 
     @Override
+    public java.util.Optional<io.tracker.core.session.SessionReader> reader() {
+        return java.util.Optional.ofNullable(reader);
+    }
+
+    @Override
     public boolean isHealthy() {
         return healthy;
     }
@@ -198,6 +205,15 @@ public final class DuckDbSession implements Session {
     public void close() throws SessionException {
         if (connection == null) {
             return;
+        }
+        DuckDbReader r = reader;
+        reader = null;
+        if (r != null) {
+            try {
+                r.close();
+            } catch (SQLException e) {
+                log.atWarn().addKeyValue("session", name).setCause(e).log("reader close failed");
+            }
         }
         try (Statement s = connection.createStatement()) {
             s.execute("CHECKPOINT");
@@ -225,6 +241,7 @@ public final class DuckDbSession implements Session {
             case INT64 -> a.append(((Long) v).longValue());
             case INT32 -> a.append(((Integer) v).intValue());
             case FLOAT64 -> a.append(((Double) v).doubleValue());
+            case DECIMAL -> a.append((java.math.BigDecimal) v);
             case TIMESTAMP -> a.appendEpochMicros((Long) v * 1_000L);
             default -> throw new IllegalArgumentException("unsupported column type " + type);
         }
@@ -274,6 +291,7 @@ public final class DuckDbSession implements Session {
             case FLOAT64 -> "DOUBLE";
             case TIMESTAMP -> "TIMESTAMP";
             case JSON -> "JSON";
+            case DECIMAL -> "DECIMAL(18,4)";
         };
     }
 

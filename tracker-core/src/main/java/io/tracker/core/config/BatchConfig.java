@@ -38,14 +38,23 @@ public record BatchConfig(
      * Defaults (spec §10.3, adjusted): {@code events} hybrid 10,000 rows / 1 s with {@code wal} durability (on
      * this 2-core box it acknowledged more events per second than {@code memory} under saturation, since
      * group-commit latency paces clients instead of 503s — figures in README — and it survives a crash);
-     * money tables {@code payments}/{@code ltv} immediate with {@code wal}.
+     * business tables (money, short links, consent) immediate with {@code sync}: their answer means stored in
+     * every session, and a short link is readable the moment its creation is acknowledged.
      */
     public static BatchConfig standard() {
-        TableBatchConfig money = new TableBatchConfig("immediate", 1_000, 1L << 20, 1_000, 1, 1, 1, "wal");
+        TableBatchConfig business = new TableBatchConfig("immediate", 1_000, 1L << 20, 1_000, 1, 1, 1, "sync");
+        Map<String, TableBatchConfig> tables = new HashMap<>();
+        tables.put("events", TableBatchConfig.hybrid(10_000, 1_000, "wal"));
+        for (String t : BUSINESS_TABLES) {
+            tables.put(t, business);
+        }
         return new BatchConfig(64L << 20, 1L << 30, 16L << 20, 2, 100, 10_000, 5, 5_000,
-                TableBatchConfig.hybrid(10_000, 1_000, "wal"),
-                Map.of("events", TableBatchConfig.hybrid(10_000, 1_000, "wal"), "payments", money, "ltv", money));
+                TableBatchConfig.hybrid(10_000, 1_000, "wal"), tables);
     }
+
+    /** Tables written by the business endpoints: {@code sync} by default. */
+    public static final java.util.List<String> BUSINESS_TABLES =
+            java.util.List.of("payments", "ltv", "redirects", "redirect_history", "agreements", "agreed");
 
     public TableBatchConfig forTable(String table) {
         return tables.getOrDefault(table, defaults);

@@ -19,5 +19,12 @@ public enum ColumnType {
     /** {@link Long}, epoch milliseconds UTC. */
     TIMESTAMP,
     /** {@link String} holding a JSON object, queryable as JSON where the backend can. */
-    JSON
+    JSON,
+    /**
+     * {@link java.math.BigDecimal} with exactly {@link #DECIMAL_SCALE} fractional digits: money. Stored as
+     * DECIMAL(18,4) (DuckDB) / Decimal(18, 4) (ClickHouse), so sums are exact.
+     */
+    DECIMAL;
+
+    public static final int DECIMAL_SCALE = 4;
 }

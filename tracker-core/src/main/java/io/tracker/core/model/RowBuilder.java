@@ -65,7 +65,12 @@ public final class RowBuilder {
             case INT64, TIMESTAMP -> Long.class;
             case INT32 -> Integer.class;
             case FLOAT64 -> Double.class;
+            case DECIMAL -> java.math.BigDecimal.class;
         };
+        if (value instanceof java.math.BigDecimal d && d.scale() != ColumnType.DECIMAL_SCALE) {
+            throw new IllegalArgumentException("table " + table.name() + ", column " + column.name()
+                    + ": a DECIMAL needs scale " + ColumnType.DECIMAL_SCALE + ", got " + d.scale());
+        }
         if (!expected.isInstance(value)) {
             throw new IllegalArgumentException("table " + table.name() + ", column " + column.name() + ": expected "
                     + expected.getSimpleName() + " but got " + value.getClass().getSimpleName());

@@ -46,6 +46,7 @@ public final class RowCodec {
                         case INT64, TIMESTAMP -> out.writeLong((Long) v);
                         case INT32 -> out.writeInt((Integer) v);
                         case FLOAT64 -> out.writeDouble((Double) v);
+                        case DECIMAL -> out.writeUTF(((java.math.BigDecimal) v).toPlainString());
                         default -> throw new IllegalStateException("unsupported type " + columns.get(i).type());
                     }
                 }
@@ -90,6 +91,7 @@ public final class RowCodec {
                     case INT64, TIMESTAMP -> in.readLong();
                     case INT32 -> in.readInt();
                     case FLOAT64 -> in.readDouble();
+                    case DECIMAL -> new java.math.BigDecimal(in.readUTF());
                 };
                 if (columns.get(i).name().equals("eid")) {
                     b.eid((UUID) v);

@@ -1,5 +1,6 @@
 package io.tracker.core.model;
 
+import static io.tracker.core.model.ColumnType.DECIMAL;
 import static io.tracker.core.model.ColumnType.FLOAT64;
 import static io.tracker.core.model.ColumnType.INT32;
 import static io.tracker.core.model.ColumnType.INT64;
@@ -8,6 +9,7 @@ import static io.tracker.core.model.ColumnType.STRING;
 import static io.tracker.core.model.ColumnType.TIMESTAMP;
 import static io.tracker.core.model.ColumnType.UUID;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -83,7 +85,89 @@ public final class Tables {
             Column.of("vp_w", INT64),
             Column.of("vp_h", INT64)));
 
-    public static final List<Table> ALL = List.of(EVENTS);
+    /**
+     * {@code payments}: one row per LTV line item (spec §6). {@code eid} is the line item's id (the spec's
+     * {@code id}); money columns are exact decimals.
+     */
+    public static final Table PAYMENTS = new Table("payments", List.of(
+            Column.of("eid", UUID), Column.of("hhash", STRING), Column.of("oid", UUID), Column.of("org", STRING),
+            Column.of("uid", UUID), Column.of("vid", UUID), Column.of("sid", UUID), Column.of("tid", UUID),
+            Column.of("invid", UUID), Column.of("orid", UUID), Column.of("product_id", UUID),
+            Column.of("product", STRING), Column.of("pcat", STRING), Column.of("man", STRING),
+            Column.of("model", STRING), Column.of("duration", STRING), Column.of("currency", STRING),
+            Column.of("country", STRING), Column.of("rcode", STRING), Column.of("region", STRING),
+            Column.of("campaign_id", STRING), Column.of("qty", FLOAT64), Column.of("price", DECIMAL),
+            Column.of("discount", DECIMAL), Column.of("revenue", DECIMAL), Column.of("margin", DECIMAL),
+            Column.of("cost", DECIMAL), Column.of("tax", DECIMAL), Column.of("tax_rate", FLOAT64),
+            Column.of("commission", DECIMAL), Column.of("referral", DECIMAL), Column.of("fees", DECIMAL),
+            Column.of("subtotal", DECIMAL), Column.of("total", DECIMAL), Column.of("payment", DECIMAL),
+            Column.of("starts", TIMESTAMP), Column.of("ends", TIMESTAMP), Column.of("invoiced_at", TIMESTAMP),
+            Column.of("paid_at", TIMESTAMP), Column.of("owner", UUID), Column.of("updater", UUID),
+            Column.of("created_at", TIMESTAMP), Column.of("updated_at", TIMESTAMP)));
+
+    /**
+     * {@code ltv}: append-only increments of lifetime value per id ({@code id_type} uid / vid / invid). The
+     * total is the sum of {@code paid} (a SummingMergeTree in ClickHouse, a SUM on read elsewhere): no
+     * read-modify-write, so concurrent payments never race.
+     */
+    public static final Table LTV = new Table("ltv", List.of(
+            Column.of("eid", UUID), Column.of("hhash", STRING), Column.of("id", UUID), Column.of("id_type", STRING),
+            Column.of("paid", DECIMAL), Column.of("oid", UUID), Column.of("org", STRING),
+            Column.of("updater", UUID), Column.of("owner", UUID), Column.of("created_at", TIMESTAMP),
+            Column.of("updated_at", TIMESTAMP)));
+
+    /**
+     * {@code redirects}: short links, one row per change; the newest row per {@code urlfrom} is the link
+     * ({@code urlto} empty = deleted). {@code hostfrom} scopes listings.
+     */
+    public static final Table REDIRECTS = new Table("redirects", List.of(
+            Column.of("eid", UUID), Column.of("hhash", STRING), Column.of("urlfrom", STRING),
+            Column.of("hostfrom", STRING), Column.of("urlto", STRING), Column.of("oid", UUID),
+            Column.of("org", STRING), Column.of("updater", STRING), Column.of("created_at", TIMESTAMP),
+            Column.of("updated_at", TIMESTAMP)));
+
+    /** {@code redirect_history}: every create/update/delete of a short link, with who did it. */
+    public static final Table REDIRECT_HISTORY = new Table("redirect_history", List.of(
+            Column.of("eid", UUID), Column.of("action", STRING), Column.of("urlfrom", STRING),
+            Column.of("hostfrom", STRING), Column.of("slugfrom", STRING), Column.of("urlto", STRING),
+            Column.of("hostto", STRING), Column.of("pathto", STRING), Column.of("searchto", STRING),
+            Column.of("oid", UUID), Column.of("org", STRING), Column.of("updater", STRING),
+            Column.of("created_at", TIMESTAMP), Column.of("updated_at", TIMESTAMP)));
+
+    /** {@code agreements} (latest consent per visitor, read newest first) and {@code agreed} (the full history). */
+    public static final Table AGREEMENTS = new Table("agreements", consentColumns());
+    public static final Table AGREED = new Table("agreed", consentColumns());
+
+    private static List<Column> consentColumns() {
+        List<Column> c = new ArrayList<>();
+        c.add(Column.of("eid", UUID));
+        c.add(Column.of("vid", UUID));
+        c.add(Column.of("created_at", TIMESTAMP));
+        c.add(Column.of("updated_at", TIMESTAMP));
+        c.add(Column.of("cflags", INT64));
+        for (String u : List.of("sid", "uid", "avid")) {
+            c.add(Column.of(u, UUID));
+        }
+        for (String s : List.of("hhash", "app", "rel", "url", "ip", "iphash", "gaid", "idfa", "msid", "fbid",
+                "country", "region", "culture", "source", "medium", "campaign", "term")) {
+            c.add(Column.of(s, STRING));
+        }
+        c.add(Column.of("ref", UUID));
+        for (String s : List.of("rcode", "aff", "browser", "bhash", "device", "os", "tz")) {
+            c.add(Column.of(s, STRING));
+        }
+        c.add(Column.of("vp_w", INT64));
+        c.add(Column.of("vp_h", INT64));
+        c.add(Column.of("lat", FLOAT64));
+        c.add(Column.of("lon", FLOAT64));
+        c.add(Column.of("zip", STRING));
+        c.add(Column.of("owner", UUID));
+        c.add(Column.of("oid", UUID));
+        c.add(Column.of("org", STRING));
+        return c;
+    }
+
+    public static final List<Table> ALL = List.of(EVENTS, PAYMENTS, LTV, REDIRECTS, REDIRECT_HISTORY, AGREEMENTS, AGREED);
 
     private static final Map<String, Table> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(Table::name, Function.identity()));

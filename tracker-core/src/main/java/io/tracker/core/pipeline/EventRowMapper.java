@@ -90,6 +90,7 @@ public final class EventRowMapper {
             case FLOAT64 -> asDouble(value);
             case TIMESTAMP -> null; // only created_at, which the server sets
             case JSON -> write(toJson(value));
+            case DECIMAL -> null; // events carry no money column
         };
     }
 

@@ -32,6 +32,14 @@ public interface Session extends AutoCloseable {
         write(table, rows);
     }
 
+    /**
+     * The read side, for sessions that can be the API backend (short links, consent, LTV, erasure, pruning).
+     * Available once {@link #open} returned.
+     */
+    default java.util.Optional<SessionReader> reader() {
+        return java.util.Optional.empty();
+    }
+
     /** Cheap health indication for /status; must not block on I/O for long. */
     boolean isHealthy();
 

@@ -1,0 +1,156 @@
+package io.tracker.backends.duckdb;
+
+import io.tracker.core.model.Column;
+import io.tracker.core.model.ColumnType;
+import io.tracker.core.model.Table;
+import io.tracker.core.session.SessionException;
+import io.tracker.core.session.SessionReader;
+import java.math.BigDecimal;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * Reads and deletes on a connection of its own (a duplicate of the writer's, same database), so API calls
+ * never wait behind a batch being appended. Prepared statements only; column names come from the
+ * {@link Table} definition, never from a request.
+ */
+final class DuckDbReader implements SessionReader, AutoCloseable {
+    private final String session;
+    private final DuckDBConnection connection;
+
+    DuckDbReader(String session, DuckDBConnection connection) {
+        this.session = session;
+        this.connection = connection;
+    }
+
+    @Override
+    public synchronized List<Map<String, Object>> find(Table table, Map<String, Object> where, String newestFirst,
+                                                       int limit) throws SessionException {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        List<Column> columns = table.columns();
+        for (int i = 0; i < columns.size(); i++) {
+            Column c = columns.get(i);
+            sql.append(i == 0 ? "" : ", ").append(c.type() == ColumnType.TIMESTAMP ? "epoch_ms(" + c.name() + ")" : c.name());
+        }
+        sql.append(" FROM ").append(table.name()).append(whereClause(table, where));
+        if (newestFirst != null) {
+            sql.append(" ORDER BY ").append(column(table, newestFirst)).append(" DESC");
+        }
+        sql.append(" LIMIT ").append(Math.max(0, limit));
+        try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+            bind(ps, 1, where.values());
+            List<Map<String, Object>> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 0; i < columns.size(); i++) {
+                        Object v = value(rs, i + 1, columns.get(i).type());
+                        if (v != null) {
+                            row.put(columns.get(i).name(), v);
+                        }
+                    }
+                    rows.add(row);
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw failure("read " + table.name(), e);
+        }
+    }
+
+    @Override
+    public synchronized BigDecimal sum(Table table, String column, Map<String, Object> where) throws SessionException {
+        String sql = "SELECT coalesce(sum(" + column(table, column) + "), 0) FROM " + table.name() + whereClause(table, where);
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            bind(ps, 1, where.values());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBigDecimal(1).setScale(ColumnType.DECIMAL_SCALE);
+            }
+        } catch (SQLException e) {
+            throw failure("sum " + table.name(), e);
+        }
+    }
+
+    @Override
+    public synchronized long delete(Table table, Map<String, Object> where) throws SessionException {
+        if (where.isEmpty()) {
+            throw new IllegalArgumentException("delete needs a condition");
+        }
+        try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + table.name() + whereClause(table, where))) {
+            bind(ps, 1, where.values());
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("delete from " + table.name(), e);
+        }
+    }
+
+    @Override
+    public synchronized long deleteBefore(Table table, String timeColumn, Instant cutoff) throws SessionException {
+        String sql = "DELETE FROM " + table.name() + " WHERE " + column(table, timeColumn) + " < make_timestamp(?)";
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setLong(1, cutoff.toEpochMilli() * 1_000L);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("prune " + table.name(), e);
+        }
+    }
+
+    private static String whereClause(Table table, Map<String, Object> where) {
+        if (where.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(" WHERE ");
+        int i = 0;
+        for (String c : where.keySet()) {
+            sb.append(i++ == 0 ? "" : " AND ").append(column(table, c)).append(" = ?");
+        }
+        return sb.toString();
+    }
+
+    private static String column(Table table, String name) {
+        if (!table.hasColumn(name)) {
+            throw new IllegalArgumentException("table " + table.name() + " has no column " + name);
+        }
+        return name;
+    }
+
+    private static void bind(PreparedStatement ps, int first, Iterable<Object> values) throws SQLException {
+        int i = first;
+        for (Object v : values) {
+            ps.setObject(i++, v);
+        }
+    }
+
+    private static Object value(ResultSet rs, int i, ColumnType type) throws SQLException {
+        Object v = switch (type) {
+            case UUID -> rs.getObject(i, UUID.class);
+            case STRING, JSON -> rs.getString(i);
+            case INT64, TIMESTAMP -> rs.getLong(i);
+            case INT32 -> rs.getInt(i);
+            case FLOAT64 -> rs.getDouble(i);
+            case DECIMAL -> {
+                BigDecimal d = rs.getBigDecimal(i);
+                yield d == null ? null : d.setScale(ColumnType.DECIMAL_SCALE);
+            }
+        };
+        return rs.wasNull() ? null : v;
+    }
+
+    private SessionException failure(String what, SQLException e) {
+        return new SessionException("session " + session + ": " + what + " failed: " + e.getMessage(), e);
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        connection.close();
+    }
+}
