@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 /** {@code java -jar tracker.jar [--config FILE] [--port N] [--data-dir DIR]}. */
 @Command(name = "tracker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Self-hosted, privacy-first event tracker.")
+        description = "Self-hosted, privacy-first event tracker.", subcommands = Main.HashPassword.class)
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -34,6 +34,12 @@ public final class Main implements Callable<Integer> {
             description = "memory, wal or sync for every table (overrides batching.*.durability)")
     String durability;
 
+    @Option(names = "--prune", description = "delete rows older than privacy.retentionDays in every session, then exit")
+    boolean prune;
+
+    @Option(names = "--logs-only", description = "with --prune: only delete dead-letter files older than privacy.logsRetentionDays")
+    boolean logsOnly;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
     }
@@ -46,6 +52,21 @@ public final class Main implements Callable<Integer> {
         } catch (ConfigException e) {
             System.err.println("tracker: " + e.getMessage());
             return 2;
+        }
+        if (logsOnly && !prune) {
+            System.err.println("tracker: --logs-only goes with --prune");
+            return 2;
+        }
+        if (prune) {
+            try {
+                Prune.Report r = Prune.run(cfg, logsOnly);
+                System.out.println(r);
+                return 0;
+            } catch (Exception e) {
+                log.atError().setCause(e).log("prune failed");
+                System.err.println("tracker: prune failed: " + e.getMessage());
+                return 1;
+            }
         }
         Tracker tracker;
         try {
@@ -82,7 +103,7 @@ public final class Main implements Callable<Integer> {
             cfg = cfg.withServer(cfg.server().withPort(port));
         }
         if (dataDir != null) {
-            cfg = cfg.withStorage(new StorageConfig(dataDir.toString()));
+            cfg = cfg.withStorage(new StorageConfig(dataDir.toString(), cfg.storage().apiSession()));
         }
         if (durability != null) {
             if (!java.util.List.of(io.tracker.core.config.TableBatchConfig.DURABILITIES).contains(durability)) {
@@ -93,6 +114,31 @@ public final class Main implements Callable<Integer> {
         // Re-validate: a CLI value is checked like any other.
         ConfigLoader check = new ConfigLoader(k -> null);
         return check.bind(check.mapper().valueToTree(cfg));
+    }
+
+    /** {@code tracker hash-password}: reads a password from standard input, prints its PBKDF2 hash for admin.accounts. */
+    @Command(name = "hash-password", mixinStandardHelpOptions = true,
+            description = "Read a password from standard input (never an argument: it would land in shell history) "
+                    + "and print the hash for admin.accounts[].passwordHash.")
+    static final class HashPassword implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            java.io.Console console = System.console();
+            String password;
+            if (console != null) {
+                char[] p = console.readPassword("password: ");
+                password = p == null ? "" : new String(p);
+            } else {
+                password = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+            }
+            if (password == null || password.isEmpty()) {
+                System.err.println("tracker: an empty password is not accepted");
+                return 2;
+            }
+            System.out.println(io.tracker.core.business.AdminAuth.hashPassword(password));
+            return 0;
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -16,7 +16,9 @@ import io.tracker.core.pipeline.EventPipeline;
 import io.tracker.core.pipeline.Ingest;
 import io.tracker.core.session.Session;
 import io.tracker.core.session.SessionRegistry;
+import io.tracker.server.http.BusinessHandler;
 import io.tracker.server.http.ClientAddress;
+import io.tracker.server.http.RateLimiter;
 import io.tracker.server.http.ConnectionLimiter;
 import io.tracker.server.http.Cors;
 import io.tracker.server.http.HttpInitializer;
@@ -42,8 +44,11 @@ public final class Tracker implements AutoCloseable {
     private final DataDirLock lock;
     private boolean stopped;
 
+    private final Runnable onStop;
+
     private Tracker(TrackerConfig config, DataDirLock lock, BatchManager batches, HttpServer http,
-                    PrometheusMeterRegistry registry) {
+                    PrometheusMeterRegistry registry, Runnable onStop) {
+        this.onStop = onStop;
         this.config = config;
         this.lock = lock;
         this.batches = batches;
@@ -72,8 +77,16 @@ public final class Tracker implements AutoCloseable {
         // while the rest is assembled; HTTP binds only once every session is open.
         batches.start();
         HttpServer http = null;
+        java.util.List<AutoCloseable> extras = new java.util.ArrayList<>();
+        Runnable onStop = () -> extras.forEach(c -> {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.atWarn().setCause(e).log("close failed");
+            }
+        });
         try {
-            http = assembleHttp(config, batches, registry);
+            http = assembleHttp(config, batches, registry, extras);
             http.prepare();
             batches.awaitOpen(Duration.ofSeconds(60));
             http.start();
@@ -82,26 +95,58 @@ public final class Tracker implements AutoCloseable {
                 http.stop(0, 1_000);
             }
             batches.close(Duration.ofSeconds(config.server().shutdownTimeoutSeconds()));
+            onStop.run();
             lock.close();
             throw e;
         }
-        return new Tracker(config, lock, batches, http, registry);
+        return new Tracker(config, lock, batches, http, registry, onStop);
     }
 
-    private static HttpServer assembleHttp(TrackerConfig config, BatchManager batches, PrometheusMeterRegistry registry) {
+    private static HttpServer assembleHttp(TrackerConfig config, BatchManager batches, PrometheusMeterRegistry registry,
+                                           java.util.List<AutoCloseable> extras) throws java.io.IOException {
         ObjectMapper mapper = new ObjectMapper();
-        EventPipeline pipeline = EventPipeline.standard(config, mapper, new EventIds(), registry);
+        EventIds ids = new EventIds();
+        io.tracker.core.enrich.GeoIp geoip = io.tracker.core.enrich.GeoIp.open(config.geoip().path()).orElse(null);
+        if (geoip != null) {
+            extras.add(geoip);
+            log.atInfo().addKeyValue("path", config.geoip().path()).addKeyValue("version", geoip.databaseVersion())
+                    .log("geoip open");
+        }
+        EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip);
         Ingest ingest = new Ingest(mapper, pipeline, batches, config.tracking().maxEventsPerRequest(), registry);
         Rejections rejections = new Rejections(registry);
         ConnectionLimiter limiter = new ConnectionLimiter(config.server().maxConnections());
         ClientAddress address = new ClientAddress(config.server().trustProxyHeaders());
-        HttpRouter router = new HttpRouter(
-                new TrackHandler(ingest, address, config.tracking(), rejections),
-                new OpsHandler(batches, registry, limiter, version()),
-                new Cors(config.server().allowOrigin()),
+        TrackHandler track = new TrackHandler(ingest, address, config.tracking(), config.links(), rejections);
+        ApiReader api = ApiReader.choose(batches.sessions(), config.storage().apiSession());
+        java.util.List<io.tracker.core.session.SessionReader> readers = batches.sessions().stream()
+                .map(s -> (io.tracker.core.session.SessionReader) (s == api.session() ? api : new ApiReader(s))).toList();
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(
+                API_THREADS, API_THREADS, 60, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(API_QUEUE), r -> {
+                    Thread t = new Thread(r, "api");
+                    t.setDaemon(true);
+                    return t;
+                });
+        extras.add(pool::shutdown);
+        io.tracker.core.privacy.IpAnonymizer ips = new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode());
+        byte[] jurisdictions = io.tracker.core.session.SchemaFiles.read("schema/jurisdictions.json")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        BusinessHandler business = new BusinessHandler(mapper, batches, api,
+                new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids),
+                new io.tracker.core.business.Ltv(ids), new io.tracker.core.business.Consents(ids, ips, geoip),
+                new io.tracker.core.business.DataSubjects(api, readers), geoip,
+                new io.tracker.core.business.AdminAuth(config.admin()), address, track, rejections, pool,
+                jurisdictions, config.server().shutdownTimeoutSeconds() * 1000L);
+        HttpRouter router = new HttpRouter(track, new OpsHandler(batches, registry, limiter, version()), business,
+                new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin()),
                 rejections);
         return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections));
     }
+
+    /** Threads and queue of the pool that runs business-API reads and writes (never an event loop). */
+    private static final int API_THREADS = 4;
+    private static final int API_QUEUE = 1_000;
 
     public int port() {
         return http.port();
@@ -131,6 +176,7 @@ public final class Tracker implements AutoCloseable {
         http.closeListener();
         batches.close(timeout);
         http.stop(100, timeout.toMillis());
+        onStop.run();
         try {
             lock.close();
         } catch (java.io.IOException e) {

@@ -169,6 +169,19 @@ public final class BatchManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Completes once every row queued at the time of the call has reached its session (or that session's spool):
+     * the data-subject API calls it so an erasure also covers events acknowledged a moment before.
+     */
+    public CompletableFuture<Void> flush() {
+        return CompletableFuture.allOf(writers.stream().map(SessionWriter::flush).toArray(CompletableFuture[]::new));
+    }
+
+    /** The sessions, in configuration order. */
+    public List<Session> sessions() {
+        return writers.stream().map(SessionWriter::session).toList();
+    }
+
     public List<SessionStatus> status() {
         List<SessionStatus> out = new ArrayList<>();
         for (SessionWriter w : writers) {

@@ -43,6 +43,7 @@ final class SessionWriter {
     private final LongSupplier nanoClock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
+    private final List<CompletableFuture<Void>> flushWaiters = new ArrayList<>();
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
     private final Thread thread;
     private final Delivery delivery;
@@ -136,6 +137,19 @@ final class SessionWriter {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Completes once everything queued now has been written (or spooled, if the session is down). */
+    CompletableFuture<Void> flush() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        lock.lock();
+        try {
+            flushWaiters.add(done);
+            changed.signal();
+        } finally {
+            lock.unlock();
+        }
+        return done;
     }
 
     int queuedRows() {
@@ -268,7 +282,7 @@ final class SessionWriter {
             long now = nanoClock.getAsLong();
             // Spilling keeps the table's batching (a spool of tiny batches would replay slowly), unless
             // memory is over budget or the writer is stopping: then everything goes, now.
-            boolean takeAny = delivery.closing() || budget.over();
+            boolean takeAny = delivery.closing() || budget.over() || !flushWaiters.isEmpty();
             long wait = Long.MAX_VALUE;
             for (TableQueue q : queues) {
                 if (q.size() == 0) {
@@ -278,6 +292,10 @@ final class SessionWriter {
                     return new Work(q, false);
                 }
                 wait = Math.min(wait, q.nanosUntilDue(now));
+            }
+            if (!flushWaiters.isEmpty()) { // every queue is empty and the last batch taken is delivered
+                flushWaiters.forEach(f -> f.complete(null));
+                flushWaiters.clear();
             }
             boolean breakerAllows = delivery.breaker.allowsWrite(now);
             if (delivery.closing()) {

@@ -11,29 +11,62 @@ public record TrackerConfig(
         PrivacyConfig privacy,
         StorageConfig storage,
         BatchConfig batching,
-        List<SessionConfig> sessions) {
+        List<SessionConfig> sessions,
+        AdminConfig admin,
+        LinksConfig links,
+        GeoIpConfig geoip,
+        RateLimitConfig rateLimit) {
 
     public TrackerConfig {
         sessions = sessions == null ? List.of() : List.copyOf(sessions);
+        admin = admin == null ? AdminConfig.standard() : admin;
+        links = links == null ? LinksConfig.standard() : links;
+        geoip = geoip == null ? GeoIpConfig.standard() : geoip;
+        rateLimit = rateLimit == null ? RateLimitConfig.standard() : rateLimit;
     }
 
     /** Built-in defaults: DuckDB embedded, HTTP on 8080. {@code config.json} at the root repeats them. */
     public static TrackerConfig standard() {
         return new TrackerConfig(ServerConfig.standard(), TrackingConfig.standard(), PrivacyConfig.standard(),
                 StorageConfig.standard(), BatchConfig.standard(),
-                List.of(new SessionConfig("duckdb", "duckdb", null)));
+                List.of(new SessionConfig("duckdb", "duckdb", null)), AdminConfig.standard(), LinksConfig.standard(),
+                GeoIpConfig.standard(), RateLimitConfig.standard());
     }
 
     public TrackerConfig withServer(ServerConfig s) {
-        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions);
+        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit);
     }
 
     public TrackerConfig withStorage(StorageConfig s) {
-        return new TrackerConfig(server, tracking, privacy, s, batching, sessions);
+        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit);
     }
 
     public TrackerConfig withBatching(BatchConfig b) {
-        return new TrackerConfig(server, tracking, privacy, storage, b, sessions);
+        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit);
+    }
+
+    public TrackerConfig withPrivacy(PrivacyConfig p) {
+        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit);
+    }
+
+    public TrackerConfig withAdmin(AdminConfig a) {
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit);
+    }
+
+    public TrackerConfig withLinks(LinksConfig l) {
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit);
+    }
+
+    public TrackerConfig withGeoip(GeoIpConfig g) {
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit);
+    }
+
+    public TrackerConfig withRateLimit(RateLimitConfig r) {
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r);
+    }
+
+    public TrackerConfig withSessions(List<SessionConfig> s) {
+        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit);
     }
 
     void validate(Validation v) {
@@ -52,6 +85,10 @@ public record TrackerConfig(
         if (v.notNull("batching", batching)) {
             batching.validate(v);
         }
+        admin.validate(v);
+        links.validate(v);
+        geoip.validate(v);
+        rateLimit.validate(v);
         if (sessions.isEmpty()) {
             v.fail("sessions", "at least one session is required");
         }

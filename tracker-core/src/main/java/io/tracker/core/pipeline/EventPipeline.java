@@ -39,8 +39,14 @@ public final class EventPipeline {
 
     /** The standard step list, in precedence order (lowest first). */
     public static EventPipeline standard(TrackerConfig config, ObjectMapper mapper, EventIds ids, MeterRegistry registry) {
+        return standard(config, mapper, ids, registry, null);
+    }
+
+    /** As {@link #standard}, with GeoIP enrichment when {@code geoip} is not null. */
+    public static EventPipeline standard(TrackerConfig config, ObjectMapper mapper, EventIds ids, MeterRegistry registry,
+                                         io.tracker.core.enrich.GeoIp geoip) {
         boolean lower = config.tracking().lowercaseValues();
-        return new EventPipeline(List.of(
+        List<Step> steps = new java.util.ArrayList<>(List.of(
                 new UserHeaderStep(mapper),
                 new CookieStep(),
                 new PathPairsStep(lower),
@@ -50,8 +56,12 @@ public final class EventPipeline {
                 new IdentityStep(ids),
                 new PiiHashStep(config.privacy().hashSalt()),
                 new UrlStep(),
-                new RequestDerivedStep(config.privacy().storeIp())),
-                registry, System::currentTimeMillis);
+                new RequestDerivedStep(new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode()))));
+        if (geoip != null) {
+            steps.add(new io.tracker.core.pipeline.steps.GeoIpStep(geoip));
+        }
+        steps.add(new io.tracker.core.pipeline.steps.ConsentStep(config.privacy().defaultConsent()));
+        return new EventPipeline(steps, registry, System::currentTimeMillis);
     }
 
     public List<Step> steps() {

@@ -7,7 +7,13 @@ public enum Route {
     /** {@code /tr/v1/str/}: server-side tracking; answers the event ids, never sets cookies. */
     SERVER("str", false),
     /** {@code /tr/v1/img/}: the 1×1 pixel; sets the vid cookie. */
-    PIXEL("img", true);
+    PIXEL("img", true),
+    /** {@code /tr/v1/rdr/}: records the hit, then 302 to {@code url}; server-style (no cookie). */
+    REDIRECT("rdr", false),
+    /** {@code /tr/v1/xrdr/}: as {@code rdr}, but a browser hit: sets the vid cookie. */
+    XREDIRECT("xrdr", true),
+    /** A short link followed (spec §2.10): recorded as {@code etyp=redirect, ename=short_rdr}; not a path of its own. */
+    SHORT_LINK("", true);
 
     private final String segment;
     private final boolean browser;

@@ -54,12 +54,14 @@ class ConfigLoaderTest {
     void environmentOverridesFollowTheNamingRule() throws Exception {
         TrackerConfig c = env(Map.of(
                 "TRACKER_SERVER_MAX_BODY_BYTES", "2048",
-                "TRACKER_PRIVACY_STORE_IP", "true",
+                "TRACKER_PRIVACY_IP_MODE", "hash",
+                "TRACKER_ADMIN_TOKEN", "s3cret",
                 "TRACKER_BATCHING_TABLES_EVENTS_MAX_ROWS", "500",
                 "TRACKER_SESSIONS_0_SETTINGS_PATH", "other.duckdb"))
                 .load(file("{\"sessions\":[{\"type\":\"duckdb\",\"name\":\"d\",\"settings\":{\"path\":\"x.duckdb\"}}]}"));
         assertEquals(2048, c.server().maxBodyBytes());
-        assertTrue(c.privacy().storeIp());
+        assertEquals("hash", c.privacy().ipMode());
+        assertEquals("s3cret", c.admin().token(), "TRACKER_ADMIN_TOKEN is the documented way to give the admin token");
         assertEquals(500, c.batching().forTable("events").maxRows());
         assertEquals("other.duckdb", c.sessions().get(0).settings().get("path").asText());
         assertEquals("SERVER_MAX_BODY_BYTES", "SERVER_" + ConfigLoader.envSegment("maxBodyBytes"));

@@ -176,7 +176,7 @@ class StepsTest {
         EventContext e = run(Hits.get(Route.TRACK, "", "hhash=forged&iphash=forged&ip=1.2.3.4"));
         assertEquals(Hashes.hostHash("example.com"), e.values().get("hhash"));
         assertEquals(Hashes.ipHash("127.0.0.1"), e.values().get("iphash"));
-        assertNull(e.values().get("ip"), "raw IP is not kept unless privacy.storeIp");
+        assertEquals("127.0.0.0", e.values().get("ip"), "the default ipMode truncates; the client's forged ip is ignored");
         assertEquals(Hashes.browserHash("curl/8.5.0"), e.values().get("bhash"));
         assertEquals("en-us", e.values().get("culture"));
     }

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.tracker.core.pipeline.Route;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final Cors cors;
     private final Rejections rejections;
 
+    private final BusinessHandler business;
+    private final RateLimiter limiter;
+    private final ClientAddress address;
+
     public HttpRouter(TrackHandler track, OpsHandler ops, Cors cors, Rejections rejections) {
+        this(track, ops, null, null, null, cors, rejections);
+    }
+
+    public HttpRouter(TrackHandler track, OpsHandler ops, BusinessHandler business, RateLimiter limiter,
+                      ClientAddress address, Cors cors, Rejections rejections) {
+        this.business = business;
+        this.limiter = limiter;
+        this.address = address;
         this.track = track;
         this.ops = ops;
         this.cors = cors;
@@ -96,24 +109,48 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     private CompletableFuture<FullHttpResponse> route(HttpCall call) {
         String path = call.path();
+        boolean ops = OpsHandler.PATHS.contains(path);
+        if (!ops && limiter != null && limiter.enabled()) {
+            RateLimiter.Decision d = limiter.check(address.ip(call.channel(), call.request().headers()));
+            if (!d.allowed()) {
+                rejections.count("rate_limited");
+                FullHttpResponse r = HttpResponses.error(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited",
+                        "the " + d.limit() + " request limit for this address is reached");
+                r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(d.retryAfterSeconds()));
+                return CompletableFuture.completedFuture(r);
+            }
+        }
         if (path.startsWith(API_PREFIX)) {
             int start = API_PREFIX.length();
             int slash = path.indexOf('/', start);
             String segment = slash < 0 ? path.substring(start) : path.substring(start, slash);
+            String rest = slash < 0 ? "" : path.substring(slash + 1);
             for (Route r : Route.values()) {
-                if (r.segment().equals(segment)) {
+                if (!r.segment().isEmpty() && r.segment().equals(segment)) {
                     if (call.method().equals("OPTIONS")) {
                         return CompletableFuture.completedFuture(cors.preflight());
                     }
-                    return track.handle(call, r, slash < 0 ? "" : path.substring(slash + 1));
+                    return track.handle(call, r, rest);
+                }
+            }
+            if (business != null) {
+                if (call.method().equals("OPTIONS") && List.of("ltv", "rpi", "ppi").contains(segment)) {
+                    return CompletableFuture.completedFuture(cors.preflight());
+                }
+                CompletableFuture<FullHttpResponse> r = business.handleApi(call, segment, rest);
+                if (r != null) {
+                    return r;
                 }
             }
         } else if (call.method().equals("GET") || call.method().equals("HEAD")) {
-            FullHttpResponse r = ops.handle(call);
+            FullHttpResponse r = this.ops.handle(call);
             if (r != null) {
                 return CompletableFuture.completedFuture(r);
             }
-        } else if (ops.handle(call) != null) {
+            if (business != null) {
+                return path.equals("/clear") ? CompletableFuture.completedFuture(business.clear()) : business.shortLink(call);
+            }
+        } else if (this.ops.handle(call) != null) {
             rejections.count("method_not_allowed");
             FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                     call.method() + " is not allowed on " + path);

@@ -25,6 +25,9 @@ public final class OpsHandler {
         this.version = version;
     }
 
+    /** The ops paths: never rate-limited, never short links. */
+    public static final java.util.Set<String> PATHS = java.util.Set.of("/health", "/ping", "/ready", "/status", "/metrics");
+
     /** The response for an ops path, or null when {@code path} is not one. */
     public FullHttpResponse handle(HttpCall call) {
         return switch (call.path()) {

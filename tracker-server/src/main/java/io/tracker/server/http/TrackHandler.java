@@ -31,14 +31,25 @@ public final class TrackHandler {
     private static final Map<Route, Set<String>> METHODS = Map.of(
             Route.TRACK, Set.of("GET", "POST", "HEAD"),
             Route.SERVER, Set.of("GET", "POST"),
-            Route.PIXEL, Set.of("GET", "HEAD"));
+            Route.PIXEL, Set.of("GET", "HEAD"),
+            Route.REDIRECT, Set.of("GET", "HEAD"),
+            Route.XREDIRECT, Set.of("GET", "HEAD"),
+            Route.SHORT_LINK, Set.of("GET", "HEAD"));
 
     private final Ingest ingest;
     private final ClientAddress address;
     private final TrackingConfig tracking;
     private final Rejections rejections;
 
+    private final io.tracker.core.config.LinksConfig links;
+
     public TrackHandler(Ingest ingest, ClientAddress address, TrackingConfig tracking, Rejections rejections) {
+        this(ingest, address, tracking, io.tracker.core.config.LinksConfig.standard(), rejections);
+    }
+
+    public TrackHandler(Ingest ingest, ClientAddress address, TrackingConfig tracking,
+                        io.tracker.core.config.LinksConfig links, Rejections rejections) {
+        this.links = links;
         this.ingest = ingest;
         this.address = address;
         this.tracking = tracking;
@@ -55,18 +66,35 @@ public final class TrackHandler {
             r.headers().set(HttpHeaderNames.ALLOW, String.join(", ", allowed.stream().sorted().toList()) + ", OPTIONS");
             return CompletableFuture.completedFuture(r);
         }
+        String target = null;
+        if (route == Route.REDIRECT || route == Route.XREDIRECT) {
+            target = redirectTarget(call.rawQuery());
+            if (target == null) {
+                rejections.count("bad_redirect");
+                return CompletableFuture.completedFuture(HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
+                        "bad_redirect", "url: an absolute http(s) URL to an allowed host is required"));
+            }
+        }
+        return record(call, route, pairsPath, call.rawQuery(), target);
+    }
+
+    /**
+     * Records the hit and answers: 302 to {@code target} when one is given (rdr, xrdr, short links), else the
+     * route's own answer. HEAD answers without recording (link checkers and mail scanners probe with HEAD).
+     */
+    public CompletableFuture<FullHttpResponse> record(HttpCall call, Route route, String pairsPath, String query,
+                                                      String target) {
         if (call.method().equals("HEAD")) {
-            // Link checkers and mail scanners probe with HEAD: answer like GET, record nothing (spec §2.1).
-            return CompletableFuture.completedFuture(respond(route, new Ingest.IngestResult(java.util.List.of(), null)));
+            return CompletableFuture.completedFuture(respond(route, new Ingest.IngestResult(java.util.List.of(), null), target));
         }
         HttpHeaders h = call.request().headers();
-        HitRequest hit = new HitRequest(route, call.method(), pairsPath, call.rawQuery(),
-                ByteBufUtil.getBytes(call.request().content()), cookies(h), h.get("User"),
-                h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
+        HitRequest hit = new HitRequest(route, call.method(), pairsPath, query,
+                route == Route.SHORT_LINK ? new byte[0] : ByteBufUtil.getBytes(call.request().content()), cookies(h),
+                h.get("User"), h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
                 address.ip(call.channel(), h), address.host(h));
         try {
             return ingest.ingest(hit).handle((result, error) -> error == null
-                    ? respond(route, result)
+                    ? respond(route, result, target)
                     : unavailable("storage_error", "the event could not be made durable; retry shortly"));
         } catch (BadRequestException e) {
             rejections.count(e.reason());
@@ -85,8 +113,31 @@ public final class TrackHandler {
         return r;
     }
 
-    private FullHttpResponse respond(Route route, Ingest.IngestResult result) {
+    /** The first {@code url} query parameter if it may be redirected to, else {@code links.defaultUrl}, else null. */
+    private String redirectTarget(String rawQuery) {
+        String url = null;
+        if (rawQuery != null) {
+            for (String pair : rawQuery.split("&")) {
+                if (pair.startsWith("url=")) {
+                    url = java.net.URLDecoder.decode(pair.substring(4), java.nio.charset.StandardCharsets.UTF_8);
+                    break;
+                }
+            }
+        }
+        if (url == null || url.isBlank()) {
+            return links.defaultUrl().isEmpty() ? null : links.defaultUrl();
+        }
+        return io.tracker.core.business.ShortLinks.allowedTarget(url, links.allowedHosts()) ? url : null;
+    }
+
+    private FullHttpResponse respond(Route route, Ingest.IngestResult result, String target) {
         FullHttpResponse response = switch (route) {
+            case REDIRECT, XREDIRECT, SHORT_LINK -> {
+                FullHttpResponse r = HttpResponses.empty(HttpResponseStatus.FOUND);
+                r.headers().set(HttpHeaderNames.LOCATION, target);
+                r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                yield r;
+            }
             case TRACK -> HttpResponses.empty(HttpResponseStatus.OK);
             case SERVER -> HttpResponses.json(HttpResponseStatus.OK, idsBody(result.eids()));
             case PIXEL -> {

@@ -11,13 +11,13 @@ import java.util.Map;
 /**
  * Spec §4.1–§4.5: values the server derives from the request, overriding anything the client sent:
  * {@code hhash} (host without port, quirk §18.6 fixed), {@code iphash}, {@code bhash} and {@code culture}
- * (browser routes only, as {@code /str/} calls come from servers), and the raw {@code ip} only when configured.
+ * (browser routes only, as {@code /str/} calls come from servers), and {@code ip} as {@code privacy.ipMode} allows.
  */
 public final class RequestDerivedStep implements Step {
-    private final boolean storeIp;
+    private final io.tracker.core.privacy.IpAnonymizer ips;
 
-    public RequestDerivedStep(boolean storeIp) {
-        this.storeIp = storeIp;
+    public RequestDerivedStep(io.tracker.core.privacy.IpAnonymizer ips) {
+        this.ips = ips;
     }
 
     @Override
@@ -37,8 +37,9 @@ public final class RequestDerivedStep implements Step {
         }
         if (req.ip() != null && !req.ip().isEmpty()) {
             values.put("iphash", Hashes.ipHash(req.ip()));
-            if (storeIp) {
-                values.put("ip", req.ip());
+            String stored = ips.apply(req.ip());
+            if (stored != null) {
+                values.put("ip", stored);
             }
         } else {
             values.remove("iphash");

@@ -1,0 +1,81 @@
+package io.tracker.core.business;
+
+import io.tracker.core.model.Table;
+import io.tracker.core.model.Tables;
+import io.tracker.core.session.SessionException;
+import io.tracker.core.session.SessionReader;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The data-subject API (GDPR art. 15/17): every row that names a visitor ({@code vid}) or user ({@code uid}), in
+ * every table, found, exported or deleted. {@code ltv} rows name their subject in {@code id}.
+ */
+public final class DataSubjects {
+    private final List<SessionReader> readers;
+    private final SessionReader api;
+
+    /** @param readers every session that can read (all are erased); {@code api} answers exports */
+    public DataSubjects(SessionReader api, List<SessionReader> readers) {
+        this.api = api;
+        this.readers = List.copyOf(readers);
+    }
+
+    /** The conditions that select {@code key}'s rows in each table, table by table. */
+    static Map<Table, List<Map<String, Object>>> conditions(String key, UUID id) {
+        Map<Table, List<Map<String, Object>>> out = new LinkedHashMap<>();
+        for (Table t : Tables.ALL) {
+            List<Map<String, Object>> conds = new ArrayList<>();
+            if (t.hasColumn(key)) {
+                conds.add(Map.of(key, id));
+            }
+            if (t == Tables.LTV) {
+                conds.add(Map.of("id_type", key, "id", id));
+            }
+            if (!conds.isEmpty()) {
+                out.put(t, conds);
+            }
+        }
+        return out;
+    }
+
+    /** Every row of the subject, table by table (at most {@code limit} per table). */
+    public Map<String, List<Map<String, Object>>> export(String key, UUID id, int limit) throws SessionException {
+        Map<String, List<Map<String, Object>>> out = new LinkedHashMap<>();
+        for (var e : conditions(key, id).entrySet()) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (Map<String, Object> cond : e.getValue()) {
+                rows.addAll(api.find(e.getKey(), cond, "created_at", limit));
+            }
+            out.put(e.getKey().name(), rows);
+        }
+        return out;
+    }
+
+    /** Deletes every row of the subject in every readable session; returns the counts of the API session. */
+    public Map<String, Long> erase(String key, UUID id) throws SessionException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (var e : conditions(key, id).entrySet()) {
+            long n = 0;
+            for (Map<String, Object> cond : e.getValue()) {
+                Map<String, Object> uuidsOnly = new LinkedHashMap<>();
+                cond.forEach((k, v) -> {
+                    if (v instanceof UUID) {
+                        uuidsOnly.put(k, v);
+                    }
+                });
+                for (SessionReader r : readers) {
+                    long d = r.delete(e.getKey(), uuidsOnly);
+                    if (r == api) {
+                        n += d;
+                    }
+                }
+            }
+            counts.put(e.getKey().name(), n);
+        }
+        return counts;
+    }
+}

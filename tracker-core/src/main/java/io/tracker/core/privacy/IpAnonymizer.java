@@ -1,0 +1,108 @@
+package io.tracker.core.privacy;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.function.Supplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * What of a client IP may be stored ({@code privacy.ipMode}). Applied before a row is built, so no table ever
+ * receives more than this. The {@code hash} mode keys an HMAC-SHA256 with a random salt that lives only in this
+ * process and is replaced every UTC day: hashes join within a day, and once the salt is gone nobody — not even
+ * the operator — can enumerate the 2^32 IPv4 addresses back out of them.
+ */
+public final class IpAnonymizer {
+    public enum Mode { NONE, TRUNCATE, HASH, DROP }
+
+    private final Mode mode;
+    private final Supplier<LocalDate> today;
+    private final SecureRandom random = new SecureRandom();
+    private LocalDate saltDay;
+    private byte[] salt;
+
+    public IpAnonymizer(String mode) {
+        this(Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), () -> LocalDate.now(ZoneOffset.UTC));
+    }
+
+    IpAnonymizer(Mode mode, Supplier<LocalDate> today) {
+        this.mode = mode;
+        this.today = today;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** The storable form of {@code ip}, or null when nothing may be stored (or {@code ip} is not an IP literal). */
+    public String apply(String ip) {
+        if (ip == null || ip.isEmpty()) {
+            return null;
+        }
+        return switch (mode) {
+            case NONE -> ip;
+            case DROP -> null;
+            case TRUNCATE -> truncate(ip);
+            case HASH -> hash(ip);
+        };
+    }
+
+    /** IPv4: last octet zeroed ({@code 203.0.113.77} → {@code 203.0.113.0}); IPv6: all but the first 48 bits zeroed. */
+    public static String truncate(String ip) {
+        byte[] b = literal(ip);
+        if (b == null) {
+            return null;
+        }
+        int keep = b.length == 4 ? 3 : 6;
+        for (int i = keep; i < b.length; i++) {
+            b[i] = 0;
+        }
+        try {
+            return InetAddress.getByAddress(b).getHostAddress();
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private String hash(String ip) {
+        byte[] key = saltFor(today.get());
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(ip.getBytes(StandardCharsets.UTF_8)), 0, 16);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private synchronized byte[] saltFor(LocalDate day) {
+        if (!day.equals(saltDay)) {
+            byte[] s = new byte[32];
+            random.nextBytes(s);
+            salt = s;
+            saltDay = day;
+        }
+        return salt;
+    }
+
+    /** The bytes of an IP literal; null for anything else (never a DNS lookup). */
+    static byte[] literal(String ip) {
+        if (ip.indexOf(':') < 0 && !ip.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return null;
+        }
+        if (ip.indexOf(':') >= 0 && !ip.matches("[0-9a-fA-F:.]+")) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(ip).getAddress(); // a literal: parsed, not resolved
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+}
