@@ -81,7 +81,7 @@ public final class GeoIp implements AutoCloseable {
     }
 
     private static String field(String s) {
-        if (s == null || s.isEmpty() || s.equals("-") || s.contains("unavailable") || s.contains("MISSING")
+        if (s == null || s.isEmpty() || s.equals("-") || s.contains("unavailable") || s.contains("Not_Supported") || s.contains("MISSING")
                 || s.contains("INVALID")) {
             return null;
         }
