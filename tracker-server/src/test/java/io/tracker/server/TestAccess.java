@@ -14,6 +14,11 @@ public final class TestAccess {
         return TestTrackers.start(dataDir, tweak);
     }
 
+    /** Runs {@code tracker --prune [--logs-only]}; returns its report line. */
+    public static String prune(TrackerConfig config, boolean logsOnly) throws Exception {
+        return Prune.run(config, logsOnly).toString();
+    }
+
     public static TrackerConfig config(Path dataDir, Consumer<ObjectNode> tweak) {
         return TestTrackers.config(dataDir, tweak);
     }
