@@ -81,11 +81,11 @@ class StepsTest {
         UUID vid = UUID.randomUUID();
         UUID sid = UUID.randomUUID();
         EventContext e = run(Hits.withCookies(Hits.get(Route.TRACK, "", null),
-                Map.of("vid", vid.toString(), "sid", sid.toString(), "CookieConsent", "1024")));
+                Map.of("vid", vid.toString(), "sid", sid.toString(), "CookieConsent", "1028")));
         assertEquals(vid, e.vid());
         assertEquals(sid, e.sid());
         assertFalse(e.isNewVisitor());
-        assertEquals(1024L, e.values().get("cflags"));
+        assertEquals(1028L, e.values().get("cflags"));
     }
 
     @Test
