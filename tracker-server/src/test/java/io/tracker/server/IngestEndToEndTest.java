@@ -134,7 +134,7 @@ class IngestEndToEndTest {
         assertEquals("nav", seg.get("etyp"));
         assertEquals(Hashes.hostHash("127.0.0.1"), seg.get("hhash"));
         assertEquals(Hashes.ipHash("127.0.0.1"), seg.get("iphash"));
-        assertNull(seg.get("ip"), "raw IPs are not stored by default");
+        assertEquals("127.0.0.0", seg.get("ip"), "raw IPs are not stored by default: the last octet is zeroed");
 
         Map<String, Object> q = TestTrackers.query(dataDir,
                 "SELECT source, campaign, url, params::VARCHAR AS params FROM events WHERE ename = 'query_7'").get(0);

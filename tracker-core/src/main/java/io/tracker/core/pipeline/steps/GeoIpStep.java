@@ -27,7 +27,8 @@ public final class GeoIpStep implements Step {
     public StepResult apply(EventContext event) {
         String ip = event.request().ip();
         Map<String, Object> v = event.values();
-        if (ip == null || ip.isEmpty() || (v.containsKey("country") && v.containsKey("lat"))) {
+        if (ip == null || ip.isEmpty() || (v.containsKey("country") && v.containsKey("region") && v.containsKey("city")
+                && v.containsKey("lat") && v.containsKey("zip"))) {
             return StepResult.CONTINUE;
         }
         GeoIp.Lookup r = geoip.lookup(ip);
