@@ -40,7 +40,7 @@ public abstract class BusinessContract {
      * Rows of {@code table} whose {@code column} is {@code id}, read directly from the store (not through the API).
      * Called after {@link #stop()}: an embedded store is only readable once the tracker has let go of it.
      */
-    protected abstract long countRows(String table, String column, UUID id) throws Exception;
+    protected abstract long countRows(String table, String column, Object value) throws Exception;
 
     protected static void adminAndProxy(ObjectNode c) {
         ObjectNode admin = c.putObject("admin");
@@ -187,6 +187,10 @@ public abstract class BusinessContract {
                 AUTH, Http.bearer(TOKEN)).statusCode());
         assertEquals(0, Http.json(http.get("/tr/v1/rpi/redirects/go.example.com", AUTH, Http.bearer(TOKEN)))
                 .get("results").findValuesAsText("urlfrom").stream().filter(u -> u.endsWith("/summer")).count());
+        stop();
+        assertEquals(2, countRows("events", "ename", "short_rdr"), "each followed link is recorded, misses are not");
+        assertEquals(1, countRows("events", "campaign", "launch"), "a tracked link's utm_ parameters describe the visit");
+        assertEquals(1, countRows("redirect_history", "action", "delete"));
     }
 
     @Test

@@ -59,10 +59,11 @@ class ClickHouseBusinessTest extends BusinessContract {
     }
 
     @Override
-    protected long countRows(String table, String column, UUID id) throws Exception {
+    protected long countRows(String table, String column, Object id) throws Exception {
         direct.open(List.of());
-        // The id is a UUID produced by the test: a typed literal, not outside input.
+        // Values produced by the test itself: a UUID literal or a quoted constant, not outside input.
+        String literal = id instanceof UUID ? "toUUID('" + id + "')" : "'" + id.toString().replace("'", "\\'") + "'";
         return Long.parseLong(direct.query("SELECT count() FROM " + database + "." + table + " WHERE " + column
-                + " = toUUID('" + id + "')").trim());
+                + " = " + literal).trim());
     }
 }

@@ -25,7 +25,7 @@ class DuckDbBusinessTest extends BusinessContract {
     }
 
     @Override
-    protected long countRows(String table, String column, UUID id) throws Exception {
+    protected long countRows(String table, String column, Object id) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dataDir.resolve("tracker.duckdb"));
              PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table + " WHERE " + column + " = ?")) {
             ps.setObject(1, id);
