@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class GeoIpTest {
-    static final Path SHARED_DB1 = Path.of("../../shared/fixtures/geoip/IP2LOCATION-LITE-DB1.BIN");
-
     @TempDir
     Path dir;
 
@@ -43,8 +40,9 @@ class GeoIpTest {
 
     @Test
     void theSharedDb1FixtureHasCountriesOnly() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(SHARED_DB1) || System.getenv("CI") != null);
-        try (GeoIp g = GeoIp.open(SHARED_DB1.toString()).orElseThrow()) {
+        java.util.Optional<Path> db1 = GeoIpFixtures.sharedDb1();
+        org.junit.jupiter.api.Assumptions.assumeTrue(db1.isPresent(), "shared GeoIP fixture not found");
+        try (GeoIp g = GeoIp.open(db1.get().toString()).orElseThrow()) {
             GeoIp.Location l = g.lookup("8.8.8.8").location();
             assertEquals("US", l.iso2());
             assertNull(l.city());
