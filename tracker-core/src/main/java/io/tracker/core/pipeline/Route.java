@@ -12,8 +12,8 @@ public enum Route {
     REDIRECT("rdr", false),
     /** {@code /tr/v1/xrdr/}: as {@code rdr}, but a browser hit: sets the vid cookie. */
     XREDIRECT("xrdr", true),
-    /** A short link followed (spec §2.10): recorded as {@code etyp=redirect, ename=short_rdr}; not a path of its own. */
-    SHORT_LINK("", true);
+    /** A short link followed (spec §2.10): recorded as {@code etyp=redirect, ename=short_rdr}; not a path of its own (the router never matches it). */
+    SHORT_LINK("short", true);
 
     private final String segment;
     private final boolean browser;

@@ -126,7 +126,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             String segment = slash < 0 ? path.substring(start) : path.substring(start, slash);
             String rest = slash < 0 ? "" : path.substring(slash + 1);
             for (Route r : Route.values()) {
-                if (!r.segment().isEmpty() && r.segment().equals(segment)) {
+                if (r != Route.SHORT_LINK && r.segment().equals(segment)) {
                     if (call.method().equals("OPTIONS")) {
                         return CompletableFuture.completedFuture(cors.preflight());
                     }
