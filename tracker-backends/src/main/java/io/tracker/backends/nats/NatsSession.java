@@ -1,0 +1,205 @@
+package io.tracker.backends.nats;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.impl.NatsMessage;
+import io.tracker.core.model.Column;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.Table;
+import io.tracker.core.session.Session;
+import io.tracker.core.session.SessionException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * NATS JetStream: each row is one JSON message on {@code <subjectPrefix>.<table>}, published asynchronously with
+ * {@code Nats-Msg-Id = <table>:<eid>} so the server drops a replay within the duplicate window; a batch returns once
+ * JetStream acknowledged every message (stored in the stream). The stream is created when missing. A write-only
+ * session: it serves no reads (consumers downstream replay the stream).
+ */
+public final class NatsSession implements Session {
+    private static final Logger log = LoggerFactory.getLogger(NatsSession.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final NatsSettings settings;
+    private final Map<String, Table> tables = new HashMap<>();
+    private volatile Connection connection;
+    private JetStream js;
+    private volatile boolean healthy;
+
+    public NatsSession(String name, NatsSettings settings) {
+        this.name = name;
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public String subject(Table t) {
+        return settings.subjectPrefix() + "." + t.name();
+    }
+
+    @Override
+    public void open(List<Table> opened) throws SessionException {
+        try {
+            if (connection == null) {
+                Options.Builder o = new Options.Builder().servers(settings.servers().toArray(String[]::new))
+                        .connectionTimeout(Duration.ofMillis(settings.connectTimeoutMillis()))
+                        .maxReconnects(-1)
+                        .reconnectBufferSize(0) // while disconnected a publish fails at once: the batch is retried or spooled
+                        .connectionName("tracker-" + name);
+                if (!settings.user().isEmpty()) {
+                    o.userInfo(settings.user(), settings.password());
+                }
+                connection = Nats.connect(o.build());
+            }
+            ensureStream(connection.jetStreamManagement());
+            js = connection.jetStream();
+            opened.forEach(t -> tables.put(t.name(), t));
+            healthy = true;
+            log.atInfo().addKeyValue("session", name).addKeyValue("servers", settings.servers())
+                    .addKeyValue("stream", settings.stream()).log("nats open");
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            healthy = false;
+            throw new SessionException("session " + name + ": cannot open NATS at " + settings.servers() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionException("session " + name + ": interrupted while connecting", e);
+        }
+    }
+
+    private void ensureStream(JetStreamManagement jsm) throws IOException, JetStreamApiException {
+        try {
+            jsm.getStreamInfo(settings.stream());
+        } catch (JetStreamApiException e) {
+            if (e.getErrorCode() != 404) {
+                throw e;
+            }
+            StreamConfiguration.Builder c = StreamConfiguration.builder().name(settings.stream())
+                    .subjects(settings.subjectPrefix() + ".>").storageType(StorageType.File)
+                    .replicas(settings.replicas()).maxBytes(settings.maxBytes())
+                    .duplicateWindow(Duration.ofSeconds(settings.duplicateWindowSeconds()));
+            if (settings.maxAgeHours() > 0) {
+                c.maxAge(Duration.ofHours(settings.maxAgeHours()));
+            }
+            jsm.addStream(c.build());
+            log.atInfo().addKeyValue("stream", settings.stream()).log("nats stream created");
+        }
+    }
+
+    @Override
+    public void write(Table table, List<Row> rows) throws SessionException {
+        Table known = tables.get(table.name());
+        if (js == null || known == null) {
+            throw new SessionException("session " + name + ": not open for table " + table.name());
+        }
+        if (!known.columns().equals(table.columns())) { // what a database's schema check would refuse
+            throw SessionException.rejected("session " + name + ", table " + table.name()
+                    + ": rows do not match the table's columns", null);
+        }
+        String subject = subject(table);
+        Semaphore inFlight = new Semaphore(settings.maxInFlight());
+        List<CompletableFuture<PublishAck>> acks = new ArrayList<>(rows.size());
+        try {
+            for (Row r : rows) {
+                byte[] body = json(table, r);
+                PublishOptions po = PublishOptions.builder().messageId(table.name() + ":" + r.eid())
+                        .expectedStream(settings.stream()).build();
+                if (!inFlight.tryAcquire(settings.publishTimeoutMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new TimeoutException("no acknowledgement slot within the publish timeout");
+                }
+                acks.add(js.publishAsync(NatsMessage.builder().subject(subject).data(body).build(), po)
+                        .whenComplete((a, e) -> inFlight.release()));
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                    .get(settings.publishTimeoutMillis(), TimeUnit.MILLISECONDS);
+            healthy = true;
+        } catch (ExecutionException e) {
+            throw failure(table, rows, e.getCause() == null ? e : e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure(table, rows, e);
+        } catch (TimeoutException | IOException | RuntimeException e) {
+            throw failure(table, rows, e);
+        }
+    }
+
+    private SessionException failure(Table table, List<Row> rows, Throwable e) {
+        healthy = false;
+        return new SessionException("session " + name + ", table " + table.name() + ": publish of " + rows.size()
+                + " rows failed: " + (e instanceof TimeoutException ? "timed out" : e.getMessage()), e);
+    }
+
+    /** One row as a JSON object: UUIDs and times as strings (ISO-8601 UTC), money as exact numbers, JSON columns inline. */
+    static byte[] json(Table table, Row row) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            List<Column> columns = table.columns();
+            for (int i = 0; i < columns.size(); i++) {
+                Object v = row.get(i);
+                if (v == null) {
+                    continue;
+                }
+                g.writeFieldName(columns.get(i).name());
+                switch (columns.get(i).type()) {
+                    case UUID, STRING -> g.writeString(v.toString());
+                    case JSON -> g.writeRawValue((String) v);
+                    case INT64 -> g.writeNumber((Long) v);
+                    case INT32 -> g.writeNumber((Integer) v);
+                    case FLOAT64 -> g.writeNumber((Double) v);
+                    case TIMESTAMP -> g.writeString(Instant.ofEpochMilli((Long) v).toString());
+                    case DECIMAL -> g.writeNumber((java.math.BigDecimal) v);
+                }
+            }
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return healthy && connection != null && connection.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    @Override
+    public void close() throws SessionException {
+        Connection c = connection;
+        connection = null;
+        js = null;
+        healthy = false;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

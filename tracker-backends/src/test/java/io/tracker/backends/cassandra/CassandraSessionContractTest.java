@@ -1,0 +1,86 @@
+package io.tracker.backends.cassandra;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import io.tracker.backends.SessionContract;
+import io.tracker.core.session.Session;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * The shared session kit against the real Cassandra node of {@code scripts/cassandra.sh}. One keyspace for the
+ * class (schema statements take about a second each on a small node), emptied before every test.
+ */
+class CassandraSessionContractTest extends SessionContract {
+    static final String CONTACT = System.getenv().getOrDefault("TRACKER_TEST_CASSANDRA", "127.0.0.1:9042");
+    private static final String KEYSPACE = "contract_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    private static CqlSession admin;
+
+    static CqlSession connect() {
+        int colon = CONTACT.lastIndexOf(':');
+        return CqlSession.builder().addContactPoint(new InetSocketAddress(CONTACT.substring(0, colon),
+                Integer.parseInt(CONTACT.substring(colon + 1)))).withLocalDatacenter("datacenter1").build();
+    }
+
+    static CassandraSession session(String keyspace) {
+        return session(keyspace, true);
+    }
+
+    static CassandraSession session(String keyspace, boolean createSchema) {
+        CassandraSettings d = CassandraSettings.standard();
+        return new CassandraSession("cassandra", new CassandraSettings(List.of(CONTACT), d.localDatacenter(), keyspace,
+                d.replicationStrategy(), 1, "", "", d.requestTimeoutMillis(), d.schemaTimeoutMillis(), d.maxInFlight(),
+                createSchema));
+    }
+
+    /** Read back through a session that skips the (idempotent but slow) schema statements. */
+    @Override
+    protected List<java.util.Map<String, Object>> readBack(io.tracker.core.model.Table table) throws Exception {
+        CassandraSession s = session(KEYSPACE, false);
+        s.open(List.of(table));
+        try {
+            return s.reader().orElseThrow().find(table, java.util.Map.of(), null, 100_000);
+        } finally {
+            s.close();
+        }
+    }
+
+    @BeforeAll
+    static void keyspace() throws Exception {
+        admin = connect();
+        CassandraSession s = session(KEYSPACE);
+        s.open(io.tracker.core.model.Tables.ALL); // creates the keyspace and tables once
+        s.close();
+    }
+
+    @AfterAll
+    static void drop() {
+        admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + KEYSPACE).setTimeout(Duration.ofSeconds(60)));
+        admin.close();
+    }
+
+    @BeforeEach
+    void empty() {
+        for (var t : io.tracker.core.model.Tables.ALL) {
+            admin.execute(SimpleStatement.newInstance("TRUNCATE " + KEYSPACE + "." + t.name()).setTimeout(Duration.ofSeconds(60)));
+        }
+    }
+
+    @Override
+    protected Session newSession() {
+        return session(KEYSPACE);
+    }
+
+    @Override
+    protected List<UUID> storedEids() {
+        List<UUID> out = new ArrayList<>();
+        admin.execute("SELECT eid FROM " + KEYSPACE + ".events").forEach(r -> out.add(r.getUuid(0)));
+        return out;
+    }
+}
