@@ -180,6 +180,10 @@ final class Delivery {
                 log.atWarn().addKeyValue("session", session.name()).addKeyValue("table", table.name())
                         .addKeyValue("rows", rows.size()).addKeyValue("breaker", breaker.state())
                         .addKeyValue("error", e.getMessage()).log("batch write failed");
+                if (!breaker.allowsWrite(nanoClock.getAsLong())) {
+                    continue; // the breaker just opened: spill now (a back-off longer than the open period would
+                              // otherwise land on a half-open trial every time and never reach the spool)
+                }
                 pause(backoff);
                 backoff = Math.min(backoff * 2, retryMaxNanos);
             } catch (RuntimeException e) {
@@ -190,6 +194,9 @@ final class Delivery {
                 retries.increment();
                 repeat = true;
                 log.atError().addKeyValue("session", session.name()).setCause(e).log("session write threw");
+                if (!breaker.allowsWrite(nanoClock.getAsLong())) {
+                    continue;
+                }
                 pause(backoff);
                 backoff = Math.min(backoff * 2, retryMaxNanos);
             }

@@ -148,6 +148,25 @@ class BatchManagerTest {
     }
 
     @Test
+    void spillsEvenWhenTheRetryBackOffIsLongerThanTheBreakersOpenPeriod() throws Exception {
+        // Back-off up to 2 s, breaker open for 100 ms: a pause would always end on a half-open trial. Found with a
+        // real NATS outage (FanOutTest): the writer retried one batch for the whole outage and never spooled.
+        TableBatchConfig t = new TableBatchConfig("hybrid", 10, 16L << 20, 5, 1, 1, 2, "memory");
+        BatchConfig c = new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 500, 2_000, 3, 100, t, Map.of("events", t));
+        FakeSession s = new FakeSession();
+        s.down = false;
+        BatchManager m = manager(c, s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.down = true;
+        m.enqueue(rows(30));
+        await(() -> m.status().get(0).spoolBytes() > 0 && m.status().get(0).queuedRows() == 0);
+        s.down = false;
+        await(() -> s.rows() == 30);
+        m.close(Duration.ofSeconds(5));
+        assertEquals(30, s.rows());
+    }
+
+    @Test
     void aStopWhileTheBackendIsDownSpoolsAndTheNextStartReplays() throws Exception {
         FakeSession s = new FakeSession();
         BatchManager m = manager(config(10, 5, "memory"), s);

@@ -1,0 +1,204 @@
+package io.tracker.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracker.backends.clickhouse.ClickHouseSession;
+import io.tracker.backends.clickhouse.ClickHouseSessionProvider;
+import io.tracker.core.config.SessionConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One tracker, every write fanned out to several sessions, each with its own queues, breaker and spool: all four
+ * backends end up with the same event ids, and a NATS outage under load loses nothing anywhere.
+ */
+class FanOutTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CH = System.getenv().getOrDefault("TRACKER_TEST_CLICKHOUSE_URL", "http://127.0.0.1:8123");
+
+    @TempDir
+    Path dataDir;
+    private String stream;
+    private String database;
+    private Tracker tracker;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void names() {
+        stream = Backends.newStream();
+        database = "fan_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Backends.truncateCassandra();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (tracker != null) {
+            tracker.stop();
+        }
+        Backends.deleteStream(stream);
+        ClickHouseSession ch = clickhouse();
+        ch.open(List.of());
+        ch.query("DROP DATABASE IF EXISTS " + database);
+        ch.close();
+    }
+
+    private ClickHouseSession clickhouse() {
+        ObjectNode s = JsonNodeFactory.instance.objectNode().put("url", CH).put("database", database).put("autoCreateSchema", false);
+        return (ClickHouseSession) new ClickHouseSessionProvider().create(new SessionConfig("clickhouse", "direct", s), "direct", dataDir);
+    }
+
+    private void start(boolean allFour) throws Exception {
+        tracker = TestTrackers.start(dataDir, c -> {
+            ArrayNode sessions = c.putArray("sessions");
+            sessions.addObject().put("type", "duckdb").put("name", "duckdb")
+                    .putObject("settings").put("path", "tracker.duckdb").put("memoryLimit", "64MB").put("threads", 1);
+            sessions.addObject().put("type", "nats").put("name", "nats").set("settings", Backends.natsSettings(stream));
+            if (allFour) {
+                sessions.addObject().put("type", "clickhouse").put("name", "clickhouse").set("settings",
+                        JsonNodeFactory.instance.objectNode().put("url", CH).put("database", database));
+                sessions.addObject().put("type", "cassandra").put("name", "cassandra").set("settings", Backends.cassandraSettings());
+            }
+            ((ObjectNode) c.get("batching")).put("breakerOpenMillis", 500).put("retryMaxMillis", 1_000);
+        });
+    }
+
+    /** POSTs {@code perRequest} events to /tr/v1/str/ and returns their acknowledged ids (none on a 503). */
+    private List<UUID> send(int perRequest) throws Exception {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < perRequest; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"ename\":\"fan\",\"n\":").append(i).append('}');
+        }
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/tr/v1/str/"))
+                .POST(HttpRequest.BodyPublishers.ofString(b.append(']').toString())).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 503) {
+            return List.of();
+        }
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode body = JSON.readTree(r.body());
+        List<UUID> ids = new ArrayList<>();
+        if (body.has("eid")) {
+            ids.add(UUID.fromString(body.get("eid").asText()));
+        } else {
+            body.get("eids").forEach(e -> ids.add(UUID.fromString(e.asText())));
+        }
+        return ids;
+    }
+
+    private List<UUID> duckdbEids() throws Exception {
+        List<UUID> out = new ArrayList<>();
+        TestTrackers.query(dataDir, "SELECT eid FROM events").forEach(r -> out.add((UUID) r.get("eid")));
+        return out;
+    }
+
+    @Test
+    void allFourBackendsHoldTheSameEventIds() throws Exception {
+        start(true);
+        Set<UUID> acked = Collections.synchronizedSet(new HashSet<>());
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            fs.add(pool.submit(() -> {
+                for (int i = 0; i < 50; i++) {
+                    acked.addAll(send(1 + i % 20));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        tracker.stop();
+        tracker = null;
+        assertTrue(acked.size() > 1_500, "acknowledged " + acked.size());
+        List<UUID> duck = duckdbEids();
+        List<UUID> nats = Backends.natsEids(stream);
+        List<UUID> cass = Backends.cassandraEids();
+        ClickHouseSession ch = clickhouse();
+        ch.open(List.of());
+        List<UUID> click = new ArrayList<>();
+        for (String line : ch.query("SELECT toString(eid) FROM " + database + ".events").split("\n")) {
+            if (!line.isBlank()) {
+                click.add(UUID.fromString(line.trim()));
+            }
+        }
+        ch.close();
+        for (var e : List.of(List.of("duckdb", duck), List.of("nats", nats), List.of("clickhouse", click), List.of("cassandra", cass))) {
+            @SuppressWarnings("unchecked")
+            List<UUID> ids = (List<UUID>) e.get(1);
+            assertEquals(acked.size(), ids.size(), e.get(0) + ": one row per acknowledged event, no duplicates");
+            assertEquals(acked, new HashSet<>(ids), e.get(0) + ": the same event ids");
+        }
+    }
+
+    @Test
+    void natsDownForTenSecondsUnderLoadLosesNothing() throws Exception {
+        start(false);
+        Set<UUID> acked = Collections.synchronizedSet(new HashSet<>());
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            fs.add(pool.submit(() -> {
+                while (!stop.get()) {
+                    acked.addAll(send(10));
+                    Thread.sleep(5);
+                }
+                return null;
+            }));
+        }
+        Thread.sleep(2_000);
+        Backends.script("nats.sh", "stop");
+        long spoolMax = 0;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < end) {
+            for (var s : tracker.batches().status()) {
+                if (s.name().equals("nats")) {
+                    spoolMax = Math.max(spoolMax, s.spoolBytes());
+                }
+            }
+            Thread.sleep(100);
+        }
+        Backends.script("nats.sh", "restart"); // keeps the JetStream store
+        Thread.sleep(3_000);
+        stop.set(true);
+        for (Future<?> f : fs) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        tracker.stop();
+        tracker = null;
+        assertTrue(spoolMax > 0, "the outage went to the NATS session's spool");
+        assertTrue(acked.size() > 1_000, "acknowledged " + acked.size());
+        List<UUID> nats = Backends.natsEids(stream);
+        List<UUID> duck = duckdbEids();
+        assertEquals(acked.size(), duck.size());
+        assertEquals(acked, new HashSet<>(duck), "DuckDB never stopped: it holds everything");
+        assertEquals(acked, new HashSet<>(nats), "NATS got every acknowledged event after it came back");
+        assertEquals(acked.size(), nats.size(), "and none twice (Nats-Msg-Id dedup of replays)");
+    }
+}
