@@ -41,7 +41,7 @@ E2E=$(( ROWS * 1000000000 / (t1 - t0) ))
 echo "accepted $ACCEPTED, stored $ROWS in $(( (t1 - t0) / 1000000 )) ms -> $E2E rows/s end to end"
 
 echo "--- 1b. the ClickHouse session alone (no HTTP): 500,000 rows in 10k-row batches"
-read -r SN SESSION < <(java -cp "$JAR" bench/SessionWrite.java "$CH" bench_session 500000 2>/dev/null | tail -1)
+read -r SN SESSION < <(java -cp "$JAR" bench/SessionWrite.java clickhouse "{\"url\":\"$CH\",\"database\":\"bench_session\"}" 500000 2>/dev/null | tail -1)
 echo "$SESSION rows/s session write ($SN rows)"
 
 echo "--- 2. bulk: clickhouse-client INSERT ... FORMAT TabSeparated of the same $ROWS rows"
