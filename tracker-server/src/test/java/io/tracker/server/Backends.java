@@ -59,6 +59,11 @@ public final class Backends {
     /** The shared keyspace, created (schema applied) on first use. */
     public static synchronized String keyspace() {
         if (keyspace == null) {
+            try {
+                io.tracker.backends.cassandra.CassandraNode.awaitReady();
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
             String ks = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
             ObjectNode s = JsonNodeFactory.instance.objectNode();
             s.putArray("contactPoints").add(CASSANDRA);
@@ -85,6 +90,7 @@ public final class Backends {
 
     public static synchronized CqlSession cql() {
         if (cql == null) {
+            keyspace();
             int colon = CASSANDRA.lastIndexOf(':');
             cql = CqlSession.builder().addContactPoint(new InetSocketAddress(CASSANDRA.substring(0, colon),
                     Integer.parseInt(CASSANDRA.substring(colon + 1)))).withLocalDatacenter("datacenter1").build();

@@ -53,6 +53,7 @@ class CassandraSessionContractTest extends SessionContract {
 
     @BeforeAll
     static void keyspace() throws Exception {
+        CassandraNode.awaitReady();
         admin = connect();
         CassandraSession s = session(KEYSPACE);
         s.open(io.tracker.core.model.Tables.ALL); // creates the keyspace and tables once
