@@ -16,9 +16,10 @@ STORAGE_PORT=${CASSANDRA_STORAGE_PORT:-7000}
 HEAP=${CASSANDRA_HEAP:-768m}
 VERSION=${CASSANDRA_VERSION:-5.0.9}
 PIDFILE=$DIR/cassandra.pid
+NAME=cassandra
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
-log() { echo "[cassandra $(date +%T)] $*" >&2; }
-running() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 ready() { grep -q 'Startup complete' "$DIR/logs/system.log" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
 install() {
@@ -113,15 +114,6 @@ wait_ready() {
   log "Cassandra $VERSION ready on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
 }
 
-stop() {
-  running || { rm -f "$PIDFILE"; return 0; }
-  local pid; pid=$(cat "$PIDFILE")
-  kill "$pid"
-  local end=$((SECONDS + 30))
-  while kill -0 "$pid" 2>/dev/null; do (( SECONDS >= end )) && { kill -9 "$pid"; break; }; sleep 0.1; done
-  rm -f "$PIDFILE"
-  log "stopped (pid $pid)"
-}
 
 case ${1:-} in
   start) start ;;

@@ -11,17 +11,16 @@ DIR=${CLICKHOUSE_DIR:-/tmp/tracker-clickhouse}
 HTTP_PORT=${CH_HTTP_PORT:-8123}
 TCP_PORT=${CH_TCP_PORT:-9000}
 PIDFILE=$DIR/clickhouse.pid
+NAME=clickhouse
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
-log() { echo "[clickhouse $(date +%T)] $*" >&2; }
-running() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 ready() { curl -sf "http://127.0.0.1:$HTTP_PORT/?query=SELECT%201" >/dev/null 2>&1; }
 
 install() {
   command -v clickhouse-server >/dev/null && command -v clickhouse-client >/dev/null && return 0
   log "installing clickhouse-server and clickhouse-client (Debian)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq --no-install-recommends clickhouse-server clickhouse-client curl >/dev/null 2>&1 \
-    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends clickhouse-server clickhouse-client curl >/dev/null; }
+  apt_install clickhouse-server clickhouse-client curl
 }
 
 write_config() {
@@ -65,15 +64,6 @@ start() {
   log "ClickHouse $(curl -s "http://127.0.0.1:$HTTP_PORT/?query=SELECT%20version()") ready on 127.0.0.1:$HTTP_PORT (pid $(cat "$PIDFILE"))"
 }
 
-stop() {
-  running || { rm -f "$PIDFILE"; return 0; }
-  local pid; pid=$(cat "$PIDFILE")
-  kill "$pid"
-  local end=$((SECONDS + 30))
-  while kill -0 "$pid" 2>/dev/null; do (( SECONDS >= end )) && { kill -9 "$pid"; break; }; sleep 0.1; done
-  rm -f "$PIDFILE"
-  log "stopped (pid $pid)"
-}
 
 case ${1:-} in
   start) start ;;

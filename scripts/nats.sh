@@ -10,17 +10,16 @@ DIR=${NATS_DIR:-/tmp/tracker-nats}
 PORT=${NATS_PORT:-4222}
 MON_PORT=${NATS_MON_PORT:-8222}
 PIDFILE=$DIR/nats.pid
+NAME=nats
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
-log() { echo "[nats $(date +%T)] $*" >&2; }
-running() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 ready() { curl -sf "http://127.0.0.1:$MON_PORT/healthz?js-enabled-only=true" >/dev/null 2>&1; }
 
 install() {
   command -v nats-server >/dev/null && return 0
   log "installing nats-server (Debian)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq --no-install-recommends nats-server curl >/dev/null 2>&1 \
-    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends nats-server curl >/dev/null; }
+  apt_install nats-server curl
 }
 
 start() {
@@ -39,15 +38,6 @@ start() {
   log "NATS $(nats-server --version | awk '{print $2}') with JetStream ready on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
 }
 
-stop() {
-  running || { rm -f "$PIDFILE"; return 0; }
-  local pid; pid=$(cat "$PIDFILE")
-  kill "$pid"
-  local end=$((SECONDS + 30))
-  while kill -0 "$pid" 2>/dev/null; do (( SECONDS >= end )) && { kill -9 "$pid"; break; }; sleep 0.05; done
-  rm -f "$PIDFILE"
-  log "stopped (pid $pid)"
-}
 
 case ${1:-} in
   start) start ;;

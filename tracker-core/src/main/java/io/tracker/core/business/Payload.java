@@ -79,18 +79,9 @@ public final class Payload {
 
     /** Money: a JSON number or numeric string, at most {@value ColumnType#DECIMAL_SCALE} decimal places, exact. */
     public static BigDecimal money(JsonNode o, String field) throws BadRequestException {
-        JsonNode n = o.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        BigDecimal d;
-        try {
-            d = n.isNumber() ? n.decimalValue() : n.isTextual() ? new BigDecimal(n.asText().trim()) : null;
-        } catch (NumberFormatException e) {
-            d = null;
-        }
+        BigDecimal d = decimal(o, field);
         if (d == null) {
-            throw wrong(field, "a number");
+            return null;
         }
         if (d.stripTrailingZeros().scale() > ColumnType.DECIMAL_SCALE) {
             throw new BadRequestException("bad_field", field + ": at most " + ColumnType.DECIMAL_SCALE + " decimal places");
@@ -102,20 +93,27 @@ public final class Payload {
     }
 
     public static Double number(JsonNode o, String field) throws BadRequestException {
-        BigDecimal d;
+        BigDecimal d = decimal(o, field);
+        return d == null ? null : d.doubleValue();
+    }
+
+    /** A JSON number or numeric string as an exact decimal; null when absent; 400 for anything else. */
+    private static BigDecimal decimal(JsonNode o, String field) throws BadRequestException {
         JsonNode n = o.get(field);
         if (n == null || n.isNull()) {
             return null;
         }
         try {
-            d = n.isNumber() ? n.decimalValue() : n.isTextual() ? new BigDecimal(n.asText().trim()) : null;
+            if (n.isNumber()) {
+                return n.decimalValue();
+            }
+            if (n.isTextual()) {
+                return new BigDecimal(n.asText().trim());
+            }
         } catch (NumberFormatException e) {
-            d = null;
+            // falls through to the 400
         }
-        if (d == null) {
-            throw wrong(field, "a number");
-        }
-        return d.doubleValue();
+        throw wrong(field, "a number");
     }
 
     public static Long integer(JsonNode o, String field) throws BadRequestException {
