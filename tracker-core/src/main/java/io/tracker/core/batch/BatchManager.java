@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -105,9 +107,11 @@ public final class BatchManager implements AutoCloseable {
     }
 
     /**
-     * Accepts {@code rows} (one table) for every session, all or none. The future completes when the
-     * table's durability allows the caller to acknowledge; a refusal (memory or spool exhausted, shutting
-     * down) throws {@link QueueFullException} and queues nothing.
+     * Accepts {@code rows} for every session, all or none. The rows may belong to several tables (a payment and its
+     * LTV increment, a consent and its history): every refusal condition is checked once, before anything is
+     * queued, so a request is never half accepted. The future completes when every table's durability allows the
+     * caller to acknowledge; a refusal (memory or spool exhausted, shutting down) throws {@link QueueFullException}
+     * and queues nothing.
      */
     public CompletableFuture<Void> enqueue(List<Row> rows) throws QueueFullException {
         if (rows.isEmpty()) {
@@ -115,13 +119,33 @@ public final class BatchManager implements AutoCloseable {
         }
         admission.readLock().lock();
         try {
-            return admit(rows);
+            checkAdmission();
+            Table first = rows.get(0).table();
+            boolean oneTable = true;
+            for (Row r : rows) {
+                if (r.table() != first) {
+                    oneTable = false;
+                    break;
+                }
+            }
+            if (oneTable) {
+                return admit(first, rows);
+            }
+            Map<Table, List<Row>> byTable = new LinkedHashMap<>();
+            for (Row r : rows) {
+                byTable.computeIfAbsent(r.table(), t -> new ArrayList<>()).add(r);
+            }
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (Map.Entry<Table, List<Row>> e : byTable.entrySet()) {
+                all.add(admit(e.getKey(), e.getValue()));
+            }
+            return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         } finally {
             admission.readLock().unlock();
         }
     }
 
-    private CompletableFuture<Void> admit(List<Row> rows) throws QueueFullException {
+    private void checkAdmission() throws QueueFullException {
         if (closed) {
             throw new QueueFullException("shutting down");
         }
@@ -136,7 +160,10 @@ public final class BatchManager implements AutoCloseable {
                 throw new QueueFullException("spool of session " + w.name() + " is full");
             }
         }
-        Table table = rows.get(0).table();
+    }
+
+    /** Queues rows of one table (admission already checked, under the read lock). */
+    private CompletableFuture<Void> admit(Table table, List<Row> rows) {
         Durability durability = config.forTable(table.name()).durabilityMode();
         switch (durability) {
             case MEMORY -> {

@@ -117,9 +117,7 @@ public final class ShortLinks {
 
     private CompletableFuture<Void> store(String key, Row redirect, Row history) throws QueueFullException {
         cache.invalidate(key);
-        CompletableFuture<Void> a = batches.enqueue(List.of(redirect));
-        CompletableFuture<Void> b = batches.enqueue(List.of(history));
-        return CompletableFuture.allOf(a, b).whenComplete((v, e) -> cache.invalidate(key));
+        return batches.enqueue(List.of(redirect, history)).whenComplete((v, e) -> cache.invalidate(key));
     }
 
     private Row history(String action, String key, String hostfrom, String slug, String to, String hostto,

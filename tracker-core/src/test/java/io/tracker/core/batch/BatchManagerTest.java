@@ -276,6 +276,23 @@ class BatchManagerTest {
     }
 
     @Test
+    void rowsOfSeveralTablesAreAcceptedTogetherOrNotAtAll() throws Exception {
+        FakeSession s = new FakeSession();
+        s.down = false;
+        BatchManager m = manager(config(1000, 5, "sync"), s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        List<Row> mixed = new ArrayList<>(rows(3));
+        mixed.add(new RowBuilder(Tables.LTV).eid(UUID.randomUUID()).set("created_at", 0L).set("id_type", "uid")
+                .set("id", UUID.randomUUID()).set("paid", new java.math.BigDecimal("1.0000")).build());
+        m.enqueue(mixed).get(10, TimeUnit.SECONDS); // sync: both tables stored when this completes
+        assertEquals(4, s.rows());
+        assertEquals(Set.of("events", "ltv"), s.tables());
+        m.close(Duration.ofSeconds(5));
+        assertThrows(QueueFullException.class, () -> m.enqueue(mixed));
+        assertEquals(4, s.rows(), "a refused request queued nothing, in no table");
+    }
+
+    @Test
     void refusesAfterClose() throws Exception {
         FakeSession s = new FakeSession();
         BatchManager m = manager(config(10, 10, "memory"), s);

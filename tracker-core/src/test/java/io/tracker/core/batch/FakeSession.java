@@ -69,6 +69,14 @@ final class FakeSession implements Session {
         }
     }
 
+    Set<String> tables() {
+        Set<String> out = new HashSet<>();
+        synchronized (batches) {
+            batches.forEach(b -> b.forEach(r -> out.add(r.table().name())));
+        }
+        return out;
+    }
+
     Set<UUID> eids() {
         Set<UUID> out = new HashSet<>();
         synchronized (batches) {

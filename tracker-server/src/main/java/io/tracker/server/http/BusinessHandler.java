@@ -137,13 +137,14 @@ public final class BusinessHandler {
         if (call.method().equals("POST")) {
             ObjectNode body = Payload.object(body(call));
             Ltv.Rows rows = ltv.rows(body, hhash(call), System.currentTimeMillis());
-            CompletableFuture<Void> a = batches.enqueue(rows.payments());
-            CompletableFuture<Void> b = batches.enqueue(rows.ltv());
+            List<Row> all = new ArrayList<>(rows.payments());
+            all.addAll(rows.ltv());
+            CompletableFuture<Void> stored = batches.enqueue(all); // payments and increments: all or nothing
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("payments", rows.payments().stream().map(r -> r.eid().toString()).toList());
             out.put("revenue", rows.revenue().toPlainString());
             out.put("currency", rows.currency());
-            return CompletableFuture.allOf(a, b).thenApply(v -> HttpResponses.json(HttpResponseStatus.OK, out));
+            return stored.thenApply(v -> HttpResponses.json(HttpResponseStatus.OK, out));
         }
         if (call.method().equals("GET")) {
             String[] parts = rest.split("/");
@@ -214,10 +215,9 @@ public final class BusinessHandler {
                     var h = call.request().headers();
                     List<Row> rows = consents.rows(body, address.host(h), address.ip(call.channel(), h),
                             h.get(HttpHeaderNames.USER_AGENT), System.currentTimeMillis());
-                    CompletableFuture<Void> a = batches.enqueue(List.of(rows.get(0)));
-                    CompletableFuture<Void> b = batches.enqueue(List.of(rows.get(1)));
+                    CompletableFuture<Void> stored = batches.enqueue(rows); // agreement and history together
                     Map<String, Object> out = Map.of("vid", rows.get(0).get("vid").toString(), "cflags", rows.get(0).get("cflags"));
-                    return CompletableFuture.allOf(a, b).thenApply(v -> HttpResponses.json(HttpResponseStatus.OK, out));
+                    return stored.thenApply(v -> HttpResponses.json(HttpResponseStatus.OK, out));
                 }
                 if (call.method().equals("GET")) {
                     UUID vid = uuid(param(call, "vid"));
@@ -230,8 +230,14 @@ public final class BusinessHandler {
                 return done(notAllowed(call, "GET, POST, OPTIONS"));
             }
             case "jds":
+                if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
+                    return done(notAllowed(call, "GET, HEAD, OPTIONS"));
+                }
                 return done(HttpResponses.bytes(HttpResponseStatus.OK, "application/json", jurisdictions));
             case "geoip": {
+                if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
+                    return done(notAllowed(call, "GET, HEAD, OPTIONS"));
+                }
                 if (geoip == null) {
                     return done(HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "geoip_off",
                             "GeoIP is not configured (geoip.path)"));

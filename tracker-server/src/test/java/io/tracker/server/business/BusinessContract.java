@@ -227,6 +227,8 @@ public abstract class BusinessContract {
         assertTrue(jds.isArray() && jds.size() > 0);
         assertEquals("gdpr", jds.get(0).get("regulation").asText());
         assertEquals(404, http.get("/tr/v1/ppi/nope").statusCode());
+        assertEquals(405, http.post("/tr/v1/ppi/jds", "{}").statusCode());
+        assertEquals(404, http.get("/tr/v1/nope/").statusCode());
         stop();
         assertEquals(3, countRows("agreed", "vid", vid));
     }
