@@ -38,6 +38,7 @@ public final class BatchManager implements AutoCloseable {
     private final MemoryBudget budget;
     private final WriteAheadLog wal;
     private final LongSupplier nanoClock;
+    private final Erasures erasures;
     private volatile boolean closed;
     /** Enqueues share it; close takes it exclusively, so no enqueue is half-done when draining starts. */
     private final ReentrantReadWriteLock admission = new ReentrantReadWriteLock();
@@ -59,9 +60,10 @@ public final class BatchManager implements AutoCloseable {
         this.wal = anyWal || hasLeftovers(dataDir.resolve("wal"))
                 ? new WriteAheadLog(dataDir.resolve("wal"), config.segmentBytes(), config.walSyncMillis(), sessions.size(), registry)
                 : null;
+        this.erasures = new Erasures(dataDir);
         List<SessionWriter> ws = new ArrayList<>();
         for (Session s : sessions) {
-            ws.add(new SessionWriter(s, tables, config, budget, wal, dataDir, registry, nanoClock));
+            ws.add(new SessionWriter(s, tables, config, budget, wal, dataDir, registry, nanoClock, erasures));
         }
         this.writers = List.copyOf(ws);
         io.micrometer.core.instrument.Gauge.builder("tracker.memory.queued.bytes", budget, MemoryBudget::used)
@@ -202,6 +204,14 @@ public final class BatchManager implements AutoCloseable {
      */
     public CompletableFuture<Void> flush() {
         return CompletableFuture.allOf(writers.stream().map(SessionWriter::flush).toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Records (durably) that the data subject {@code id} (a vid or uid) was erased now: from here on no row of it
+     * created before this moment is delivered to any session — queued, spooled or in the write-ahead log.
+     */
+    public void forget(java.util.UUID id) throws IOException {
+        erasures.record(id, System.currentTimeMillis());
     }
 
     /** The sessions, in configuration order. */

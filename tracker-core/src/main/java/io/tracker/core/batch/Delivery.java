@@ -48,8 +48,11 @@ final class Delivery {
     private volatile long rowsLost;
     private volatile String lastError;
 
+    private final Erasures erasures;
+
     Delivery(Session session, Map<Table, TableQueue> byTable, BatchConfig config, WriteAheadLog wal, Path dataDir,
-             MeterRegistry registry, LongSupplier nanoClock) throws IOException {
+             MeterRegistry registry, LongSupplier nanoClock, Erasures erasures) throws IOException {
+        this.erasures = erasures;
         this.session = session;
         this.byTable = byTable;
         this.wal = wal;
@@ -154,7 +157,11 @@ final class Delivery {
             }
             breakerCode = breaker.code();
             TableQueue q = byTable.get(table);
-            List<Row> rows = rows(batch);
+            List<Row> rows = erasures.filter(rows(batch));
+            if (rows.isEmpty()) {
+                settle(batch); // every row belonged to an erased data subject
+                return true;
+            }
             long start = nanoClock.getAsLong();
             try {
                 session.write(table, rows, repeat);

@@ -52,7 +52,7 @@ final class SessionWriter {
     private long queuedBytes;
 
     SessionWriter(Session session, List<Table> tables, BatchConfig config, MemoryBudget budget, WriteAheadLog wal,
-                  Path dataDir, MeterRegistry registry, LongSupplier nanoClock) throws IOException {
+                  Path dataDir, MeterRegistry registry, LongSupplier nanoClock, Erasures erasures) throws IOException {
         this.session = session;
         this.tables = List.copyOf(tables);
         this.budget = budget;
@@ -67,7 +67,7 @@ final class SessionWriter {
         qs.sort(Comparator.comparingInt(q -> q.priority));
         this.queues = List.copyOf(qs);
         String s = session.name();
-        this.delivery = new Delivery(session, byTable, config, wal, dataDir, registry, nanoClock);
+        this.delivery = new Delivery(session, byTable, config, wal, dataDir, registry, nanoClock, erasures);
         Gauge.builder("tracker.rows.queued", this, SessionWriter::queuedRows)
                 .description("rows queued in memory for the session").tag("session", s).register(registry);
         Gauge.builder("tracker.bytes.queued", this, w -> w.queuedBytes())

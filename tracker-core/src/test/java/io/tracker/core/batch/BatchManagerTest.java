@@ -292,6 +292,42 @@ class BatchManagerTest {
         assertEquals(4, s.rows(), "a refused request queued nothing, in no table");
     }
 
+    private static List<Row> visitorRows(UUID vid, int n, long createdAt) {
+        List<Row> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("vid", vid).set("created_at", createdAt).build());
+        }
+        return out;
+    }
+
+    @Test
+    void anErasedVisitorsSpooledRowsAreNeverDeliveredEvenAfterARestart() throws Exception {
+        FakeSession s = new FakeSession();
+        s.down = false;
+        BatchManager m = manager(config(10, 5, "memory"), s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.down = true; // the backend is away: everything goes to the spool
+        UUID erased = UUID.randomUUID();
+        UUID kept = UUID.randomUUID();
+        long past = System.currentTimeMillis() - 1_000;
+        List<Row> keptRows = visitorRows(kept, 20, past);
+        m.enqueue(visitorRows(erased, 20, past));
+        m.enqueue(keptRows);
+        await(() -> m.status().get(0).queuedRows() == 0 && m.status().get(0).spoolBytes() > 0);
+        m.forget(erased);
+        m.close(Duration.ofMillis(200)); // still down: the spool stays for the next start
+        FakeSession next = new FakeSession();
+        BatchManager m2 = manager(config(10, 5, "memory"), next); // a restart reads erasures.log back
+        UUID laterEid = UUID.randomUUID();
+        m2.enqueue(List.of(new RowBuilder(Tables.EVENTS).eid(laterEid).set("vid", erased)
+                .set("created_at", System.currentTimeMillis() + 1_000).build()));
+        await(() -> next.rows() == 21);
+        m2.close(Duration.ofSeconds(5));
+        Set<UUID> expected = eids(keptRows);
+        expected.add(laterEid);
+        assertEquals(expected, next.eids(), "the erased visitor's old rows are gone; its new visit is new data");
+    }
+
     @Test
     void refusesAfterClose() throws Exception {
         FakeSession s = new FakeSession();

@@ -264,7 +264,11 @@ public final class BusinessHandler {
                 if (id == null) {
                     return done(bad("bad_field", "vid or uid: a UUID query parameter is required"));
                 }
-                // Rows acknowledged a moment ago may still be queued: let them land first.
+                if (call.method().equals("DELETE")) {
+                    // Durably first: queued, spooled or WAL rows of the subject are never delivered after this.
+                    batches.forget(id);
+                }
+                // Rows acknowledged a moment ago may still be queued: let them land (or be dropped) first.
                 batches.flush().get(subjectFlushMillis, TimeUnit.MILLISECONDS);
                 if (call.method().equals("GET")) {
                     Map<String, Object> out = new LinkedHashMap<>();
