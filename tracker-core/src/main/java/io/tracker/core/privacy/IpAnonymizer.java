@@ -53,8 +53,15 @@ public final class IpAnonymizer {
         };
     }
 
+    private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile(
+            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final java.util.regex.Pattern IPV6ISH = java.util.regex.Pattern.compile("[0-9a-fA-F:.]+");
+
     /** IPv4: last octet zeroed ({@code 203.0.113.77} → {@code 203.0.113.0}); IPv6: all but the first 48 bits zeroed. */
     public static String truncate(String ip) {
+        if (IPV4.matcher(ip).matches()) { // the common case, without an InetAddress per event
+            return ip.substring(0, ip.lastIndexOf('.') + 1) + "0";
+        }
         byte[] b = literal(ip);
         if (b == null) {
             return null;
@@ -93,10 +100,7 @@ public final class IpAnonymizer {
 
     /** The bytes of an IP literal; null for anything else (never a DNS lookup). */
     static byte[] literal(String ip) {
-        if (ip.indexOf(':') < 0 && !ip.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-            return null;
-        }
-        if (ip.indexOf(':') >= 0 && !ip.matches("[0-9a-fA-F:.]+")) {
+        if (ip.indexOf(':') < 0 ? !IPV4.matcher(ip).matches() : !IPV6ISH.matcher(ip).matches()) {
             return null;
         }
         try {
