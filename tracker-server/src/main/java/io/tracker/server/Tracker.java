@@ -132,7 +132,7 @@ public final class Tracker implements AutoCloseable {
         io.tracker.core.privacy.IpAnonymizer ips = new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode());
         byte[] jurisdictions = io.tracker.core.session.SchemaFiles.read("schema/jurisdictions.json")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        BusinessHandler business = new BusinessHandler(mapper, batches, api,
+        BusinessHandler business = new BusinessHandler(batches, api,
                 new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids),
                 new io.tracker.core.business.Ltv(ids), new io.tracker.core.business.Consents(ids, ips, geoip),
                 new io.tracker.core.business.DataSubjects(api, readers), geoip,

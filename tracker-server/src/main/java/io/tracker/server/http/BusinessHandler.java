@@ -1,6 +1,5 @@
 package io.tracker.server.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -45,7 +44,6 @@ public final class BusinessHandler {
     private static final Logger log = LoggerFactory.getLogger(BusinessHandler.class);
     private static final String ADMIN_CHALLENGE = "Bearer realm=\"tracker\", Basic realm=\"tracker\"";
 
-    private final ObjectMapper mapper;
     private final BatchManager batches;
     private final SessionReader api;
     private final ShortLinks links;
@@ -61,11 +59,10 @@ public final class BusinessHandler {
     private final byte[] jurisdictions;
     private final long subjectFlushMillis;
 
-    public BusinessHandler(ObjectMapper mapper, BatchManager batches, SessionReader api, ShortLinks links, Ltv ltv,
+    public BusinessHandler(BatchManager batches, SessionReader api, ShortLinks links, Ltv ltv,
                            Consents consents, DataSubjects subjects, GeoIp geoip, AdminAuth admin,
                            ClientAddress address, TrackHandler track, Rejections rejections, ExecutorService pool,
                            byte[] jurisdictions, long subjectFlushMillis) {
-        this.mapper = mapper;
         this.batches = batches;
         this.api = api;
         this.links = links;
