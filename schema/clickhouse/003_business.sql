@@ -46,7 +46,16 @@ CREATE TABLE IF NOT EXISTS {db}.agreed (
     vp_w Int64, vp_h Int64, lat Float64, lon Float64, zip String, owner UUID, oid UUID, org String
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(updated_at) ORDER BY (vid, updated_at);
 
+-- Consumed from NATS (spec §17): counts (summed on read), updates (newest per id wins), logs.
+CREATE TABLE IF NOT EXISTS {db}.counts (
+    eid UUID, id String, total Int64, created_at DateTime
+) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (id, created_at);
+
+CREATE TABLE IF NOT EXISTS {db}.updates (
+    eid UUID, id String, msg String, created_at DateTime, updated_at DateTime
+) ENGINE = ReplacingMergeTree(updated_at) ORDER BY (id, eid);
+
 CREATE TABLE IF NOT EXISTS {db}.logs (
-    id UUID, ldate Date, created_at DateTime, ltime UInt64, topic String, name String, host String, hostname String,
-    oid UUID, org String, owner UUID, ip String, iphash String, level Int32, msg String, params String
-) ENGINE = MergeTree PARTITION BY toYYYYMM(ldate) ORDER BY (created_at, id);
+    eid UUID, created_at DateTime, ltime Int64, topic String, name String, host String, hostname String, owner UUID,
+    oid UUID, org String, ip String, iphash String, level Int32, msg String, params String
+) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid);

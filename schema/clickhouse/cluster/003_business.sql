@@ -66,11 +66,27 @@ ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/agreed_local', '{r
 CREATE TABLE IF NOT EXISTS {db}.agreed ON CLUSTER {cluster} AS {db}.agreed_local
 ENGINE = Distributed({cluster}, {db}, agreed_local, rand());
 
-CREATE TABLE IF NOT EXISTS {db}.logs_local ON CLUSTER {cluster} (
-    id UUID, ldate Date, created_at DateTime, ltime UInt64, topic String, name String, host String, hostname String,
-    oid UUID, org String, owner UUID, ip String, iphash String, level Int32, msg String, params String
+CREATE TABLE IF NOT EXISTS {db}.counts_local ON CLUSTER {cluster} (
+    eid UUID, id String, total Int64, created_at DateTime
 )
-ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/logs_local', '{replica}') PARTITION BY toYYYYMM(ldate) ORDER BY (created_at, id);
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/counts_local', '{replica}') PARTITION BY toYYYYMM(created_at) ORDER BY (id, created_at);
+
+CREATE TABLE IF NOT EXISTS {db}.counts ON CLUSTER {cluster} AS {db}.counts_local
+ENGINE = Distributed({cluster}, {db}, counts_local, rand());
+
+CREATE TABLE IF NOT EXISTS {db}.updates_local ON CLUSTER {cluster} (
+    eid UUID, id String, msg String, created_at DateTime, updated_at DateTime
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{db}/updates_local', '{replica}', updated_at) ORDER BY (id, eid);
+
+CREATE TABLE IF NOT EXISTS {db}.updates ON CLUSTER {cluster} AS {db}.updates_local
+ENGINE = Distributed({cluster}, {db}, updates_local, rand());
+
+CREATE TABLE IF NOT EXISTS {db}.logs_local ON CLUSTER {cluster} (
+    eid UUID, created_at DateTime, ltime Int64, topic String, name String, host String, hostname String, owner UUID,
+    oid UUID, org String, ip String, iphash String, level Int32, msg String, params String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/logs_local', '{replica}') PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid);
 
 CREATE TABLE IF NOT EXISTS {db}.logs ON CLUSTER {cluster} AS {db}.logs_local
 ENGINE = Distributed({cluster}, {db}, logs_local, rand());

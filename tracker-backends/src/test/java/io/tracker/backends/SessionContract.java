@@ -157,10 +157,12 @@ public abstract class SessionContract {
                 assertEquals(3, all.size(), table.name());
                 continue;
             }
-            List<java.util.Map<String, Object>> got = reader.find(table, java.util.Map.of(key, key.equals("vid") ? vid : uid), "created_at", 10);
+            Object keyValue = key.equals("vid") ? vid : table.columns().get(table.indexOf(key)).type() == ColumnType.STRING
+                    ? uid.toString() : uid;
+            List<java.util.Map<String, Object>> got = reader.find(table, java.util.Map.of(key, keyValue), "created_at", 10);
             assertEquals(3, got.size(), table.name());
             assertEquals(t + 2_000L, got.get(0).get("created_at"), table.name() + " newest first");
-            assertEquals(key.equals("vid") ? vid : uid, got.get(0).get(key));
+            assertEquals(keyValue, got.get(0).get(key));
         }
         // A string filter with every character that could break out of SQL or TSV is just a value.
         String url = hostile + "1";
@@ -206,7 +208,7 @@ public abstract class SessionContract {
             }
             Object v = switch (n) {
                 case "vid" -> vid;
-                case "uid", "id" -> uid;
+                case "uid", "id" -> c.type() == ColumnType.STRING ? uid.toString() : uid;
                 case "id_type" -> "uid";
                 case "created_at", "updated_at" -> createdAt;
                 case "urlfrom" -> text;

@@ -46,8 +46,12 @@ public final class Tracker implements AutoCloseable {
 
     private final Runnable onStop;
 
+    private final java.util.List<io.tracker.server.consume.NatsConsumer> consumers;
+
     private Tracker(TrackerConfig config, DataDirLock lock, BatchManager batches, HttpServer http,
-                    PrometheusMeterRegistry registry, Runnable onStop) {
+                    PrometheusMeterRegistry registry, Runnable onStop,
+                    java.util.List<io.tracker.server.consume.NatsConsumer> consumers) {
+        this.consumers = consumers;
         this.onStop = onStop;
         this.config = config;
         this.lock = lock;
@@ -78,6 +82,7 @@ public final class Tracker implements AutoCloseable {
         batches.start();
         HttpServer http = null;
         java.util.List<AutoCloseable> extras = new java.util.ArrayList<>();
+        java.util.List<io.tracker.server.consume.NatsConsumer> consumers = new java.util.ArrayList<>();
         Runnable onStop = () -> extras.forEach(c -> {
             try {
                 c.close();
@@ -90,7 +95,13 @@ public final class Tracker implements AutoCloseable {
             http.prepare();
             batches.awaitOpen(Duration.ofSeconds(60));
             http.start();
+            io.tracker.core.business.ConsumedMessages consumed = new io.tracker.core.business.ConsumedMessages(
+                    new EventIds(), new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode()));
+            for (io.tracker.core.config.ConsumerConfig cc : config.consumers()) {
+                consumers.add(io.tracker.server.consume.NatsConsumer.start(cc, batches, consumed, registry));
+            }
         } catch (Exception e) {
+            consumers.forEach(io.tracker.server.consume.NatsConsumer::close);
             if (http != null) {
                 http.stop(0, 1_000);
             }
@@ -99,7 +110,7 @@ public final class Tracker implements AutoCloseable {
             lock.close();
             throw e;
         }
-        return new Tracker(config, lock, batches, http, registry, onStop);
+        return new Tracker(config, lock, batches, http, registry, onStop, consumers);
     }
 
     private static HttpServer assembleHttp(TrackerConfig config, BatchManager batches, PrometheusMeterRegistry registry,
@@ -174,6 +185,7 @@ public final class Tracker implements AutoCloseable {
         long t0 = System.nanoTime();
         Duration timeout = Duration.ofSeconds(config.server().shutdownTimeoutSeconds());
         http.closeListener();
+        consumers.forEach(io.tracker.server.consume.NatsConsumer::close); // no new rows from NATS while draining
         batches.close(timeout);
         http.stop(100, timeout.toMillis());
         onStop.run();

@@ -138,7 +138,7 @@ public final class CassandraSession implements Session {
     }
 
     /** CREATE INDEX statements in {@link #SCHEMA}. */
-    private static final int EXPECTED_INDEXES = 14;
+    private static final int EXPECTED_INDEXES = 17;
 
     private void applySchema() throws IOException {
         String text = SchemaFiles.read(SCHEMA);

@@ -15,7 +15,8 @@ public record TrackerConfig(
         AdminConfig admin,
         LinksConfig links,
         GeoIpConfig geoip,
-        RateLimitConfig rateLimit) {
+        RateLimitConfig rateLimit,
+        List<ConsumerConfig> consumers) {
 
     public TrackerConfig {
         sessions = sessions == null ? List.of() : List.copyOf(sessions);
@@ -23,6 +24,7 @@ public record TrackerConfig(
         links = links == null ? LinksConfig.standard() : links;
         geoip = geoip == null ? GeoIpConfig.standard() : geoip;
         rateLimit = rateLimit == null ? RateLimitConfig.standard() : rateLimit;
+        consumers = consumers == null ? List.of() : List.copyOf(consumers);
     }
 
     /** Built-in defaults: DuckDB embedded, HTTP on 8080. {@code config.json} at the root repeats them. */
@@ -30,43 +32,43 @@ public record TrackerConfig(
         return new TrackerConfig(ServerConfig.standard(), TrackingConfig.standard(), PrivacyConfig.standard(),
                 StorageConfig.standard(), BatchConfig.standard(),
                 List.of(new SessionConfig("duckdb", "duckdb", null)), AdminConfig.standard(), LinksConfig.standard(),
-                GeoIpConfig.standard(), RateLimitConfig.standard());
+                GeoIpConfig.standard(), RateLimitConfig.standard(), List.of());
     }
 
     public TrackerConfig withServer(ServerConfig s) {
-        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit);
+        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers);
     }
 
     public TrackerConfig withStorage(StorageConfig s) {
-        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit);
+        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers);
     }
 
     public TrackerConfig withBatching(BatchConfig b) {
-        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit);
+        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers);
     }
 
     public TrackerConfig withPrivacy(PrivacyConfig p) {
-        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit);
+        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers);
     }
 
     public TrackerConfig withAdmin(AdminConfig a) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers);
     }
 
     public TrackerConfig withLinks(LinksConfig l) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers);
     }
 
     public TrackerConfig withGeoip(GeoIpConfig g) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers);
     }
 
     public TrackerConfig withRateLimit(RateLimitConfig r) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers);
     }
 
     public TrackerConfig withSessions(List<SessionConfig> s) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers);
     }
 
     void validate(Validation v) {
@@ -89,6 +91,11 @@ public record TrackerConfig(
         links.validate(v);
         geoip.validate(v);
         rateLimit.validate(v);
+        for (int i = 0; i < consumers.size(); i++) {
+            if (v.notNull("consumers[" + i + "]", consumers.get(i))) {
+                consumers.get(i).validate("consumers[" + i + "]", v);
+            }
+        }
         if (sessions.isEmpty()) {
             v.fail("sessions", "at least one session is required");
         }

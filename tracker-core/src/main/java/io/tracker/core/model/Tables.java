@@ -167,7 +167,29 @@ public final class Tables {
         return c;
     }
 
-    public static final List<Table> ALL = List.of(EVENTS, PAYMENTS, LTV, REDIRECTS, REDIRECT_HISTORY, AGREEMENTS, AGREED);
+    /**
+     * {@code counts}: one row per {@code count} message consumed from NATS (spec §17 "counters"; named apart from the
+     * {@code counters} rollup over events): {@code id} (the message's id, else its subject) and {@code total}, summed
+     * on read.
+     */
+    public static final Table COUNTS = new Table("counts", List.of(
+            Column.of("eid", UUID), Column.of("id", STRING), Column.of("total", INT64), Column.of("created_at", TIMESTAMP)));
+
+    /** {@code updates}: {@code update} messages consumed from NATS (spec §17): the newest {@code msg} per {@code id}. */
+    public static final Table UPDATES = new Table("updates", List.of(
+            Column.of("eid", UUID), Column.of("id", STRING), Column.of("msg", STRING), Column.of("created_at", TIMESTAMP),
+            Column.of("updated_at", TIMESTAMP)));
+
+    /** {@code logs}: {@code log} messages consumed from NATS (spec §17). {@code ltime} is the sender's time in ns. */
+    public static final Table LOGS = new Table("logs", List.of(
+            Column.of("eid", UUID), Column.of("created_at", TIMESTAMP), Column.of("ltime", INT64),
+            Column.of("topic", STRING), Column.of("name", STRING), Column.of("host", STRING),
+            Column.of("hostname", STRING), Column.of("owner", UUID), Column.of("oid", UUID), Column.of("org", STRING),
+            Column.of("ip", STRING), Column.of("iphash", STRING), Column.of("level", INT32), Column.of("msg", STRING),
+            Column.of("params", JSON)));
+
+    public static final List<Table> ALL = List.of(EVENTS, PAYMENTS, LTV, REDIRECTS, REDIRECT_HISTORY, AGREEMENTS, AGREED,
+            COUNTS, UPDATES, LOGS);
 
     private static final Map<String, Table> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(Table::name, Function.identity()));

@@ -1,0 +1,89 @@
+package io.tracker.core.business;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.RowBuilder;
+import io.tracker.core.model.Tables;
+import io.tracker.core.pipeline.BadRequestException;
+import io.tracker.core.pipeline.EventIds;
+import io.tracker.core.privacy.Hashes;
+import io.tracker.core.privacy.IpAnonymizer;
+import java.io.IOException;
+
+/**
+ * Messages consumed from NATS turned into rows (spec §17): {@code count} → {@code counts} ({@code id}, else the
+ * subject; {@code total} 1 unless an integer is given), {@code update} → {@code updates} ({@code id} required;
+ * {@code updated} in epoch ms, else now; {@code msg}), {@code log} → {@code logs} ({@code topic} or {@code id},
+ * {@code ltimenss} in ns, {@code level}, {@code msg}, {@code params}, …; the IP stored as {@code privacy.ipMode}
+ * allows). A message that is not a JSON object, or misses what its kind needs, is refused with a reason.
+ */
+public final class ConsumedMessages {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EventIds ids;
+    private final IpAnonymizer ips;
+
+    public ConsumedMessages(EventIds ids, IpAnonymizer ips) {
+        this.ids = ids;
+        this.ips = ips;
+    }
+
+    public Row row(String kind, String subject, byte[] data, long now) throws BadRequestException {
+        ObjectNode m = Payload.object(data);
+        return switch (kind) {
+            case "count" -> {
+                String id = Payload.text(m, "id");
+                Long total = Payload.integer(m, "total");
+                yield new RowBuilder(Tables.COUNTS).eid(ids.next()).set("id", id != null ? id : subject)
+                        .set("total", total != null ? total : 1L).set("created_at", now).build();
+            }
+            case "update" -> {
+                String id = Payload.text(m, "id");
+                if (id == null) {
+                    throw new BadRequestException("bad_field", "id: an update needs the id it updates");
+                }
+                Long updated = Payload.integer(m, "updated");
+                yield new RowBuilder(Tables.UPDATES).eid(ids.next()).set("id", id).set("msg", text(m.get("msg")))
+                        .set("created_at", now).set("updated_at", updated != null ? updated : now).build();
+            }
+            case "log" -> {
+                String topic = Payload.text(m, "topic");
+                String ip = Payload.text(m, "ip");
+                Long ltime = Payload.integer(m, "ltimenss");
+                Long level = Payload.integer(m, "level");
+                JsonNode params = m.get("params");
+                if (params != null && !params.isNull() && !params.isObject()) {
+                    throw new BadRequestException("bad_field", "params: must be an object");
+                }
+                yield new RowBuilder(Tables.LOGS).eid(ids.next()).set("created_at", now)
+                        .set("ltime", ltime != null ? ltime : now * 1_000_000L)
+                        .set("topic", topic != null ? topic : Payload.text(m, "id"))
+                        .set("name", Payload.text(m, "name")).set("host", Payload.text(m, "host"))
+                        .set("hostname", Payload.text(m, "hostname")).set("owner", Payload.uuid(m, "owner"))
+                        .set("oid", Payload.uuid(m, "oid")).set("org", Payload.text(m, "org"))
+                        .set("ip", ips.apply(ip)).set("iphash", ip == null ? null : Hashes.ipHash(ip))
+                        .set("level", level == null ? null : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, level)))
+                        .set("msg", text(m.get("msg"))).set("params", params == null || params.isNull() ? null : write(params))
+                        .build();
+            }
+            default -> throw new IllegalArgumentException("kind " + kind);
+        };
+    }
+
+    private static String text(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        return n.isTextual() ? n.asText() : write(n);
+    }
+
+    private static String write(JsonNode n) {
+        try {
+            return JSON.writeValueAsString(n);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

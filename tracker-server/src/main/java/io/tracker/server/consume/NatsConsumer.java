@@ -1,0 +1,97 @@
+package io.tracker.server.consume;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.tracker.core.batch.BatchManager;
+import io.tracker.core.batch.QueueFullException;
+import io.tracker.core.business.ConsumedMessages;
+import io.tracker.core.config.ConsumerConfig;
+import io.tracker.core.pipeline.BadRequestException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer side of spec §17: a NATS queue subscription (core NATS, queue group {@code queue}, so tracker nodes
+ * share the messages) whose {@code count}/{@code update}/{@code log} messages become rows through the batch manager,
+ * i.e. go to every session like any other row. Core NATS is at-most-once: a message that arrives while the tracker is
+ * down or refusing (503 back-pressure) is not redelivered; such refusals are counted, never silent.
+ */
+public final class NatsConsumer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NatsConsumer.class);
+
+    private final ConsumerConfig config;
+    private final Connection connection;
+    private final Counter stored;
+    private final Counter invalid;
+    private final Counter refused;
+
+    private NatsConsumer(ConsumerConfig config, Connection connection, MeterRegistry registry) {
+        this.config = config;
+        this.connection = connection;
+        List<String> tags = List.of("kind", config.kind(), "subject", config.subject());
+        this.stored = counter(registry, tags, "queued");
+        this.invalid = counter(registry, tags, "invalid");
+        this.refused = counter(registry, tags, "refused");
+    }
+
+    private static Counter counter(MeterRegistry registry, List<String> tags, String outcome) {
+        return Counter.builder("tracker.consumed").description("messages consumed from NATS, by outcome")
+                .tags(tags.get(0), tags.get(1), tags.get(2), tags.get(3), "outcome", outcome).register(registry);
+    }
+
+    /** Connects and subscribes; messages flow from then on. */
+    public static NatsConsumer start(ConsumerConfig config, BatchManager batches, ConsumedMessages messages,
+                                     MeterRegistry registry) throws IOException, InterruptedException {
+        Connection c = Nats.connect(new Options.Builder().servers(config.servers().toArray(String[]::new))
+                .connectionTimeout(Duration.ofSeconds(5)).maxReconnects(-1)
+                .connectionName("tracker-consumer-" + config.kind()).build());
+        NatsConsumer consumer = new NatsConsumer(config, c, registry);
+        consumer.messages = messages;
+        consumer.batches = batches;
+        Dispatcher d = c.createDispatcher(consumer::onMessage);
+        d.subscribe(config.subject(), config.queue());
+        log.atInfo().addKeyValue("subject", config.subject()).addKeyValue("kind", config.kind())
+                .addKeyValue("queue", config.queue()).log("nats consumer subscribed");
+        return consumer;
+    }
+
+    private volatile ConsumedMessages messages;
+    private volatile BatchManager batches;
+
+    private void onMessage(Message m) {
+        try {
+            batches.enqueue(List.of(messages.row(config.kind(), m.getSubject(), m.getData(), System.currentTimeMillis())));
+            stored.increment();
+        } catch (BadRequestException e) {
+            invalid.increment();
+            log.atDebug().addKeyValue("subject", m.getSubject()).addKeyValue("reason", e.getMessage()).log("message skipped");
+        } catch (QueueFullException e) {
+            refused.increment();
+            log.atWarn().addKeyValue("subject", m.getSubject()).addKeyValue("reason", e.getMessage())
+                    .log("message refused: the tracker is at its limits or stopping");
+        }
+    }
+
+    /** Unsubscribes and waits (bounded) for messages being handled. */
+    @Override
+    public void close() {
+        try {
+            connection.drain(Duration.ofSeconds(5)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.atWarn().setCause(e).log("nats consumer drain failed");
+        }
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
