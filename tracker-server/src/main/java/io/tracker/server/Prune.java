@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code tracker --prune} (spec §7, fixed: every session that can delete, not only Cassandra): rows older than
- * {@code privacy.retentionDays[table]} (by {@code created_at}) are deleted; {@code --logs-only} deletes only
- * dead-letter files older than {@code privacy.logsRetentionDays}. Run it from cron; it opens the sessions itself,
+ * {@code privacy.retentionDays[table]} (by {@code created_at}) are deleted, and {@code logs} rows and dead-letter files
+ * older than {@code privacy.logsRetentionDays}; {@code --logs-only} does only the latter. Run it from cron; it opens the sessions itself,
  * so it works beside a running tracker on ClickHouse (for DuckDB, the file is locked by the running tracker: stop it
  * first, or prune with the tracker stopped).
  */
@@ -44,7 +44,12 @@ final class Prune {
         int files = pruneDeadLetters(Path.of(config.storage().dataDir()).resolve("deadletter"),
                 now.minus(Duration.ofDays(config.privacy().logsRetentionDays())));
         Map<String, Map<String, Long>> rows = new LinkedHashMap<>();
+        Map<String, Integer> retention = new LinkedHashMap<>();
         if (!logsOnly) {
+            retention.putAll(config.privacy().retentionDays());
+        }
+        retention.put(Tables.LOGS.name(), config.privacy().logsRetentionDays()); // spec §7: PruneLogsTTL
+        {
             List<Session> sessions = SessionRegistry.fromClassPath().create(config);
             List<Session> opened = new ArrayList<>();
             try {
@@ -57,7 +62,7 @@ final class Prune {
                         continue;
                     }
                     Map<String, Long> counts = new LinkedHashMap<>();
-                    for (var e : config.privacy().retentionDays().entrySet()) {
+                    for (var e : retention.entrySet()) {
                         Table t = Tables.byName(e.getKey()).orElseThrow(() ->
                                 new IllegalArgumentException("privacy.retentionDays: no table " + e.getKey()));
                         counts.put(t.name(), reader.deleteBefore(t, "created_at", now.minus(Duration.ofDays(e.getValue()))));

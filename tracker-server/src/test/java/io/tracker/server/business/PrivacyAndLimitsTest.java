@@ -216,6 +216,8 @@ class PrivacyAndLimitsTest {
              Statement s = c.createStatement()) {
             s.execute("INSERT INTO events (eid, ename, created_at) VALUES (uuid(), 'old', now()::TIMESTAMP - INTERVAL 400 DAY)");
             s.execute("INSERT INTO events (eid, ename, created_at) VALUES (uuid(), 'recent', now()::TIMESTAMP - INTERVAL 30 DAY)");
+            s.execute("INSERT INTO logs (eid, msg, created_at) VALUES (uuid(), 'old log', now()::TIMESTAMP - INTERVAL 40 DAY)");
+            s.execute("INSERT INTO logs (eid, msg, created_at) VALUES (uuid(), 'new log', now()::TIMESTAMP - INTERVAL 1 DAY)");
         }
         Path dead = dataDir.resolve("deadletter");
         Files.createDirectories(dead);
@@ -224,11 +226,12 @@ class PrivacyAndLimitsTest {
         Path newFile = Files.writeString(dead.resolve("new.jsonl"), "{}\n");
         var cfg = io.tracker.server.TestAccess.config(dataDir, c -> { });
         String report = io.tracker.server.TestAccess.prune(cfg, true);
-        assertTrue(report.contains("files 1"), report);
+        assertTrue(report.contains("files 1") && report.contains("logs=1") && !report.contains("events="), report);
         assertTrue(Files.exists(newFile) && !Files.exists(oldFile));
         report = io.tracker.server.TestAccess.prune(cfg, false);
         assertTrue(report.contains("events=1"), report);
         List<Map<String, Object>> r = rows("SELECT ename FROM events ORDER BY ename");
         assertEquals(List.of("fresh", "recent"), r.stream().map(m -> m.get("ename")).toList());
+        assertEquals(List.of("new log"), rows("SELECT msg FROM logs").stream().map(m -> m.get("msg")).toList());
     }
 }
