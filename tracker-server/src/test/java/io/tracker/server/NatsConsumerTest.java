@@ -75,4 +75,44 @@ class NatsConsumerTest {
         assertEquals(1700000000123456789L, ((Number) l.get("ltime")).longValue());
         assertEquals("402", l.get("code"));
     }
+
+    @Test
+    void aDurableConsumerLosesNothingWhileTheTrackerIsDown() throws Exception {
+        String base = "dur" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        String stream = base.toUpperCase();
+        try (Connection nc = Nats.connect(Backends.NATS)) {
+            nc.jetStreamManagement().addStream(io.nats.client.api.StreamConfiguration.builder().name(stream)
+                    .subjects(base + ".>").storageType(io.nats.client.api.StorageType.File).build());
+            java.util.function.Consumer<ObjectNode> cfg = c -> {
+                ObjectNode k = c.putArray("consumers").addObject().put("subject", base + ".count")
+                        .put("kind", "count").put("durable", "tracker-" + base);
+                k.putArray("servers").add(Backends.NATS);
+            };
+            var js = nc.jetStream();
+            Tracker first = TestTrackers.start(dataDir, cfg);
+            for (int i = 0; i < 20; i++) {
+                js.publish(base + ".count", ("{\"id\":\"a\"}").getBytes(StandardCharsets.UTF_8));
+            }
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (metric(first, "count", "queued") < 20) {
+                assertTrue(System.nanoTime() < end, "not consumed in time");
+                Thread.sleep(20);
+            }
+            first.stop();
+            for (int i = 0; i < 30; i++) { // the tracker is down: they wait in the stream
+                js.publish(base + ".count", ("{\"id\":\"a\"}").getBytes(StandardCharsets.UTF_8));
+            }
+            Tracker second = TestTrackers.start(dataDir, cfg);
+            end = System.nanoTime() + 10_000_000_000L;
+            while (metric(second, "count", "queued") < 30) {
+                assertTrue(System.nanoTime() < end, "the backlog was not delivered after the restart");
+                Thread.sleep(20);
+            }
+            second.stop();
+            assertEquals(50L, ((Number) TestTrackers.query(dataDir, "SELECT sum(total) AS t FROM counts WHERE id = 'a'")
+                    .get(0).get("t")).longValue(), "every published message, exactly once");
+        } finally {
+            Backends.deleteStream(stream);
+        }
+    }
 }

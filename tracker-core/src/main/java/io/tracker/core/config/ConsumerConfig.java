@@ -10,12 +10,16 @@ import java.util.List;
  * @param subject subject (wildcards allowed) to subscribe to
  * @param kind    {@code count}, {@code update} or {@code log}
  * @param queue   queue group, so several tracker nodes share the messages instead of each taking all of them
+ * @param durable empty: core NATS (at-most-once, like the Go tracker). A name: a JetStream durable consumer of that
+ *                name on the stream holding {@code subject}; a message is acknowledged only once its row is as safe
+ *                as the table's durability says, so nothing is lost while the tracker is down or refusing
  */
-public record ConsumerConfig(List<String> servers, String subject, String kind, String queue) {
+public record ConsumerConfig(List<String> servers, String subject, String kind, String queue, String durable) {
 
     public ConsumerConfig {
         servers = servers == null ? List.of() : List.copyOf(servers);
         queue = queue == null || queue.isBlank() ? "tracker" : queue;
+        durable = durable == null ? "" : durable;
     }
 
     void validate(String key, Validation v) {
@@ -32,5 +36,8 @@ public record ConsumerConfig(List<String> servers, String subject, String kind, 
             v.fail(key + ".subject", "a NATS subject such as metrics.count or logs.>");
         }
         v.oneOf(key + ".kind", kind, "count", "update", "log");
+        if (!durable.isEmpty() && !durable.matches("[A-Za-z0-9_\\-]+")) {
+            v.fail(key + ".durable", "letters, digits, - and _ only");
+        }
     }
 }

@@ -4,6 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -21,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The consumer side of spec §17: a NATS queue subscription (core NATS, queue group {@code queue}, so tracker nodes
  * share the messages) whose {@code count}/{@code update}/{@code log} messages become rows through the batch manager,
- * i.e. go to every session like any other row. Core NATS is at-most-once: a message that arrives while the tracker is
- * down or refusing (503 back-pressure) is not redelivered; such refusals are counted, never silent.
+ * i.e. go to every session like any other row. Without {@code durable} it is core NATS, at-most-once (a message that
+ * arrives while the tracker is down or refusing is not redelivered; refusals are counted, never silent); with it, a
+ * JetStream durable consumer acknowledged only once the row is safe, so messages wait in the stream instead.
  */
 public final class NatsConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NatsConsumer.class);
@@ -56,8 +61,21 @@ public final class NatsConsumer implements AutoCloseable {
         NatsConsumer consumer = new NatsConsumer(config, c, registry);
         consumer.messages = messages;
         consumer.batches = batches;
-        Dispatcher d = c.createDispatcher(consumer::onMessage);
-        d.subscribe(config.subject(), config.queue());
+        Dispatcher d = c.createDispatcher();
+        if (config.durable().isEmpty()) {
+            d.subscribe(config.subject(), config.queue(), consumer::onMessage);
+        } else {
+            try {
+                PushSubscribeOptions o = PushSubscribeOptions.builder().durable(config.durable())
+                        .deliverGroup(config.queue()).configuration(ConsumerConfiguration.builder()
+                                .ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofSeconds(30)).build()).build();
+                c.jetStream().subscribe(config.subject(), config.queue(), d, consumer::onDurable, false, o);
+            } catch (JetStreamApiException | IllegalArgumentException | IllegalStateException e) {
+                c.close();
+                throw new IOException("consumer " + config.subject() + ": cannot create the durable consumer '"
+                        + config.durable() + "' (is the subject in a JetStream stream?): " + e.getMessage(), e);
+            }
+        }
         log.atInfo().addKeyValue("subject", config.subject()).addKeyValue("kind", config.kind())
                 .addKeyValue("queue", config.queue()).log("nats consumer subscribed");
         return consumer;
@@ -77,6 +95,31 @@ public final class NatsConsumer implements AutoCloseable {
             refused.increment();
             log.atWarn().addKeyValue("subject", m.getSubject()).addKeyValue("reason", e.getMessage())
                     .log("message refused: the tracker is at its limits or stopping");
+        }
+    }
+
+    /**
+     * A JetStream message: acknowledged once its row is as safe as the table's durability promises; refused rows
+     * are redelivered a second later; a message that can never become a row is terminated (not redelivered).
+     */
+    private void onDurable(Message m) {
+        try {
+            batches.enqueue(List.of(messages.row(config.kind(), m.getSubject(), m.getData(), System.currentTimeMillis())))
+                    .whenComplete((v, e) -> {
+                        if (e == null) {
+                            stored.increment();
+                            m.ack();
+                        } else {
+                            refused.increment();
+                            m.nakWithDelay(Duration.ofSeconds(1));
+                        }
+                    });
+        } catch (BadRequestException e) {
+            invalid.increment();
+            m.term();
+        } catch (QueueFullException e) {
+            refused.increment();
+            m.nakWithDelay(Duration.ofSeconds(1));
         }
     }
 
