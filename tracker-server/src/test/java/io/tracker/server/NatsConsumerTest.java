@@ -115,4 +115,21 @@ class NatsConsumerTest {
             Backends.deleteStream(stream);
         }
     }
+
+    @Test
+    void aRedeliveredMessageBuildsTheSameRowAndIsStoredOnce() throws Exception {
+        // What onDurable does for a message JetStream redelivers (deliveredCount > 1): the same eid and time, derived
+        // from the stream position, and mayRepeat — so the DuckDB session's replay check skips the stored copy.
+        Tracker tracker = TestTrackers.start(dataDir, c -> { });
+        var messages = new io.tracker.core.business.ConsumedMessages(new io.tracker.core.pipeline.EventIds(),
+                new io.tracker.core.privacy.IpAnonymizer("truncate"));
+        UUID eid = UUID.nameUUIDFromBytes("STREAM:42".getBytes(StandardCharsets.UTF_8));
+        byte[] body = "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        long at = 1_700_000_000_000L;
+        tracker.batches().enqueue(List.of(messages.row("count", "s", body, at, eid)), false).get();
+        tracker.batches().flush().get();
+        tracker.batches().enqueue(List.of(messages.row("count", "s", body, at, eid)), true).get();
+        tracker.stop();
+        assertEquals(1L, ((Number) TestTrackers.query(dataDir, "SELECT count(*) AS n FROM counts").get(0).get("n")).longValue());
+    }
 }

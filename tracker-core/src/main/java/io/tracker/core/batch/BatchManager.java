@@ -116,6 +116,14 @@ public final class BatchManager implements AutoCloseable {
      * and queues nothing.
      */
     public CompletableFuture<Void> enqueue(List<Row> rows) throws QueueFullException {
+        return enqueue(rows, false);
+    }
+
+    /**
+     * As {@link #enqueue(List)}; {@code mayRepeat} says the rows may already be stored (a message redelivered by its
+     * source), so sessions skip the event ids they hold — the same path as a WAL or spool replay.
+     */
+    public CompletableFuture<Void> enqueue(List<Row> rows, boolean mayRepeat) throws QueueFullException {
         if (rows.isEmpty()) {
             return DONE;
         }
@@ -131,7 +139,7 @@ public final class BatchManager implements AutoCloseable {
                 }
             }
             if (oneTable) {
-                return admit(first, rows);
+                return admit(first, rows, mayRepeat);
             }
             Map<Table, List<Row>> byTable = new LinkedHashMap<>();
             for (Row r : rows) {
@@ -139,7 +147,7 @@ public final class BatchManager implements AutoCloseable {
             }
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (Map.Entry<Table, List<Row>> e : byTable.entrySet()) {
-                all.add(admit(e.getKey(), e.getValue()));
+                all.add(admit(e.getKey(), e.getValue(), mayRepeat));
             }
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         } finally {
@@ -165,13 +173,13 @@ public final class BatchManager implements AutoCloseable {
     }
 
     /** Queues rows of one table (admission already checked, under the read lock). */
-    private CompletableFuture<Void> admit(Table table, List<Row> rows) {
+    private CompletableFuture<Void> admit(Table table, List<Row> rows, boolean mayRepeat) {
         Durability durability = config.forTable(table.name()).durabilityMode();
         switch (durability) {
             case MEMORY -> {
                 List<Entry> entries = new ArrayList<>(rows.size());
                 for (Row r : rows) {
-                    entries.add(Entry.of(r));
+                    entries.add(new Entry(r, -1, null, mayRepeat));
                 }
                 writers.forEach(w -> w.add(entries));
                 return DONE;
@@ -180,7 +188,7 @@ public final class BatchManager implements AutoCloseable {
                 Ack ack = new Ack(rows.size() * writers.size());
                 List<Entry> entries = new ArrayList<>(rows.size());
                 for (Row r : rows) {
-                    entries.add(new Entry(r, -1, ack, false));
+                    entries.add(new Entry(r, -1, ack, mayRepeat));
                 }
                 writers.forEach(w -> w.add(entries));
                 return ack.done;
@@ -189,7 +197,7 @@ public final class BatchManager implements AutoCloseable {
                 return wal.append(table, rows).thenAccept(segment -> {
                     List<Entry> entries = new ArrayList<>(rows.size());
                     for (Row r : rows) {
-                        entries.add(new Entry(r, segment, null, false));
+                        entries.add(new Entry(r, segment, null, mayRepeat));
                     }
                     writers.forEach(w -> w.add(entries));
                 });

@@ -31,12 +31,20 @@ public final class ConsumedMessages {
     }
 
     public Row row(String kind, String subject, byte[] data, long now) throws BadRequestException {
+        return row(kind, subject, data, now, ids.next());
+    }
+
+    /**
+     * As {@link #row(String, String, byte[], long)} with the row's id and time given: a redelivered JetStream message
+     * keeps both (derived from its stream sequence and timestamp), so the sessions' replay check recognises it.
+     */
+    public Row row(String kind, String subject, byte[] data, long now, java.util.UUID eid) throws BadRequestException {
         ObjectNode m = Payload.object(data);
         return switch (kind) {
             case "count" -> {
                 String id = Payload.text(m, "id");
                 Long total = Payload.integer(m, "total");
-                yield new RowBuilder(Tables.COUNTS).eid(ids.next()).set("id", id != null ? id : subject)
+                yield new RowBuilder(Tables.COUNTS).eid(eid).set("id", id != null ? id : subject)
                         .set("total", total != null ? total : 1L).set("created_at", now).build();
             }
             case "update" -> {
@@ -45,7 +53,7 @@ public final class ConsumedMessages {
                     throw new BadRequestException("bad_field", "id: an update needs the id it updates");
                 }
                 Long updated = Payload.integer(m, "updated");
-                yield new RowBuilder(Tables.UPDATES).eid(ids.next()).set("id", id).set("msg", text(m.get("msg")))
+                yield new RowBuilder(Tables.UPDATES).eid(eid).set("id", id).set("msg", text(m.get("msg")))
                         .set("created_at", now).set("updated_at", updated != null ? updated : now).build();
             }
             case "log" -> {
@@ -57,7 +65,7 @@ public final class ConsumedMessages {
                 if (params != null && !params.isNull() && !params.isObject()) {
                     throw new BadRequestException("bad_field", "params: must be an object");
                 }
-                yield new RowBuilder(Tables.LOGS).eid(ids.next()).set("created_at", now)
+                yield new RowBuilder(Tables.LOGS).eid(eid).set("created_at", now)
                         .set("ltime", ltime != null ? ltime : now * 1_000_000L)
                         .set("topic", topic != null ? topic : Payload.text(m, "id"))
                         .set("name", Payload.text(m, "name")).set("host", Payload.text(m, "host"))

@@ -104,7 +104,14 @@ public final class NatsConsumer implements AutoCloseable {
      */
     private void onDurable(Message m) {
         try {
-            batches.enqueue(List.of(messages.row(config.kind(), m.getSubject(), m.getData(), System.currentTimeMillis())))
+            // The row's id and time come from the message's place in the stream: a redelivery (after a crash between
+            // storing and acknowledging) builds the same row, marked mayRepeat, and the sessions skip it.
+            var meta = m.metaData();
+            java.util.UUID eid = java.util.UUID.nameUUIDFromBytes((meta.getStream() + ":" + meta.streamSequence())
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            long at = meta.timestamp().toInstant().toEpochMilli();
+            batches.enqueue(List.of(messages.row(config.kind(), m.getSubject(), m.getData(), at, eid)),
+                            meta.deliveredCount() > 1)
                     .whenComplete((v, e) -> {
                         if (e == null) {
                             stored.increment();
