@@ -21,6 +21,7 @@ class CassandraSessionContractTest extends SessionContract {
     static final String CONTACT = System.getenv().getOrDefault("TRACKER_TEST_CASSANDRA", "127.0.0.1:9042");
     private static final String KEYSPACE = "contract_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     private static CqlSession admin;
+    private static CassandraSession reader;
 
     static CqlSession connect() {
         int colon = CONTACT.lastIndexOf(':');
@@ -39,16 +40,10 @@ class CassandraSessionContractTest extends SessionContract {
                 createSchema));
     }
 
-    /** Read back through a session that skips the (idempotent but slow) schema statements. */
+    /** Read back through one session for the class (a driver connection takes ~2 s). */
     @Override
     protected List<java.util.Map<String, Object>> readBack(io.tracker.core.model.Table table) throws Exception {
-        CassandraSession s = session(KEYSPACE, false);
-        s.open(List.of(table));
-        try {
-            return s.reader().orElseThrow().find(table, java.util.Map.of(), null, 100_000);
-        } finally {
-            s.close();
-        }
+        return reader.reader().orElseThrow().find(table, java.util.Map.of(), null, 100_000);
     }
 
     @BeforeAll
@@ -58,10 +53,13 @@ class CassandraSessionContractTest extends SessionContract {
         CassandraSession s = session(KEYSPACE);
         s.open(io.tracker.core.model.Tables.ALL); // creates the keyspace and tables once
         s.close();
+        reader = session(KEYSPACE, false);
+        reader.open(io.tracker.core.model.Tables.ALL);
     }
 
     @AfterAll
     static void drop() {
+        reader.close();
         admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + KEYSPACE).setTimeout(Duration.ofSeconds(60)));
         admin.close();
     }
