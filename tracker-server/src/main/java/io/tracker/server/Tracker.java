@@ -83,6 +83,8 @@ public final class Tracker implements AutoCloseable {
         HttpServer http = null;
         java.util.List<AutoCloseable> extras = new java.util.ArrayList<>();
         java.util.List<io.tracker.server.consume.NatsConsumer> consumers = new java.util.ArrayList<>();
+        // One per process: in hash mode its daily salt must be shared by events, consent rows and consumed logs.
+        io.tracker.core.privacy.IpAnonymizer ips = new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode());
         Runnable onStop = () -> extras.forEach(c -> {
             try {
                 c.close();
@@ -91,12 +93,11 @@ public final class Tracker implements AutoCloseable {
             }
         });
         try {
-            http = assembleHttp(config, batches, registry, extras);
+            http = assembleHttp(config, batches, registry, extras, ips);
             http.prepare();
             batches.awaitOpen(Duration.ofSeconds(60));
             http.start();
-            io.tracker.core.business.ConsumedMessages consumed = new io.tracker.core.business.ConsumedMessages(
-                    new EventIds(), new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode()));
+            io.tracker.core.business.ConsumedMessages consumed = new io.tracker.core.business.ConsumedMessages(new EventIds(), ips);
             for (io.tracker.core.config.ConsumerConfig cc : config.consumers()) {
                 consumers.add(io.tracker.server.consume.NatsConsumer.start(cc, batches, consumed, registry));
             }
@@ -114,7 +115,8 @@ public final class Tracker implements AutoCloseable {
     }
 
     private static HttpServer assembleHttp(TrackerConfig config, BatchManager batches, PrometheusMeterRegistry registry,
-                                           java.util.List<AutoCloseable> extras) throws java.io.IOException {
+                                           java.util.List<AutoCloseable> extras,
+                                           io.tracker.core.privacy.IpAnonymizer ips) throws java.io.IOException {
         ObjectMapper mapper = new ObjectMapper();
         EventIds ids = new EventIds();
         io.tracker.core.enrich.GeoIp geoip = io.tracker.core.enrich.GeoIp.open(config.geoip().path()).orElse(null);
@@ -123,7 +125,7 @@ public final class Tracker implements AutoCloseable {
             log.atInfo().addKeyValue("path", config.geoip().path()).addKeyValue("version", geoip.databaseVersion())
                     .log("geoip open");
         }
-        EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip);
+        EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip, ips);
         Ingest ingest = new Ingest(mapper, pipeline, batches, config.tracking().maxEventsPerRequest(), registry);
         Rejections rejections = new Rejections(registry);
         ConnectionLimiter limiter = new ConnectionLimiter(config.server().maxConnections());
@@ -140,7 +142,6 @@ public final class Tracker implements AutoCloseable {
                     return t;
                 });
         extras.add(pool::shutdown);
-        io.tracker.core.privacy.IpAnonymizer ips = new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode());
         byte[] jurisdictions = io.tracker.core.session.SchemaFiles.read("schema/jurisdictions.json")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         BusinessHandler business = new BusinessHandler(batches, api,

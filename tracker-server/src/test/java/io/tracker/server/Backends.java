@@ -145,12 +145,13 @@ public final class Backends {
         }
     }
 
-    /** Runs {@code scripts/<script> <action>} and waits for it. */
+    /** Runs {@code scripts/<script> <action>} and waits for it (90 s at most); a failure carries its output. */
     public static void script(String script, String action) throws Exception {
         Process p = new ProcessBuilder("bash", Path.of("..", "scripts", script).toString(), action)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("scripts/" + script + " " + action + " failed");
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("scripts/" + script + " " + action + " failed: " + out);
         }
     }
 }

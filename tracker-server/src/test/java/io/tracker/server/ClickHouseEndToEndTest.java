@@ -162,10 +162,6 @@ class ClickHouseEndToEndTest {
     }
 
     private static void clickhouse(String action) throws Exception {
-        Process p = new ProcessBuilder("bash", Path.of("..", "scripts", "clickhouse.sh").toString(), action)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "clickhouse.sh " + action);
-        assertEquals(0, p.exitValue(), "clickhouse.sh " + action + ": " + out);
+        Backends.script("clickhouse.sh", action);
     }
 }

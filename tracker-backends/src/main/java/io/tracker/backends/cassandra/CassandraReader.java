@@ -57,7 +57,7 @@ final class CassandraReader implements SessionReader {
             throw new SessionException("cassandra read of " + table.name() + " failed: " + e.getMessage(), e);
         }
         if (newestFirst != null) {
-            column(table, newestFirst);
+            table.requireColumn(newestFirst);
             rows.sort(Comparator.comparing((Map<String, Object> m) -> (Long) m.getOrDefault(newestFirst, Long.MIN_VALUE))
                     .reversed());
         }
@@ -68,7 +68,7 @@ final class CassandraReader implements SessionReader {
     public BigDecimal sum(Table table, String column, Map<String, Object> where) throws SessionException {
         BigDecimal total = BigDecimal.ZERO.setScale(ColumnType.DECIMAL_SCALE);
         try {
-            for (Row r : select(table, quote(column(table, column)), where)) {
+            for (Row r : select(table, quote(table.requireColumn(column)), where)) {
                 BigDecimal d = r.getBigDecimal(0);
                 if (d != null) {
                     total = total.add(d);
@@ -91,7 +91,7 @@ final class CassandraReader implements SessionReader {
     @Override
     public long deleteBefore(Table table, String timeColumn, Instant cutoff) throws SessionException {
         String cql = "SELECT " + primaryKeyList(table) + " FROM " + keyspace + "." + table.name() + " WHERE "
-                + quote(column(table, timeColumn)) + " < ? ALLOW FILTERING";
+                + quote(table.requireColumn(timeColumn)) + " < ? ALLOW FILTERING";
         try {
             return deleteRows(table, this.cql.execute(prepare(cql).bind(cutoff)));
         } catch (DriverException e) {
@@ -130,7 +130,7 @@ final class CassandraReader implements SessionReader {
         if (!where.isEmpty()) {
             StringBuilder cond = new StringBuilder();
             for (String c : where.keySet()) {
-                cond.append(cond.length() == 0 ? "" : " AND ").append(quote(column(table, c))).append(" = ?");
+                cond.append(cond.length() == 0 ? "" : " AND ").append(quote(table.requireColumn(c))).append(" = ?");
             }
             cql.append(" WHERE ").append(cond);
             if (!where.keySet().equals(new java.util.HashSet<>(partitionKey.apply(table)))) {
@@ -182,10 +182,4 @@ final class CassandraReader implements SessionReader {
         return '"' + column + '"';
     }
 
-    private static String column(Table table, String name) {
-        if (!table.hasColumn(name)) {
-            throw new IllegalArgumentException("table " + table.name() + " has no column " + name);
-        }
-        return name;
-    }
 }

@@ -62,7 +62,7 @@ final class ClickHouseReader implements SessionReader {
         }
         sql.append(" FROM ").append(qualified(table)).append(filter(table, where));
         if (newestFirst != null) {
-            sql.append(" ORDER BY ").append(column(table, newestFirst)).append(" DESC");
+            sql.append(" ORDER BY ").append(table.requireColumn(newestFirst)).append(" DESC");
         }
         sql.append(" LIMIT ").append(Math.max(0, limit)).append(" FORMAT TabSeparated");
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -85,7 +85,7 @@ final class ClickHouseReader implements SessionReader {
 
     @Override
     public BigDecimal sum(Table table, String column, Map<String, Object> where) throws SessionException {
-        String sql = "SELECT toString(sum(" + column(table, column) + ")) FROM " + qualified(table) + filter(table, where)
+        String sql = "SELECT toString(sum(" + table.requireColumn(column) + ")) FROM " + qualified(table) + filter(table, where)
                 + " FORMAT TabSeparated";
         String out = query(table, sql, where).trim();
         return (out.isEmpty() ? BigDecimal.ZERO : new BigDecimal(out)).setScale(ColumnType.DECIMAL_SCALE);
@@ -102,7 +102,7 @@ final class ClickHouseReader implements SessionReader {
                 throw new IllegalArgumentException("ClickHouse deletes take UUID conditions only, not " + e.getKey());
             }
             // UUID.toString is hex digits and dashes only: a typed literal, not client text.
-            cond.append(cond.length() == 0 ? "" : " AND ").append(column(table, e.getKey()))
+            cond.append(cond.length() == 0 ? "" : " AND ").append(table.requireColumn(e.getKey()))
                     .append(" = toUUID('").append(u).append("')");
         }
         return mutate(table, cond.toString());
@@ -110,7 +110,7 @@ final class ClickHouseReader implements SessionReader {
 
     @Override
     public long deleteBefore(Table table, String timeColumn, Instant cutoff) throws SessionException {
-        return mutate(table, column(table, timeColumn) + " < toDateTime(" + cutoff.getEpochSecond() + ")");
+        return mutate(table, table.requireColumn(timeColumn) + " < toDateTime(" + cutoff.getEpochSecond() + ")");
     }
 
     private long mutate(Table table, String condition) throws SessionException {
@@ -152,7 +152,7 @@ final class ClickHouseReader implements SessionReader {
             StringBuilder structure = new StringBuilder();
             StringBuilder data = new StringBuilder();
             for (Map.Entry<String, Object> e : where.entrySet()) {
-                String type = schema.getColumnByName(column(table, e.getKey())).getOriginalTypeName();
+                String type = schema.getColumnByName(table.requireColumn(e.getKey())).getOriginalTypeName();
                 structure.append(structure.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(type);
                 data.append(data.length() == 0 ? "" : "\t").append(escape(String.valueOf(e.getValue())));
             }
@@ -189,7 +189,7 @@ final class ClickHouseReader implements SessionReader {
         }
         List<String> names = new ArrayList<>();
         for (String c : where.keySet()) {
-            names.add(column(table, c));
+            names.add(table.requireColumn(c));
         }
         String cols = String.join(", ", names);
         return " WHERE (" + cols + ") IN (SELECT " + cols + " FROM p)";
@@ -199,12 +199,6 @@ final class ClickHouseReader implements SessionReader {
         return settings.database() + "." + t.name();
     }
 
-    private static String column(Table table, String name) {
-        if (!table.hasColumn(name)) {
-            throw new IllegalArgumentException("table " + table.name() + " has no column " + name);
-        }
-        return name;
-    }
 
     private static Object parse(ColumnType type, String s) {
         if (s.isEmpty() || s.equals("\\N")) {

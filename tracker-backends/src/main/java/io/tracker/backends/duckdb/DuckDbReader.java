@@ -42,7 +42,7 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
         }
         sql.append(" FROM ").append(table.name()).append(whereClause(table, where));
         if (newestFirst != null) {
-            sql.append(" ORDER BY ").append(column(table, newestFirst)).append(" DESC");
+            sql.append(" ORDER BY ").append(table.requireColumn(newestFirst)).append(" DESC");
         }
         sql.append(" LIMIT ").append(Math.max(0, limit));
         try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
@@ -68,7 +68,7 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
 
     @Override
     public synchronized BigDecimal sum(Table table, String column, Map<String, Object> where) throws SessionException {
-        String sql = "SELECT coalesce(sum(" + column(table, column) + "), 0) FROM " + table.name() + whereClause(table, where);
+        String sql = "SELECT coalesce(sum(" + table.requireColumn(column) + "), 0) FROM " + table.name() + whereClause(table, where);
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             bind(ps, 1, where.values());
             try (ResultSet rs = ps.executeQuery()) {
@@ -95,7 +95,7 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
 
     @Override
     public synchronized long deleteBefore(Table table, String timeColumn, Instant cutoff) throws SessionException {
-        String sql = "DELETE FROM " + table.name() + " WHERE " + column(table, timeColumn) + " < make_timestamp(?)";
+        String sql = "DELETE FROM " + table.name() + " WHERE " + table.requireColumn(timeColumn) + " < make_timestamp(?)";
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setLong(1, cutoff.toEpochMilli() * 1_000L);
             return ps.executeUpdate();
@@ -111,17 +111,11 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
         StringBuilder sb = new StringBuilder(" WHERE ");
         int i = 0;
         for (String c : where.keySet()) {
-            sb.append(i++ == 0 ? "" : " AND ").append(column(table, c)).append(" = ?");
+            sb.append(i++ == 0 ? "" : " AND ").append(table.requireColumn(c)).append(" = ?");
         }
         return sb.toString();
     }
 
-    private static String column(Table table, String name) {
-        if (!table.hasColumn(name)) {
-            throw new IllegalArgumentException("table " + table.name() + " has no column " + name);
-        }
-        return name;
-    }
 
     private static void bind(PreparedStatement ps, int first, Iterable<Object> values) throws SQLException {
         int i = first;

@@ -8,10 +8,6 @@ import io.tracker.core.model.ColumnType;
 import io.tracker.core.pipeline.BadRequestException;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.UUID;
@@ -31,13 +27,7 @@ public final class Payload {
         if (body == null || body.length == 0) {
             throw new BadRequestException("empty_body", "a JSON object body is required");
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
-        } catch (CharacterCodingException e) {
-            throw new BadRequestException("bad_utf8", "the body is not valid UTF-8");
-        }
+        String text = io.tracker.core.pipeline.UrlCodec.strictUtf8(body, "the body");
         JsonNode n;
         try {
             n = EXACT.readTree(text);
@@ -67,14 +57,11 @@ public final class Payload {
         if (s == null) {
             return null;
         }
-        try {
-            if (s.length() != 36) {
-                throw new IllegalArgumentException();
-            }
-            return UUID.fromString(s);
-        } catch (IllegalArgumentException e) {
+        UUID u = io.tracker.core.pipeline.EventIds.parse(s);
+        if (u == null) {
             throw wrong(field, "a UUID");
         }
+        return u;
     }
 
     /** Money: a JSON number or numeric string, at most {@value ColumnType#DECIMAL_SCALE} decimal places, exact. */

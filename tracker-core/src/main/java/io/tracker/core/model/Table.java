@@ -48,6 +48,14 @@ public final class Table {
         return index.containsKey(column);
     }
 
+    /** {@code column}, checked: a name that is not a column of this table is a programming error. */
+    public String requireColumn(String column) {
+        if (!hasColumn(column)) {
+            throw new IllegalArgumentException("table " + name + " has no column " + column);
+        }
+        return column;
+    }
+
     @Override
     public String toString() {
         return name;

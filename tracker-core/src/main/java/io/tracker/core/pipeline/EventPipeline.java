@@ -39,12 +39,16 @@ public final class EventPipeline {
 
     /** The standard step list, in precedence order (lowest first). */
     public static EventPipeline standard(TrackerConfig config, ObjectMapper mapper, EventIds ids, MeterRegistry registry) {
-        return standard(config, mapper, ids, registry, null);
+        return standard(config, mapper, ids, registry, null,
+                new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode()));
     }
 
-    /** As {@link #standard}, with GeoIP enrichment when {@code geoip} is not null. */
+    /**
+     * As {@link #standard}, with GeoIP enrichment when {@code geoip} is not null, and {@code ips} shared with the
+     * other writers of IPs (in {@code hash} mode one salt per day must serve every table, or hashes would not join).
+     */
     public static EventPipeline standard(TrackerConfig config, ObjectMapper mapper, EventIds ids, MeterRegistry registry,
-                                         io.tracker.core.enrich.GeoIp geoip) {
+                                         io.tracker.core.enrich.GeoIp geoip, io.tracker.core.privacy.IpAnonymizer ips) {
         boolean lower = config.tracking().lowercaseValues();
         List<Step> steps = new java.util.ArrayList<>(List.of(
                 new UserHeaderStep(mapper),
@@ -56,7 +60,7 @@ public final class EventPipeline {
                 new IdentityStep(ids),
                 new PiiHashStep(config.privacy().hashSalt()),
                 new UrlStep(),
-                new RequestDerivedStep(new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode()))));
+                new RequestDerivedStep(ips)));
         if (geoip != null) {
             steps.add(new io.tracker.core.pipeline.steps.GeoIpStep(geoip));
         }

@@ -27,7 +27,7 @@ class GeoIpStepTest {
     void fillsLocationFieldsTheClientDidNotSend() throws Exception {
         try (GeoIp geoip = GeoIp.open(GeoIpFixtures.db11(dir).toString()).orElseThrow()) {
             EventPipeline p = EventPipeline.standard(TrackerConfig.standard(), new ObjectMapper(), new EventIds(),
-                    new SimpleMeterRegistry(), geoip);
+                    new SimpleMeterRegistry(), geoip, new io.tracker.core.privacy.IpAnonymizer("truncate"));
             Map<String, Object> v = p.run(from("203.0.1.9", "ename=a"), null).values();
             assertEquals("AU", v.get("country"));
             assertEquals("queensland", v.get("region"));

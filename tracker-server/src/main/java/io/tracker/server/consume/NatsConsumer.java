@@ -38,7 +38,13 @@ public final class NatsConsumer implements AutoCloseable {
     private final Counter invalid;
     private final Counter refused;
 
-    private NatsConsumer(ConsumerConfig config, Connection connection, MeterRegistry registry) {
+    private final ConsumedMessages messages;
+    private final BatchManager batches;
+
+    private NatsConsumer(ConsumerConfig config, Connection connection, BatchManager batches, ConsumedMessages messages,
+                         MeterRegistry registry) {
+        this.batches = batches;
+        this.messages = messages;
         this.config = config;
         this.connection = connection;
         List<String> tags = List.of("kind", config.kind(), "subject", config.subject());
@@ -58,9 +64,7 @@ public final class NatsConsumer implements AutoCloseable {
         Connection c = Nats.connect(new Options.Builder().servers(config.servers().toArray(String[]::new))
                 .connectionTimeout(Duration.ofSeconds(5)).maxReconnects(-1)
                 .connectionName("tracker-consumer-" + config.kind()).build());
-        NatsConsumer consumer = new NatsConsumer(config, c, registry);
-        consumer.messages = messages;
-        consumer.batches = batches;
+        NatsConsumer consumer = new NatsConsumer(config, c, batches, messages, registry);
         Dispatcher d = c.createDispatcher();
         if (config.durable().isEmpty()) {
             d.subscribe(config.subject(), config.queue(), consumer::onMessage);
@@ -80,9 +84,6 @@ public final class NatsConsumer implements AutoCloseable {
                 .addKeyValue("queue", config.queue()).log("nats consumer subscribed");
         return consumer;
     }
-
-    private volatile ConsumedMessages messages;
-    private volatile BatchManager batches;
 
     private void onMessage(Message m) {
         try {

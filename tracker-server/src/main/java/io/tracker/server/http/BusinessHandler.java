@@ -148,10 +148,7 @@ public final class BusinessHandler {
             if (parts.length < 2 || !Ltv.ID_TYPES.contains(parts[0])) {
                 return done(bad("bad_path", "GET /tr/v1/ltv/{uid|vid|invid}/{id}"));
             }
-            Optional<FullHttpResponse> denied = requireAdmin(call);
-            if (denied.isPresent()) {
-                return done(denied.get());
-            }
+            requireAdmin(call);
             UUID id = uuid(parts[1]);
             if (id == null) {
                 return done(bad("bad_field", "id: must be a UUID"));
@@ -164,11 +161,7 @@ public final class BusinessHandler {
     }
 
     private CompletableFuture<FullHttpResponse> shortLinks(HttpCall call, String rest) throws Exception {
-        Optional<FullHttpResponse> denied = requireAdmin(call);
-        if (denied.isPresent()) {
-            return done(denied.get());
-        }
-        String principal = admin.authenticate(call.request().headers().get(HttpHeaderNames.AUTHORIZATION)).orElseThrow();
+        String principal = requireAdmin(call);
         if (rest.equals("redirect") || rest.equals("redirect/")) {
             if (call.method().equals("POST")) {
                 ObjectNode body = Payload.object(body(call));
@@ -252,10 +245,7 @@ public final class BusinessHandler {
                 });
             }
             case "subject": {
-                Optional<FullHttpResponse> denied = requireAdmin(call);
-                if (denied.isPresent()) {
-                    return done(denied.get());
-                }
+                requireAdmin(call);
                 String key = param(call, "vid") != null ? "vid" : param(call, "uid") != null ? "uid" : null;
                 UUID id = key == null ? null : uuid(param(call, key));
                 if (id == null) {
@@ -294,6 +284,8 @@ public final class BusinessHandler {
                     work.run().whenComplete((r, e) -> out.complete(e == null ? r
                             : HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage_error",
                                     "the write could not be completed; retry shortly")));
+                } catch (NotAdmin e) {
+                    out.complete(unauthorized());
                 } catch (BadRequestException e) {
                     rejections.count(e.reason());
                     out.complete(bad(e.reason(), e.getMessage()));
@@ -313,16 +305,25 @@ public final class BusinessHandler {
         return out;
     }
 
-    private Optional<FullHttpResponse> requireAdmin(HttpCall call) {
-        if (admin.authenticate(call.request().headers().get(HttpHeaderNames.AUTHORIZATION)).isPresent()) {
-            return Optional.empty();
+    /** Thrown by {@link #requireAdmin}; answered 401 by {@link #async}. */
+    private static final class NotAdmin extends Exception {
+        NotAdmin() {
+            super(null, null, false, false);
         }
+    }
+
+    /** The admin principal of the call, checked once (a basic password costs a PBKDF2 run). */
+    private String requireAdmin(HttpCall call) throws NotAdmin {
+        return admin.authenticate(call.request().headers().get(HttpHeaderNames.AUTHORIZATION)).orElseThrow(NotAdmin::new);
+    }
+
+    private FullHttpResponse unauthorized() {
         rejections.count("unauthorized");
         FullHttpResponse r = HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "unauthorized", admin.configured()
                 ? "admin credentials required (Authorization: Bearer or Basic)"
                 : "no admin credentials are configured: set TRACKER_ADMIN_TOKEN");
         r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, ADMIN_CHALLENGE);
-        return Optional.of(r);
+        return r;
     }
 
     private List<Map<String, Object>> render(List<Map<String, Object>> rows) {
@@ -387,14 +388,7 @@ public final class BusinessHandler {
     }
 
     private static UUID uuid(String s) {
-        if (s == null || s.length() != 36) {
-            return null;
-        }
-        try {
-            return UUID.fromString(s);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return io.tracker.core.pipeline.EventIds.parse(s);
     }
 
     private static CompletableFuture<FullHttpResponse> done(FullHttpResponse r) {

@@ -57,36 +57,25 @@ public final class RateLimiter {
         if (!config.enabled() || ip == null || isExempt(ip)) {
             return Decision.ALLOW;
         }
-        Bucket[] pair = pair(ip);
-        Bucket burst = pair[0];
-        Bucket daily = pair[1];
-        if (daily != null) {
-            ConsumptionProbe p = daily.tryConsumeAndReturnRemaining(1);
+        if (config.perDay() > 0) {
+            ConsumptionProbe p = buckets.get("d:" + ip, k -> Bucket.builder().addLimit(Bandwidth.builder()
+                    .capacity(config.perDay()).refillIntervallyAligned(config.perDay(), Duration.ofDays(1),
+                            nextUtcMidnight()).build()).build()).tryConsumeAndReturnRemaining(1);
             if (!p.isConsumed()) {
                 dailyRejected.increment();
                 return new Decision(false, seconds(p.getNanosToWaitForRefill()), "daily");
             }
         }
-        if (burst != null) {
-            ConsumptionProbe p = burst.tryConsumeAndReturnRemaining(1);
+        if (config.perSecond() > 0) {
+            ConsumptionProbe p = buckets.get("s:" + ip, k -> Bucket.builder().addLimit(Bandwidth.builder()
+                    .capacity(config.burst()).refillGreedy(config.perSecond(), Duration.ofSeconds(1)).build()).build())
+                    .tryConsumeAndReturnRemaining(1);
             if (!p.isConsumed()) {
                 burstRejected.increment();
                 return new Decision(false, seconds(p.getNanosToWaitForRefill()), "burst");
             }
         }
         return Decision.ALLOW;
-    }
-
-    private Bucket[] pair(String ip) {
-        Bucket burst = config.perSecond() > 0
-                ? buckets.get("s:" + ip, k -> Bucket.builder().addLimit(Bandwidth.builder().capacity(config.burst())
-                        .refillGreedy(config.perSecond(), Duration.ofSeconds(1)).build()).build())
-                : null;
-        Bucket daily = config.perDay() > 0
-                ? buckets.get("d:" + ip, k -> Bucket.builder().addLimit(Bandwidth.builder().capacity(config.perDay())
-                        .refillIntervallyAligned(config.perDay(), Duration.ofDays(1), nextUtcMidnight()).build()).build())
-                : null;
-        return new Bucket[] {burst, daily};
     }
 
     private static Instant nextUtcMidnight() {

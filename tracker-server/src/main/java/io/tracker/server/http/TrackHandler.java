@@ -115,15 +115,9 @@ public final class TrackHandler {
 
     /** The first {@code url} query parameter if it may be redirected to, else {@code links.defaultUrl}, else null. */
     private String redirectTarget(String rawQuery) {
-        String url = null;
-        if (rawQuery != null) {
-            for (String pair : rawQuery.split("&")) {
-                if (pair.startsWith("url=")) {
-                    url = java.net.URLDecoder.decode(pair.substring(4), java.nio.charset.StandardCharsets.UTF_8);
-                    break;
-                }
-            }
-        }
+        List<String> urls = rawQuery == null ? null
+                : new io.netty.handler.codec.http.QueryStringDecoder(rawQuery, false).parameters().get("url");
+        String url = urls == null || urls.isEmpty() ? null : urls.get(0);
         if (url == null || url.isBlank()) {
             return links.defaultUrl().isEmpty() ? null : links.defaultUrl();
         }
