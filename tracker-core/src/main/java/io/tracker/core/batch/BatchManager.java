@@ -85,11 +85,7 @@ public final class BatchManager implements AutoCloseable {
     public void start() throws IOException {
         if (wal != null) {
             for (WriteAheadLog.Recovered r : wal.recover()) {
-                List<Entry> entries = new ArrayList<>(r.rows().size());
-                for (Row row : r.rows()) {
-                    entries.add(new Entry(row, r.segment(), null, true));
-                }
-                writers.forEach(w -> w.add(entries));
+                offer(r.rows(), r.segment(), null, true);
             }
             wal.start();
         }
@@ -177,32 +173,29 @@ public final class BatchManager implements AutoCloseable {
         Durability durability = config.forTable(table.name()).durabilityMode();
         switch (durability) {
             case MEMORY -> {
-                List<Entry> entries = new ArrayList<>(rows.size());
-                for (Row r : rows) {
-                    entries.add(new Entry(r, -1, null, mayRepeat));
-                }
-                writers.forEach(w -> w.add(entries));
+                offer(rows, -1, null, mayRepeat);
                 return DONE;
             }
             case SYNC -> {
                 Ack ack = new Ack(rows.size() * writers.size());
-                List<Entry> entries = new ArrayList<>(rows.size());
-                for (Row r : rows) {
-                    entries.add(new Entry(r, -1, ack, mayRepeat));
-                }
-                writers.forEach(w -> w.add(entries));
+                offer(rows, -1, ack, mayRepeat);
                 return ack.done;
             }
             case WAL -> {
-                return wal.append(table, rows).thenAccept(segment -> {
-                    List<Entry> entries = new ArrayList<>(rows.size());
-                    for (Row r : rows) {
-                        entries.add(new Entry(r, segment, null, mayRepeat));
-                    }
-                    writers.forEach(w -> w.add(entries));
-                });
+                return wal.append(table, rows).thenAccept(segment -> offer(rows, segment, null, mayRepeat));
             }
             default -> throw new IllegalStateException("durability " + durability);
+        }
+    }
+
+    /** Queues {@code rows} on every writer, each with entries of its own (a writer settles its entries once). */
+    private void offer(List<Row> rows, long walSegment, Ack ack, boolean replay) {
+        for (SessionWriter w : writers) {
+            List<Entry> entries = new ArrayList<>(rows.size());
+            for (Row r : rows) {
+                entries.add(new Entry(r, walSegment, ack, replay));
+            }
+            w.add(entries);
         }
     }
 
@@ -230,16 +223,21 @@ public final class BatchManager implements AutoCloseable {
     public List<SessionStatus> status() {
         List<SessionStatus> out = new ArrayList<>();
         for (SessionWriter w : writers) {
-            out.add(new SessionStatus(w.name(), w.session().isHealthy(), w.breakerState().name().toLowerCase(),
-                    w.queuedRows(), w.queuedBytes(), w.spoolBytes(), w.deadLetterCount(), w.rowsLost(), w.lastError()));
+            out.add(new SessionStatus(w.name(), w.isOpen(), w.session().isHealthy(),
+                    w.breakerState().name().toLowerCase(java.util.Locale.ROOT), w.queuedRows(), w.queuedBytes(),
+                    w.spoolBytes(), w.deadLetterCount(), w.rowsLost(), w.lastError(), w.writerFailure()));
         }
         return out;
     }
 
-    /** Ready for traffic: no session's breaker is open and no spool is above 80% of its limit. */
+    /**
+     * Ready for traffic: every session is open, no breaker is open, no writer is failing and no spool is above 80% of
+     * its limit. Not ready still accepts (into the spool): a load balancer just prefers another node.
+     */
     public boolean isReady() {
         for (SessionWriter w : writers) {
-            if (w.breakerState() == CircuitBreaker.State.OPEN || w.spoolBytes() > config.spoolMaxBytes() * 8 / 10) {
+            if (!w.isOpen() || w.breakerState() == CircuitBreaker.State.OPEN || w.writerFailure() != null
+                    || w.spoolBytes() > config.spoolMaxBytes() * 8 / 10) {
                 return false;
             }
         }
@@ -291,7 +289,8 @@ public final class BatchManager implements AutoCloseable {
     }
 
     /** A session as /status shows it. */
-    public record SessionStatus(String name, boolean healthy, String breaker, int queuedRows, long queuedBytes,
-                                long spoolBytes, long deadLetters, long rowsLost, String lastError) {
+    public record SessionStatus(String name, boolean open, boolean healthy, String breaker, int queuedRows,
+                                long queuedBytes, long spoolBytes, long deadLetters, long rowsLost, String lastError,
+                                String writerFailure) {
     }
 }

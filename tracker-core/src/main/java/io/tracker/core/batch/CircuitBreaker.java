@@ -32,6 +32,13 @@ public final class CircuitBreaker {
         return state == State.OPEN ? Math.max(0, openNanos - (nowNanos - openedAt)) : 0;
     }
 
+    /** An open breaker allows its trial now, whatever is left of the wait (a graceful stop's last attempt). */
+    public void allowTrialNow() {
+        if (state == State.OPEN) {
+            state = State.HALF_OPEN;
+        }
+    }
+
     public void onSuccess() {
         state = State.CLOSED;
         consecutiveFailures = 0;
@@ -49,12 +56,4 @@ public final class CircuitBreaker {
         return state;
     }
 
-    /** For metrics: 0 closed, 1 open, 2 half-open (the Go tracker's numbering). */
-    public int code() {
-        return switch (state) {
-            case CLOSED -> 0;
-            case OPEN -> 1;
-            case HALF_OPEN -> 2;
-        };
-    }
 }

@@ -1,9 +1,11 @@
 package io.tracker.core.batch;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tracker.core.config.BatchConfig;
 import io.tracker.core.model.Row;
+import io.tracker.core.model.RowCodec;
 import io.tracker.core.model.Table;
 import io.tracker.core.session.Session;
 import io.tracker.core.session.SessionException;
@@ -13,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +25,12 @@ import org.slf4j.LoggerFactory;
  * Getting one session's batches somewhere durable — the part of a {@link SessionWriter} that talks to the
  * session: opening it behind the circuit breaker, writing with jittered exponential retries, isolating rows
  * the backend rejects into the dead-letter file, spilling to the spool while the session is down, and, once
- * rows are safe, releasing their WAL segment and counting their acknowledgements. Used by the writer thread only.
+ * rows are safe, releasing their WAL segment and counting their acknowledgements. Used by the writer thread only
+ * (the status accessors excepted).
+ *
+ * <p>Poison isolation does not depend on the session recognising an error: a batch that fails
+ * {@code batching.poisonAttempts} times while the session answers its probe is bisected like a rejected one, so no
+ * row — whatever the backend says about it — can hold back other rows, other tables or the spool.
  */
 final class Delivery {
     private static final Logger log = LoggerFactory.getLogger(Delivery.class);
@@ -31,24 +38,26 @@ final class Delivery {
     private final Session session;
     private final Map<Table, TableQueue> byTable;
     private final WriteAheadLog wal;
-    final Spool spool;
+    private final Spool spool;
+    private final Path spoolDir;
     private final DeadLetters deadLetters;
-    final CircuitBreaker breaker;
+    private final CircuitBreaker breaker;
     private final long retryInitialNanos;
     private final long retryMaxNanos;
+    private final int poisonAttempts;
     private final LongSupplier nanoClock;
     private final Counter retries;
     private final Counter spilledRows;
     private final Counter deadLettered;
+    private final Erasures erasures;
 
     private boolean isOpen;
     private volatile boolean closing;
     private volatile long closeDeadlineNanos;
-    private volatile int breakerCode;
+    /** The breaker's state as other threads see it (/ready, /status, the gauge); written after every transition. */
+    private volatile CircuitBreaker.State published = CircuitBreaker.State.CLOSED;
     private volatile long rowsLost;
     private volatile String lastError;
-
-    private final Erasures erasures;
 
     Delivery(Session session, Map<Table, TableQueue> byTable, BatchConfig config, WriteAheadLog wal, Path dataDir,
              MeterRegistry registry, LongSupplier nanoClock, Erasures erasures) throws IOException {
@@ -56,11 +65,13 @@ final class Delivery {
         this.session = session;
         this.byTable = byTable;
         this.wal = wal;
-        this.spool = new Spool(dataDir.resolve("spool").resolve(session.name()), config.segmentBytes());
+        this.spoolDir = dataDir.resolve("spool").resolve(session.name());
+        this.spool = new Spool(spoolDir, config.segmentBytes());
         this.deadLetters = new DeadLetters(dataDir.resolve("deadletter"), session.name());
         this.breaker = new CircuitBreaker(config.breakerFailures(), TimeUnit.MILLISECONDS.toNanos(config.breakerOpenMillis()));
         this.retryInitialNanos = TimeUnit.MILLISECONDS.toNanos(config.retryInitialMillis());
         this.retryMaxNanos = TimeUnit.MILLISECONDS.toNanos(config.retryMaxMillis());
+        this.poisonAttempts = config.poisonAttempts();
         this.nanoClock = nanoClock;
         String s = session.name();
         this.retries = Counter.builder("tracker.write.retries").description("failed batch writes that were retried")
@@ -70,6 +81,10 @@ final class Delivery {
         this.deadLettered = Counter.builder("tracker.rows.deadlettered")
                 .description("rows the backend rejected on their own, written to the dead-letter file")
                 .tag("session", s).register(registry);
+        Gauge.builder("tracker.spool.bytes", spool, Spool::bytes)
+                .description("bytes in the session's local spool").tag("session", s).register(registry);
+        Gauge.builder("tracker.breaker.state", this, d -> code(d.published))
+                .description("circuit breaker: 0 closed, 1 open, 2 half-open").tag("session", s).register(registry);
     }
 
     boolean isOpen() {
@@ -78,7 +93,18 @@ final class Delivery {
 
     /** Open, and the breaker lets a write through now. */
     boolean writable(long now) {
-        return isOpen && breaker.allowsWrite(now);
+        return isOpen && allowsWrite(now);
+    }
+
+    /** The breaker lets an attempt (open or write) through now. */
+    boolean allowsWrite(long now) {
+        boolean allows = breaker.allowsWrite(now);
+        publish();
+        return allows;
+    }
+
+    long nanosUntilTrial(long now) {
+        return breaker.nanosUntilTrial(now);
     }
 
     boolean closing() {
@@ -89,13 +115,22 @@ final class Delivery {
         return closing && now - closeDeadlineNanos > 0;
     }
 
+    /**
+     * Stopping: whatever the breaker's timing, the session gets one last trial (a backend back a moment ago takes the
+     * queues instead of the spool); what it still cannot take goes to the spool.
+     */
     void beginClose(long deadlineNanos) {
         closeDeadlineNanos = deadlineNanos;
         closing = true;
     }
 
-    int breakerCode() {
-        return breakerCode;
+    void lastTrial() {
+        breaker.allowTrialNow();
+        publish();
+    }
+
+    CircuitBreaker.State breakerState() {
+        return published;
     }
 
     long rowsLost() {
@@ -114,27 +149,67 @@ final class Delivery {
         return lastError;
     }
 
+    void failed(String error) {
+        lastError = error;
+    }
+
+    long spoolBytes() {
+        return spool.bytes();
+    }
+
+    boolean hasSpooled() {
+        return spool.hasData();
+    }
+
+    Path spoolDir() {
+        return spoolDir;
+    }
+
+    void closeSpool() throws IOException {
+        spool.close();
+    }
+
     /** Tries to open the session when the breaker allows; the first outcome completes {@code opened}. */
     void tryOpen(List<Table> tables, CompletableFuture<Void> opened, long now) {
-        if (!breaker.allowsWrite(now)) {
+        if (!allowsWrite(now)) {
             return;
         }
         try {
             session.open(tables);
             isOpen = true;
             breaker.onSuccess();
-            breakerCode = breaker.code();
+            publish();
+            lastError = null;
             opened.complete(null);
             log.atInfo().addKeyValue("session", session.name()).log("session open");
         } catch (Exception | LinkageError e) {
             // LinkageError: a backend whose driver is missing from the class path fails loudly, not silently.
             breaker.onFailure(now);
-            breakerCode = breaker.code();
-            lastError = e.getMessage();
+            publish();
+            lastError = "open: " + e.getMessage();
             opened.completeExceptionally(e);
             log.atWarn().addKeyValue("session", session.name()).addKeyValue("breaker", breaker.state())
                     .addKeyValue("error", e.getMessage()).log("session open failed; retrying");
         }
+    }
+
+    /**
+     * Replays the oldest spooled rows when the session takes writes: true when something was attempted (the loop
+     * comes back for more), false when the spool is empty.
+     */
+    boolean replaySpool(ToIntFunction<Table> maxRows) throws IOException, InterruptedException {
+        RowCodec.Batch spooled = spool.peek(maxRows);
+        if (spooled == null) {
+            return false;
+        }
+        List<Entry> entries = new ArrayList<>(spooled.rows().size());
+        for (Row r : spooled.rows()) {
+            entries.add(Entry.of(r));
+        }
+        if (deliver(spooled.table(), entries, true, true, false)) {
+            spool.advance();
+        }
+        return true;
     }
 
     /**
@@ -143,30 +218,34 @@ final class Delivery {
      */
     boolean deliver(Table table, List<Entry> batch, boolean mayRepeat, boolean fromSpool)
             throws InterruptedException, IOException {
-        long backoff = retryInitialNanos;
+        return deliver(table, batch, mayRepeat, fromSpool, false);
+    }
+
+    private boolean deliver(Table table, List<Entry> batch, boolean mayRepeat, boolean fromSpool, boolean isolating)
+            throws InterruptedException, IOException {
+        Backoff backoff = new Backoff(retryInitialNanos, retryMaxNanos);
         boolean repeat = mayRepeat;
+        // Inside an isolation a failing half is split at once; a single row must fail every attempt to be dead-lettered.
+        int attempts = isolating && batch.size() > 1 ? 1 : poisonAttempts;
+        int reachableFailures = 0;
         while (true) {
             long now = nanoClock.getAsLong();
-            boolean pastDeadline = closing && now - closeDeadlineNanos > 0;
-            if (!isOpen || !breaker.allowsWrite(now) || pastDeadline) {
-                breakerCode = breaker.code();
-                if (fromSpool) {
-                    return false;
-                }
-                return spillOrRetry(table, batch, repeat);
+            if (!writable(now) || pastDeadline(now)) {
+                return fromSpool ? false : spillOrRetry(table, batch, repeat);
             }
-            breakerCode = breaker.code();
-            TableQueue q = byTable.get(table);
             List<Row> rows = erasures.filter(rows(batch));
             if (rows.isEmpty()) {
                 settle(batch); // every row belonged to an erased data subject
                 return true;
             }
+            TableQueue q = byTable.get(table);
             long start = nanoClock.getAsLong();
+            String error;
+            SessionException.Kind kind;
             try {
                 session.write(table, rows, repeat);
                 breaker.onSuccess();
-                breakerCode = breaker.code();
+                publish();
                 if (q != null) {
                     q.flushLatency.record(nanoClock.getAsLong() - start, TimeUnit.NANOSECONDS);
                     q.rowsFlushed.increment(rows.size());
@@ -175,63 +254,80 @@ final class Delivery {
                 settle(batch);
                 return true;
             } catch (SessionException e) {
-                lastError = e.getMessage();
-                if (e.isRejected()) {
-                    breaker.onSuccess(); // the backend answered: it is up, the data is not
-                    return isolate(table, batch, e, fromSpool);
+                error = e.getMessage();
+                kind = e.kind();
+            } catch (RuntimeException e) {
+                // A session bug: the rows are kept, never dropped, and isolated like any unexplained failure.
+                error = String.valueOf(e);
+                kind = SessionException.Kind.UNKNOWN;
+                log.atError().addKeyValue("session", session.name()).setCause(e).log("session write threw");
+            }
+            lastError = error;
+            repeat = true; // the failed attempt may have committed
+            if (kind == SessionException.Kind.REJECTED) {
+                breaker.onSuccess(); // the backend answered: it is up, the data is not
+                publish();
+                return isolate(table, batch, error, fromSpool);
+            }
+            retries.increment();
+            if (kind == SessionException.Kind.UNKNOWN && probe()) {
+                breaker.onSuccess(); // reachable: an outage is not what keeps this batch out
+                publish();
+                if (++reachableFailures >= attempts) {
+                    if (batch.size() > 1) {
+                        log.atWarn().addKeyValue("session", session.name()).addKeyValue("table", table.name())
+                                .addKeyValue("rows", batch.size()).addKeyValue("attempts", reachableFailures)
+                                .addKeyValue("error", error)
+                                .log("batch keeps failing while the session answers; isolating the rows it refuses");
+                    }
+                    return isolate(table, batch, "failed " + reachableFailures
+                            + " times while the session answered its probe: " + error, fromSpool);
                 }
+            } else {
                 breaker.onFailure(nanoClock.getAsLong());
-                breakerCode = breaker.code();
-                retries.increment();
-                repeat = true; // the failed attempt may have committed
+                publish();
                 log.atWarn().addKeyValue("session", session.name()).addKeyValue("table", table.name())
                         .addKeyValue("rows", rows.size()).addKeyValue("breaker", breaker.state())
-                        .addKeyValue("error", e.getMessage()).log("batch write failed");
+                        .addKeyValue("error", error).log("batch write failed");
                 if (!breaker.allowsWrite(nanoClock.getAsLong())) {
                     continue; // the breaker just opened: spill now (a back-off longer than the open period would
                               // otherwise land on a half-open trial every time and never reach the spool)
                 }
-                pause(backoff);
-                backoff = Math.min(backoff * 2, retryMaxNanos);
-            } catch (RuntimeException e) {
-                // A session bug is treated like a transient failure: the rows are kept, never dropped.
-                lastError = String.valueOf(e);
-                breaker.onFailure(nanoClock.getAsLong());
-                breakerCode = breaker.code();
-                retries.increment();
-                repeat = true;
-                log.atError().addKeyValue("session", session.name()).setCause(e).log("session write threw");
-                if (!breaker.allowsWrite(nanoClock.getAsLong())) {
-                    continue;
-                }
-                pause(backoff);
-                backoff = Math.min(backoff * 2, retryMaxNanos);
             }
+            pause(backoff.next());
         }
     }
 
-    /** Splits a rejected batch until the rows the backend refuses on their own are found and dead-lettered. */
-    private boolean isolate(Table table, List<Entry> batch, SessionException e, boolean fromSpool)
+    private boolean probe() {
+        try {
+            return session.probe();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Splits a refused batch until the rows the backend refuses on their own are found and dead-lettered. */
+    private boolean isolate(Table table, List<Entry> batch, String reason, boolean fromSpool)
             throws InterruptedException, IOException {
         if (batch.size() == 1) {
             Entry bad = batch.get(0);
-            deadLetters.write(session.name(), bad.row(), e.getMessage());
+            deadLetters.write(session.name(), bad.row(), reason);
             deadLettered.increment();
             log.atWarn().addKeyValue("session", session.name()).addKeyValue("table", table.name())
-                    .addKeyValue("eid", bad.row().eid()).addKeyValue("reason", e.getMessage())
-                    .addKeyValue("file", deadLetters.file()).log("row rejected; dead-lettered");
+                    .addKeyValue("eid", bad.row().eid()).addKeyValue("reason", reason)
+                    .addKeyValue("file", deadLetters.file()).log("row refused; dead-lettered");
             settle(batch);
             return true;
         }
         int mid = batch.size() / 2;
-        boolean left = deliver(table, new ArrayList<>(batch.subList(0, mid)), true, fromSpool);
-        boolean right = deliver(table, new ArrayList<>(batch.subList(mid, batch.size())), true, fromSpool);
+        boolean left = deliver(table, new ArrayList<>(batch.subList(0, mid)), true, fromSpool, true);
+        boolean right = deliver(table, new ArrayList<>(batch.subList(mid, batch.size())), true, fromSpool, true);
         return left && right;
     }
 
     /** Writes the batch to the spool; if even that fails, keeps trying (rows are never dropped). */
     boolean spillOrRetry(Table table, List<Entry> batch, boolean mayRepeat) throws InterruptedException {
-        long backoff = retryInitialNanos;
+        Backoff backoff = new Backoff(retryInitialNanos, retryMaxNanos);
         while (true) {
             try {
                 spool.append(table, rows(batch));
@@ -240,53 +336,68 @@ final class Delivery {
                 return true;
             } catch (IOException e) {
                 lastError = "spool: " + e.getMessage();
-                log.atError().addKeyValue("session", session.name()).setCause(e).log("cannot spool; retrying");
+                log.atError().addKeyValue("session", session.name()).addKeyValue("rows", batch.size())
+                        .addKeyValue("error", e.getMessage()).log("cannot spool; retrying");
                 if (closing && nanoClock.getAsLong() - closeDeadlineNanos > 30_000_000_000L) {
+                    // Nowhere left to put them: the WAL still holds wal-mode rows (replayed at the next start),
+                    // memory-mode rows are counted as lost in /status.
                     lost(batch.size());
                     return true;
                 }
-                pause(backoff);
-                backoff = Math.min(backoff * 2, retryMaxNanos);
+                pause(backoff.next());
             }
         }
     }
 
     /** The rows are durably somewhere (stored, spooled, dead-lettered): release the WAL and count the acks. */
     private void settle(List<Entry> batch) {
-        if (wal != null) {
-            long segment = -2;
-            int run = 0;
-            for (Entry e : batch) {
-                if (e.walSegment() != segment) {
-                    if (run > 0) {
-                        wal.release(segment, run);
-                    }
-                    segment = e.walSegment();
-                    run = 0;
-                }
-                run++;
-            }
-            if (run > 0) {
-                wal.release(segment, run);
-            }
-        }
+        long segment = -2;
+        int run = 0;
         for (Entry e : batch) {
+            if (!e.settle()) {
+                continue; // settled by an earlier, half-finished delivery of this batch
+            }
             if (e.ack() != null) {
                 e.ack().taken(1);
             }
+            if (wal == null) {
+                continue;
+            }
+            if (e.walSegment() != segment) {
+                if (run > 0) {
+                    wal.release(segment, run);
+                }
+                segment = e.walSegment();
+                run = 0;
+            }
+            run++;
+        }
+        if (run > 0) {
+            wal.release(segment, run);
         }
     }
 
-    /** Sleeps a jittered back-off in short slices, cut short by a shutdown. */
-    private void pause(long backoffNanos) throws InterruptedException {
-        long sleep = backoffNanos / 2 + ThreadLocalRandom.current().nextLong(backoffNanos / 2 + 1);
-        long end = nanoClock.getAsLong() + sleep;
+    /** Sleeps {@code nanos} in short slices, cut short by a shutdown's deadline. */
+    private void pause(long nanos) throws InterruptedException {
+        long end = nanoClock.getAsLong() + nanos;
         while (nanoClock.getAsLong() - end < 0) {
-            if (closing && nanoClock.getAsLong() - closeDeadlineNanos > 0) {
+            if (pastDeadline(nanoClock.getAsLong())) {
                 return;
             }
             Thread.sleep(Math.max(1, Math.min(20, TimeUnit.NANOSECONDS.toMillis(end - nanoClock.getAsLong()))));
         }
+    }
+
+    private void publish() {
+        published = breaker.state();
+    }
+
+    private static int code(CircuitBreaker.State s) {
+        return switch (s) {
+            case CLOSED -> 0;
+            case OPEN -> 1;
+            case HALF_OPEN -> 2;
+        };
     }
 
     static List<Row> rows(List<Entry> batch) {

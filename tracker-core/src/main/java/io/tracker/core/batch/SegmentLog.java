@@ -7,9 +7,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -18,8 +21,17 @@ import org.slf4j.LoggerFactory;
 /**
  * An append-only log of checksummed records in numbered segment files: the storage under both the
  * write-ahead log and the per-session spool. Record frame: {@code [int length][int crc32c][payload]}.
- * A reader stops at the first frame that is short or fails its checksum (a torn write at a crash).
- * A log opened for writing always starts a fresh segment; old segments are only read and deleted.
+ *
+ * <p>The contract callers build on: a record is in the log once {@link #sync} returned after its
+ * {@link #append}. Any {@link IOException} from {@code append} or {@code sync} (a full disk, EIO) means every record
+ * appended since the last successful sync is <em>not</em> in the log: the segment is truncated back to that point,
+ * so a retry never writes a record twice and a partial write never leaves garbage in front of later records.
+ * A segment only rotates when nothing is pending, and a new segment is created with its header written, fsynced
+ * and its directory entry fsynced before any record goes in — or not at all.
+ *
+ * <p>A reader stops at the first bad frame: a frame running past the end of the file or followed only by zeros is
+ * a torn tail (a crash mid-write, never acknowledged); anything else means the segment is damaged, and
+ * {@link Read#intact()} says so, so the owner keeps the file aside instead of deleting good records behind it.
  * Not thread-safe: one owner thread appends.
  */
 final class SegmentLog implements Closeable {
@@ -28,19 +40,38 @@ final class SegmentLog implements Closeable {
     private static final int FRAME_HEADER = 8;
     static final int MAX_RECORD = 256 * 1024 * 1024;
 
+    /** Opens segment files; a seam for fault-injection tests (a channel that fails like a full disk). */
+    @FunctionalInterface
+    interface Opener {
+        FileChannel open(Path path, OpenOption... options) throws IOException;
+    }
+
+    static final Opener FILES = FileChannel::open;
+
     private final Path dir;
     private final String prefix;
     private final long segmentBytes;
+    private final Opener opener;
     private FileChannel current;
     private long currentSegment = -1;
-    private long currentSize;
-    private final List<FileChannel> unsynced = new ArrayList<>();
+    /** Bytes written to the current segment, and the part of them known durable. */
+    private long size;
+    private long committed;
 
     SegmentLog(Path dir, String prefix, long segmentBytes) throws IOException {
+        this(dir, prefix, segmentBytes, FILES);
+    }
+
+    SegmentLog(Path dir, String prefix, long segmentBytes, Opener opener) throws IOException {
         this.dir = dir;
         this.prefix = prefix;
         this.segmentBytes = segmentBytes;
+        this.opener = opener;
         Files.createDirectories(dir);
+    }
+
+    /** The outcome of reading one segment. */
+    record Read(int records, boolean intact) {
     }
 
     /** Existing segment numbers, oldest first. */
@@ -60,98 +91,186 @@ final class SegmentLog implements Closeable {
         return out;
     }
 
-    /** Reads every intact record of {@code segment}, in order; returns how many were read. */
-    int read(long segment, RecordConsumer consumer) throws IOException {
+    /** Reads every intact record of {@code segment}, in order. */
+    Read read(long segment, RecordConsumer consumer) throws IOException {
         Path file = path(segment);
         byte[] all = Files.readAllBytes(file);
-        if (all.length < MAGIC.length || !java.util.Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-            log.atWarn().addKeyValue("file", file).log("segment without header; skipped");
-            return 0;
+        if (all.length < MAGIC.length) {
+            // A crash between creating the file and fsyncing its header: nothing was ever appended to it.
+            return new Read(0, zeros(all, 0));
+        }
+        if (!Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            log.atError().addKeyValue("file", file).log("segment with a foreign header; kept aside, not read");
+            return new Read(0, false);
         }
         ByteBuffer buf = ByteBuffer.wrap(all);
         buf.position(MAGIC.length);
         int n = 0;
-        while (buf.remaining() >= FRAME_HEADER) {
+        while (buf.hasRemaining()) {
+            int start = buf.position();
+            if (buf.remaining() < FRAME_HEADER) {
+                return torn(file, start, n, true);
+            }
             int len = buf.getInt();
             int crc = buf.getInt();
-            if (len < 0 || len > MAX_RECORD || len > buf.remaining()) {
-                log.atWarn().addKeyValue("file", file).addKeyValue("offset", buf.position() - FRAME_HEADER)
-                        .log("torn record at segment tail; the rest is ignored");
-                break;
+            if (len > buf.remaining()) {
+                return torn(file, start, n, true); // the frame runs past the end: a write cut short
+            }
+            if (len <= 0 || len > MAX_RECORD) {
+                return torn(file, start, n, zeros(all, start));
             }
             byte[] payload = new byte[len];
             buf.get(payload);
             CRC32C c = new CRC32C();
             c.update(payload);
             if ((int) c.getValue() != crc) {
-                log.atWarn().addKeyValue("file", file).addKeyValue("offset", buf.position() - len - FRAME_HEADER)
-                        .log("record fails its checksum; the rest of the segment is ignored");
-                break;
+                return torn(file, start, n, !buf.hasRemaining() || zeros(all, buf.position()));
             }
             consumer.accept(payload);
             n++;
         }
-        return n;
+        return new Read(n, true);
     }
 
-    /** Appends one record (not yet durable: see {@link #sync}); returns the segment it went to. */
+    private static Read torn(Path file, int offset, int records, boolean tail) {
+        if (tail) {
+            log.atWarn().addKeyValue("file", file).addKeyValue("offset", offset)
+                    .log("torn record at segment tail (a write cut short, never acknowledged); ignored");
+        } else {
+            log.atError().addKeyValue("file", file).addKeyValue("offset", offset)
+                    .log("damaged record inside a segment; the records before it are read, the file is kept");
+        }
+        return new Read(records, tail);
+    }
+
+    private static boolean zeros(byte[] all, int from) {
+        for (int i = from; i < all.length; i++) {
+            if (all[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Appends one record (not yet durable: see {@link #sync}); returns the segment it went to. On failure every
+     * record since the last sync is gone (see the class comment).
+     */
     long append(byte[] payload) throws IOException {
         if (payload.length > MAX_RECORD) {
             throw new IOException("record of " + payload.length + " bytes exceeds " + MAX_RECORD);
         }
-        if (current == null || currentSize >= segmentBytes) {
+        if (current == null || (size >= segmentBytes && size == committed)) {
             rotate();
         }
         CRC32C c = new CRC32C();
         c.update(payload);
         ByteBuffer frame = ByteBuffer.allocate(FRAME_HEADER + payload.length);
         frame.putInt(payload.length).putInt((int) c.getValue()).put(payload).flip();
-        while (frame.hasRemaining()) {
-            current.write(frame);
+        try {
+            while (frame.hasRemaining()) {
+                current.write(frame);
+            }
+        } catch (IOException | RuntimeException e) {
+            size += frame.position(); // what may have reached the file
+            rollback();
+            throw e;
         }
-        currentSize += FRAME_HEADER + payload.length;
+        size += frame.limit();
         return currentSegment;
     }
 
-    /** Makes every appended record durable (fsync). */
+    /** Makes every appended record durable (fsync); on failure none of the records since the last sync is kept. */
     void sync() throws IOException {
-        for (FileChannel ch : unsynced) {
-            ch.force(false);
-            ch.close();
+        if (current == null || size == committed) {
+            return;
         }
-        unsynced.clear();
-        if (current != null) {
+        try {
             current.force(false);
+        } catch (IOException | RuntimeException e) {
+            rollback();
+            throw e;
+        }
+        committed = size;
+    }
+
+    /** Records appended but not synced yet: dropped from the file (a failed fsync leaves page-cache state unknown). */
+    private void rollback() {
+        try {
+            current.truncate(committed);
+            current.position(committed);
+            size = committed;
+        } catch (IOException | RuntimeException e) {
+            // The tail cannot be cut: never append behind it. The next append starts a new segment; a reader sees
+            // the abandoned records as the segment's end.
+            log.atError().addKeyValue("file", path(currentSegment)).setCause(e)
+                    .log("cannot truncate a failed append; abandoning the segment");
+            closeQuietly(current);
+            current = null;
+            size = committed;
         }
     }
 
-    /** True when the segment being written holds no record yet. */
+    /** True when a segment is open for appends and holds no record yet. */
     boolean currentIsEmpty() {
-        return current == null || currentSize == MAGIC.length;
+        return current != null && size == MAGIC.length;
     }
 
     long currentSegment() {
         return currentSegment;
     }
 
-    /** Starts a new segment: the next append goes there. */
+    /** Starts a new segment (nothing may be pending): the next append goes there. */
     void rotate() throws IOException {
-        if (current != null) {
-            unsynced.add(current);
+        if (current != null && size != committed) {
+            throw new IllegalStateException("rotate with records not yet synced");
         }
         List<Long> existing = segments();
         long next = Math.max(currentSegment, existing.isEmpty() ? -1 : existing.get(existing.size() - 1)) + 1;
-        current = FileChannel.open(path(next), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        current.write(ByteBuffer.wrap(MAGIC));
+        Path file = path(next);
+        FileChannel ch = opener.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            ByteBuffer header = ByteBuffer.wrap(MAGIC);
+            while (header.hasRemaining()) {
+                ch.write(header);
+            }
+            ch.force(true);
+            syncDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            Files.deleteIfExists(file); // a segment without its header never holds a record
+            throw e;
+        }
+        if (current != null) {
+            closeQuietly(current); // everything in it is synced
+        }
+        current = ch;
         currentSegment = next;
-        currentSize = MAGIC.length;
+        size = MAGIC.length;
+        committed = MAGIC.length;
+    }
+
+    /** Makes a file creation, rename or deletion in {@code dir} durable. */
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
     }
 
     void delete(long segment) throws IOException {
-        if (segment == currentSegment) {
+        if (segment == currentSegment && current != null) {
             throw new IllegalStateException("cannot delete the segment being written");
         }
         Files.deleteIfExists(path(segment));
+    }
+
+    /** Moves a damaged segment out of the log (to {@code <name>.damaged}), keeping its bytes for inspection. */
+    Path setAside(long segment) throws IOException {
+        Path from = path(segment);
+        Path to = from.resolveSibling(from.getFileName() + ".damaged");
+        Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(dir);
+        return to;
     }
 
     long sizeOnDisk() throws IOException {
@@ -168,10 +287,21 @@ final class SegmentLog implements Closeable {
 
     @Override
     public void close() throws IOException {
-        sync();
         if (current != null) {
-            current.close();
-            current = null;
+            try {
+                sync();
+            } finally {
+                closeQuietly(current);
+                current = null;
+            }
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing a channel whose writes already failed
         }
     }
 

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tracker.core.config.BatchConfig;
 import io.tracker.core.model.Row;
-import io.tracker.core.model.RowCodec;
 import io.tracker.core.model.Table;
 import io.tracker.core.session.Session;
 import java.io.IOException;
@@ -48,6 +47,9 @@ final class SessionWriter {
     private final Thread thread;
     private final Delivery delivery;
 
+    private final io.micrometer.core.instrument.Counter writerFailures;
+    /** Set while the writer loop keeps failing (cleared by the next clean pass): /ready reports it. */
+    private volatile String writerFailure;
     private int queuedRows;
     private long queuedBytes;
 
@@ -72,10 +74,9 @@ final class SessionWriter {
                 .description("rows queued in memory for the session").tag("session", s).register(registry);
         Gauge.builder("tracker.bytes.queued", this, w -> w.queuedBytes())
                 .description("estimated bytes queued in memory for the session").tag("session", s).register(registry);
-        Gauge.builder("tracker.spool.bytes", delivery.spool, Spool::bytes)
-                .description("bytes in the session's local spool").tag("session", s).register(registry);
-        Gauge.builder("tracker.breaker.state", delivery, Delivery::breakerCode)
-                .description("circuit breaker: 0 closed, 1 open, 2 half-open").tag("session", s).register(registry);
+        this.writerFailures = io.micrometer.core.instrument.Counter.builder("tracker.writer.failures")
+                .description("times the session's writer loop failed and was restarted (its rows kept)")
+                .tag("session", s).register(registry);
         this.thread = new Thread(this::run, "writer-" + s);
     }
 
@@ -100,15 +101,21 @@ final class SessionWriter {
     }
 
     long spoolBytes() {
-        return delivery.spool.bytes();
+        return delivery.spoolBytes();
     }
 
     CircuitBreaker.State breakerState() {
-        return switch (delivery.breakerCode()) {
-            case 1 -> CircuitBreaker.State.OPEN;
-            case 2 -> CircuitBreaker.State.HALF_OPEN;
-            default -> CircuitBreaker.State.CLOSED;
-        };
+        return delivery.breakerState();
+    }
+
+    /** Open (once at least), and its writer loop is not failing. */
+    boolean isOpen() {
+        return opened.isDone() && !opened.isCompletedExceptionally();
+    }
+
+    /** Why the writer loop is failing right now, or null. */
+    String writerFailure() {
+        return writerFailure;
     }
 
     void add(List<Entry> entries) {
@@ -187,6 +194,7 @@ final class SessionWriter {
         lock.lock();
         try {
             delivery.beginClose(deadlineNanos);
+            delivery.lastTrial();
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -198,68 +206,54 @@ final class SessionWriter {
             thread.join(5_000);
         }
         try {
-            delivery.spool.close();
+            delivery.closeSpool();
         } catch (IOException e) {
             log.atWarn().addKeyValue("session", session.name()).setCause(e).log("spool close failed");
         }
+        if (delivery.spoolBytes() > 0) {
+            log.atWarn().addKeyValue("session", session.name()).addKeyValue("bytes", delivery.spoolBytes())
+                    .addKeyValue("spool", delivery.spoolDir()).addKeyValue("error", delivery.lastError())
+                    .log("stopped with rows in the spool (the session took no writes on the last trial); "
+                            + "the next start delivers them");
+        }
     }
 
+    /**
+     * The writer loop, supervised: a failure in one pass (a spool or dead-letter file that cannot be written, EMFILE, a
+     * bug) puts the batch it held back at the head of its queue, is reported in /ready and a metric, and the loop
+     * goes on after a back-off — a writer never dies with rows in memory.
+     */
     private void run() {
+        Backoff backoff = null;
         try {
             while (true) {
-                long now = nanoClock.getAsLong();
-                if (!delivery.isOpen() && !delivery.pastDeadline(now)) {
-                    delivery.tryOpen(tables, opened, now);
-                }
-                if (delivery.writable(now) && !delivery.pastDeadline(now)) {
-                    RowCodec.Batch spooled = delivery.spool.peek(t -> {
-                        TableQueue tq = byTable.get(t);
-                        return tq == null ? 10_000 : tq.policy.maxRows();
-                    });
-                    if (spooled != null) {
-                        if (delivery.deliver(spooled.table(), entries(spooled.rows()), true, true)) {
-                            delivery.spool.advance();
-                        }
-                        continue;
-                    }
-                }
-                TableQueue q;
-                List<Entry> batch;
-                boolean spill;
-                lock.lock();
                 try {
-                    Work work = awaitWork();
-                    if (work.exit()) {
+                    if (!pass()) {
                         return; // closing and every queue is empty
                     }
-                    if (work.queue() == null) {
-                        continue;
+                    if (writerFailure != null) {
+                        log.atInfo().addKeyValue("session", session.name()).log("writer recovered");
+                        writerFailure = null;
                     }
-                    q = work.queue();
-                    now = nanoClock.getAsLong();
-                    spill = mustSpill(now);
-                    batch = q.take(now);
-                    long bytes = TableQueue.bytesOf(batch);
-                    queuedRows -= batch.size();
-                    queuedBytes -= bytes;
-                    budget.add(-bytes);
-                } finally {
-                    lock.unlock();
-                }
-                boolean replay = batch.stream().anyMatch(Entry::replay);
-                if (spill) {
-                    delivery.spillOrRetry(q.table, batch, replay);
-                } else {
-                    long start = nanoClock.getAsLong();
-                    delivery.deliver(q.table, batch, replay, false);
-                    long latency = nanoClock.getAsLong() - start;
-                    q.policy.onFlush(batch.size(), latency, nanoClock.getAsLong());
+                    backoff = null;
+                } catch (IOException | RuntimeException | LinkageError | AssertionError e) {
+                    writerFailures.increment();
+                    writerFailure = String.valueOf(e);
+                    delivery.failed("writer: " + e);
+                    log.atError().addKeyValue("session", session.name()).setCause(e)
+                            .log("writer pass failed; its rows are kept and the writer goes on");
+                    if (backoff == null) {
+                        backoff = new Backoff(TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.SECONDS.toNanos(5));
+                    }
+                    long pause = backoff.next();
+                    if (delivery.pastDeadline(nanoClock.getAsLong() + pause)) {
+                        return; // stopping: what is left is counted below (wal rows stay in the WAL)
+                    }
+                    TimeUnit.NANOSECONDS.sleep(pause);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
-            log.atError().addKeyValue("session", session.name()).setCause(e).log("writer failed");
         } finally {
             int left = queuedRows();
             if (left > 0) {
@@ -267,6 +261,80 @@ final class SessionWriter {
                 log.atError().addKeyValue("session", session.name()).addKeyValue("rows", left)
                         .log("writer stopped with rows still queued; they were not stored");
             }
+        }
+    }
+
+    /** One turn of the loop: open, replay, or deliver one batch. False when the writer is done. */
+    private boolean pass() throws IOException, InterruptedException {
+        long now = nanoClock.getAsLong();
+        if (!delivery.isOpen() && !delivery.pastDeadline(now)) {
+            delivery.tryOpen(tables, opened, now);
+        }
+        if (delivery.writable(now) && !delivery.pastDeadline(now)) {
+            if (delivery.replaySpool(t -> {
+                TableQueue tq = byTable.get(t);
+                return tq == null ? 10_000 : tq.policy.maxRows();
+            })) {
+                return true;
+            }
+        }
+        TableQueue q;
+        List<Entry> batch;
+        boolean spill;
+        lock.lock();
+        try {
+            Work work = awaitWork();
+            if (work.exit()) {
+                return false;
+            }
+            if (work.queue() == null) {
+                return true;
+            }
+            q = work.queue();
+            now = nanoClock.getAsLong();
+            spill = mustSpill(now);
+            batch = q.take(now);
+            long bytes = TableQueue.bytesOf(batch);
+            queuedRows -= batch.size();
+            queuedBytes -= bytes;
+            budget.add(-bytes);
+        } finally {
+            lock.unlock();
+        }
+        boolean replay = batch.stream().anyMatch(Entry::replay);
+        try {
+            if (spill) {
+                delivery.spillOrRetry(q.table, batch, replay);
+            } else {
+                long start = nanoClock.getAsLong();
+                delivery.deliver(q.table, batch, replay, false);
+                long latency = nanoClock.getAsLong() - start;
+                q.policy.onFlush(batch.size(), latency, nanoClock.getAsLong());
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            requeue(q, batch); // possibly partly stored already: marked as replays, the session skips what it holds
+            throw e;
+        }
+        return true;
+    }
+
+    /** Puts a batch whose delivery failed half-way back at the head of its queue, as a replay. */
+    private void requeue(TableQueue q, List<Entry> batch) {
+        List<Entry> again = new ArrayList<>(batch.size());
+        for (Entry e : batch) {
+            if (!e.settled()) {
+                again.add(e.again());
+            }
+        }
+        long bytes = TableQueue.bytesOf(again);
+        lock.lock();
+        try {
+            q.addFirst(again, nanoClock.getAsLong());
+            queuedRows += again.size();
+            queuedBytes += bytes;
+            budget.add(bytes);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -297,17 +365,17 @@ final class SessionWriter {
                 flushWaiters.forEach(f -> f.complete(null));
                 flushWaiters.clear();
             }
-            boolean breakerAllows = delivery.breaker.allowsWrite(now);
+            boolean breakerAllows = delivery.allowsWrite(now);
             if (delivery.closing()) {
                 // A graceful stop also empties the spool into a healthy backend, until the deadline.
-                boolean drainSpool = delivery.writable(now) && delivery.spool.hasData() && !delivery.pastDeadline(now);
+                boolean drainSpool = delivery.writable(now) && delivery.hasSpooled() && !delivery.pastDeadline(now);
                 return drainSpool ? Work.RECHECK : Work.EXIT;
             }
-            if (breakerAllows && (!delivery.isOpen() || delivery.spool.hasData())) {
+            if (breakerAllows && (!delivery.isOpen() || delivery.hasSpooled())) {
                 return Work.RECHECK; // open the session, or replay the spool
             }
             if (!breakerAllows) {
-                wait = Math.min(wait, Math.max(1_000_000L, delivery.breaker.nanosUntilTrial(now)));
+                wait = Math.min(wait, Math.max(1_000_000L, delivery.nanosUntilTrial(now)));
             }
             if (wait == Long.MAX_VALUE) {
                 changed.await();
@@ -319,13 +387,5 @@ final class SessionWriter {
 
     private boolean mustSpill(long now) {
         return !delivery.writable(now) || budget.over();
-    }
-
-    private static List<Entry> entries(List<Row> rows) {
-        List<Entry> out = new ArrayList<>(rows.size());
-        for (Row r : rows) {
-            out.add(Entry.of(r));
-        }
-        return out;
     }
 }

@@ -17,18 +17,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #bytes()} may be read from any thread.
  */
 final class Spool {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Spool.class);
     private final SegmentLog log;
     private final AtomicLong bytes = new AtomicLong();
     private List<RowCodec.Batch> replaying = List.of();
     private long replayingSegment = -1;
     private int replayIndex;
     private int peeked;
+    private boolean replayingIntact = true;
 
     Spool(Path dir, long segmentBytes) throws IOException {
-        this.log = new SegmentLog(dir, "spool", segmentBytes);
+        this(dir, segmentBytes, SegmentLog.FILES);
+    }
+
+    Spool(Path dir, long segmentBytes, SegmentLog.Opener opener) throws IOException {
+        this.log = new SegmentLog(dir, "spool", segmentBytes, opener);
         this.bytes.set(log.sizeOnDisk());
     }
 
+    /** Appends and fsyncs {@code rows}; on an exception nothing of them is in the spool (a retry cannot double them). */
     void append(Table table, List<Row> rows) throws IOException {
         byte[] payload = RowCodec.encode(table, rows);
         log.append(payload);
@@ -63,7 +70,13 @@ final class Spool {
     private RowCodec.Batch peekOne() throws IOException {
         while (replayIndex >= replaying.size()) {
             if (replayingSegment >= 0) {
-                log.delete(replayingSegment);
+                if (replayingIntact) {
+                    log.delete(replayingSegment);
+                } else {
+                    // Records behind the damage cannot be read; the file stays for inspection, never deleted.
+                    Path kept = log.setAside(replayingSegment);
+                    LOG.atError().addKeyValue("file", kept).log("damaged spool segment set aside after replaying what it held");
+                }
                 replayingSegment = -1;
                 bytes.set(log.sizeOnDisk());
             }
@@ -82,9 +95,19 @@ final class Spool {
                 log.rotate(); // never replay the segment being appended to
             }
             List<RowCodec.Batch> batches = new ArrayList<>();
-            log.read(oldest, payload -> batches.add(RowCodec.decode(payload, n -> Tables.byName(n).orElse(null))));
+            boolean[] decodable = {true};
+            SegmentLog.Read read = log.read(oldest, payload -> {
+                try {
+                    batches.add(RowCodec.decode(payload, n -> Tables.byName(n).orElse(null)));
+                } catch (IOException | RuntimeException e) { // checksummed but not ours (a table this version lacks)
+                    decodable[0] = false;
+                    LOG.atError().addKeyValue("segment", oldest).addKeyValue("error", e.getMessage())
+                            .log("spooled record cannot be decoded; kept in the segment, which is set aside");
+                }
+            });
             replaying = batches;
             replayingSegment = oldest;
+            replayingIntact = read.intact() && decodable[0];
             replayIndex = 0;
         }
         return replaying.get(replayIndex);

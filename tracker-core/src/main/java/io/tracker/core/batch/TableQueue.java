@@ -42,6 +42,19 @@ final class TableQueue {
         bytes += e.row().estimatedBytes();
     }
 
+    /** Puts entries taken earlier back in front (their delivery failed half-way). */
+    void addFirst(List<Entry> head, long nowNanos) {
+        if (head.isEmpty()) {
+            return;
+        }
+        ArrayList<Entry> all = new ArrayList<>(head.size() + entries.size());
+        all.addAll(head);
+        all.addAll(entries);
+        entries = all;
+        bytes += bytesOf(head);
+        oldestNanos = Math.min(oldestNanos == 0 ? nowNanos : oldestNanos, nowNanos);
+    }
+
     int size() {
         return entries.size();
     }

@@ -39,18 +39,29 @@ public final class WriteAheadLog implements Closeable {
     private final Map<Long, AtomicLong> owed = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Append> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong owedRows = new AtomicLong();
+    /** Recovered segments with a damaged record: kept aside (never deleted) once their readable rows are stored. */
+    private final java.util.Set<Long> damaged = ConcurrentHashMap.newKeySet();
     private final Timer syncLatency;
+    private final io.micrometer.core.instrument.Counter failures;
     private volatile long current = Long.MAX_VALUE;
     private volatile boolean closing;
     private Thread thread;
 
     public WriteAheadLog(Path dir, long segmentBytes, long syncMillis, int sessions, MeterRegistry registry)
             throws IOException {
-        this.segments = new SegmentLog(dir, "wal", segmentBytes);
+        this(dir, segmentBytes, syncMillis, sessions, registry, SegmentLog.FILES);
+    }
+
+    WriteAheadLog(Path dir, long segmentBytes, long syncMillis, int sessions, MeterRegistry registry,
+                  SegmentLog.Opener opener) throws IOException {
+        this.segments = new SegmentLog(dir, "wal", segmentBytes, opener);
         this.syncNanos = TimeUnit.MILLISECONDS.toNanos(syncMillis);
         this.sessions = sessions;
         this.syncLatency = Timer.builder("tracker.wal.sync").description("write + fsync of one WAL group commit")
                 .publishPercentileHistogram().register(registry);
+        this.failures = io.micrometer.core.instrument.Counter.builder("tracker.wal.failures")
+                .description("group commits that failed (disk full, I/O error); their requests were refused")
+                .register(registry);
         Gauge.builder("tracker.wal.lag.rows", owedRows, a -> (double) a.get() / sessions)
                 .description("rows in the WAL not yet stored by every session").register(registry);
     }
@@ -64,11 +75,25 @@ public final class WriteAheadLog implements Closeable {
         List<Recovered> out = new ArrayList<>();
         for (long s : segments.segments()) {
             List<Recovered> found = new ArrayList<>();
-            segments.read(s, payload -> {
-                RowCodec.Batch b = RowCodec.decode(payload, name -> Tables.byName(name).orElse(null));
-                found.add(new Recovered(s, b.table(), b.rows()));
+            boolean[] decodable = {true};
+            SegmentLog.Read read = segments.read(s, payload -> {
+                try {
+                    RowCodec.Batch b = RowCodec.decode(payload, name -> Tables.byName(name).orElse(null));
+                    found.add(new Recovered(s, b.table(), b.rows()));
+                } catch (IOException | RuntimeException e) {
+                    decodable[0] = false;
+                    log.atError().addKeyValue("segment", s).addKeyValue("error", e.getMessage())
+                            .log("WAL record cannot be decoded; the segment is set aside once the rest is stored");
+                }
             });
+            if (!read.intact() || !decodable[0]) {
+                damaged.add(s);
+            }
             long rows = found.stream().mapToLong(r -> r.rows().size()).sum();
+            if (rows == 0 && damaged.contains(s)) {
+                log.atError().addKeyValue("file", segments.setAside(s)).log("damaged WAL segment set aside");
+                continue;
+            }
             if (rows == 0) {
                 Files.deleteIfExists(segments.path(s));
                 continue;
@@ -84,9 +109,8 @@ public final class WriteAheadLog implements Closeable {
         return out;
     }
 
-    public void start() throws IOException {
-        segments.rotate();
-        current = segments.currentSegment();
+    /** Starts the group-commit thread; the first append creates this run's segment (after every recovered one). */
+    public void start() {
         thread = new Thread(this::run, "wal");
         thread.setDaemon(true);
         thread.start();
@@ -132,7 +156,11 @@ public final class WriteAheadLog implements Closeable {
         AtomicLong left = owed.get(segment);
         if (segment < current && left != null && left.get() <= 0 && owed.remove(segment, left)) {
             try {
-                Files.deleteIfExists(segments.path(segment));
+                if (damaged.remove(segment)) {
+                    log.atError().addKeyValue("file", segments.setAside(segment)).log("damaged WAL segment set aside");
+                } else {
+                    Files.deleteIfExists(segments.path(segment));
+                }
             } catch (IOException e) {
                 log.atWarn().addKeyValue("segment", segment).setCause(e).log("cannot delete WAL segment");
             }
@@ -162,11 +190,13 @@ public final class WriteAheadLog implements Closeable {
                     where[i] = segments.append(group.get(i).payload);
                 }
                 segments.sync();
-                current = segments.currentSegment();
+                // Owed before the segment is published as current: a writer releasing the last rows of an older
+                // segment may only delete segments below it, and never one holding rows nobody owes yet.
                 for (int i = 0; i < group.size(); i++) {
                     owe(where[i], (long) group.get(i).rows * sessions);
                 }
-                if (current != before) {
+                current = segments.currentSegment();
+                if (before >= 0 && current != before) {
                     deleteIfDone(before); // a rotated-out segment may already be fully stored
                 }
                 syncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -174,6 +204,9 @@ public final class WriteAheadLog implements Closeable {
                     group.get(i).done.complete(where[i]);
                 }
             } catch (IOException | RuntimeException e) {
+                // Nothing of the group is in the log (SegmentLog rolls a failed append or fsync back): refusing the
+                // requests is exact, and a client's retry cannot store them twice.
+                failures.increment();
                 log.atError().setCause(e).log("write-ahead log append failed; refusing the affected requests");
                 for (Append g : group) {
                     g.done.completeExceptionally(e);

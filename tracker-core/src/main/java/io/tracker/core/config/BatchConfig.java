@@ -15,6 +15,8 @@ import java.util.Map;
  * @param retryMaxMillis       back-off ceiling
  * @param breakerFailures      consecutive failed writes that open a session's circuit breaker
  * @param breakerOpenMillis    how long an open breaker waits before a half-open trial write
+ * @param poisonAttempts       failed attempts of one batch, while its session answers a probe, after which the batch
+ *                             is treated as holding bad rows: bisected, the good rows stored, the bad dead-lettered
  * @param defaults             batching of tables without an entry in {@code tables}
  * @param tables               per-table overrides
  */
@@ -27,6 +29,7 @@ public record BatchConfig(
         long retryMaxMillis,
         int breakerFailures,
         long breakerOpenMillis,
+        int poisonAttempts,
         TableBatchConfig defaults,
         Map<String, TableBatchConfig> tables) {
 
@@ -48,7 +51,7 @@ public record BatchConfig(
         for (String t : BUSINESS_TABLES) {
             tables.put(t, business);
         }
-        return new BatchConfig(64L << 20, 1L << 30, 16L << 20, 2, 100, 10_000, 5, 5_000,
+        return new BatchConfig(64L << 20, 1L << 30, 16L << 20, 2, 100, 10_000, 5, 5_000, 3,
                 TableBatchConfig.hybrid(10_000, 1_000, "wal"), tables);
     }
 
@@ -65,7 +68,7 @@ public record BatchConfig(
         Map<String, TableBatchConfig> t = new HashMap<>();
         tables.forEach((k, v) -> t.put(k, v.withDurability(d)));
         return new BatchConfig(maxQueuedBytes, spoolMaxBytes, segmentBytes, walSyncMillis, retryInitialMillis,
-                retryMaxMillis, breakerFailures, breakerOpenMillis, defaults.withDurability(d), t);
+                retryMaxMillis, breakerFailures, breakerOpenMillis, poisonAttempts, defaults.withDurability(d), t);
     }
 
     void validate(Validation v) {
@@ -77,6 +80,7 @@ public record BatchConfig(
         v.range("batching.retryMaxMillis", retryMaxMillis, retryInitialMillis, 600_000);
         v.range("batching.breakerFailures", breakerFailures, 1, 1_000);
         v.range("batching.breakerOpenMillis", breakerOpenMillis, 10, 600_000);
+        v.range("batching.poisonAttempts", poisonAttempts, 1, 100);
         if (v.notNull("batching.defaults", defaults)) {
             defaults.validate("batching.defaults", v);
         }

@@ -43,6 +43,16 @@ public interface Session extends AutoCloseable {
     /** Cheap health indication for /status; must not block on I/O for long. */
     boolean isHealthy();
 
+    /**
+     * A round trip to the backend now (not cached state), bounded to a second or two: true when it answers. The batch
+     * manager asks after a write failed for a reason the session did not classify: a backend that answers while the
+     * same batch keeps failing has a problem with the data, and the batch is bisected so the good rows land and the bad
+     * ones are dead-lettered. The default trusts {@link #isHealthy()}; sessions override it with a real ping.
+     */
+    default boolean probe() {
+        return isHealthy();
+    }
+
     @Override
     void close() throws SessionException;
 }

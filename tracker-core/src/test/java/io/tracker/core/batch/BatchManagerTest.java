@@ -33,7 +33,7 @@ class BatchManagerTest {
 
     private static BatchConfig config(int maxRows, long maxAgeMillis, String durability) {
         TableBatchConfig t = new TableBatchConfig("hybrid", maxRows, 16L << 20, maxAgeMillis, 1, 1, 2, durability);
-        return new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 1, 5, 3, 200, t, Map.of("events", t));
+        return new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 1, 5, 3, 200, 3, t, Map.of("events", t));
     }
 
     private BatchManager manager(BatchConfig c, FakeSession... sessions) throws Exception {
@@ -120,6 +120,104 @@ class BatchManagerTest {
     }
 
     @Test
+    void aRowFailingWithAnErrorNobodyRecognisesIsIsolatedWhileTheSessionAnswersItsProbe() throws Exception {
+        // The one-request outage: a DuckDB error that was not classified as a data error retried the batch
+        // until the breaker opened, spooled it, and every half-open trial replayed it first — nothing stored again.
+        FakeSession s = new FakeSession();
+        List<Row> sent = rows(64);
+        Row bad = sent.get(11);
+        s.poison.add(bad.eid());
+        BatchManager m = manager(config(64, 10, "memory"), s);
+        m.enqueue(sent);
+        await(() -> s.rows() == 63);
+        assertEquals("closed", m.status().get(0).breaker(), "a reachable session's breaker never opens for one row");
+        assertTrue(m.isReady());
+        List<Row> later = rows(10);
+        m.enqueue(later);
+        await(() -> s.rows() == 73);
+        m.close(Duration.ofSeconds(10));
+        Set<UUID> expected = eids(sent);
+        expected.remove(bad.eid());
+        expected.addAll(eids(later));
+        assertEquals(expected, s.eids());
+        assertEquals(73, s.rows(), "no row stored twice");
+        List<String> dead = Files.readAllLines(dataDir.resolve("deadletter").resolve("fake.jsonl"));
+        assertEquals(1, dead.size());
+        assertTrue(dead.get(0).contains(bad.eid().toString()) && dead.get(0).contains("probe"), dead.get(0));
+    }
+
+    @Test
+    void aPoisonRowAlreadyInTheSpoolNoLongerBlocksItsReplay() throws Exception {
+        FakeSession s = new FakeSession();
+        BatchManager m = manager(config(10, 5, "memory"), s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.down = true;
+        List<Row> sent = rows(30);
+        Row bad = sent.get(4);
+        s.poison.add(bad.eid());
+        m.enqueue(sent);
+        m.close(Duration.ofMillis(300)); // everything spooled, the poison row at the head
+
+        FakeSession next = new FakeSession();
+        next.poison.add(bad.eid());
+        BatchManager m2 = manager(config(10, 5, "memory"), next);
+        List<Row> later = rows(5);
+        m2.enqueue(later);
+        await(() -> next.rows() == 34);
+        Set<UUID> expected = eids(sent);
+        expected.remove(bad.eid());
+        expected.addAll(eids(later));
+        assertEquals(expected, next.eids());
+        assertEquals(0, m2.status().get(0).spoolBytes());
+        m2.close(Duration.ofSeconds(5));
+        assertEquals(34, next.rows());
+    }
+
+    @Test
+    void aWriterWhosePassFailsKeepsItsRowsReportsItAndGoesOn() throws Exception {
+        // The dead-letter file cannot be written (its directory is a file: EACCES, ENOSPC and EMFILE look alike to
+        // the writer): the pass fails, the batch goes back to its queue, /ready says so; once the file can be
+        // written the bad row is dead-lettered and every other row stored once.
+        Files.writeString(dataDir.resolve("deadletter"), "in the way");
+        FakeSession s = new FakeSession();
+        List<Row> sent = rows(20);
+        Row bad = sent.get(3);
+        s.rejected.add(bad.eid());
+        BatchManager m = manager(config(20, 5, "memory"), s);
+        m.enqueue(sent);
+        await(() -> m.status().get(0).writerFailure() != null);
+        assertFalse(m.isReady(), "a failing writer makes /ready fail");
+        Files.delete(dataDir.resolve("deadletter"));
+        await(() -> s.rows() == 19 && m.status().get(0).writerFailure() == null);
+        assertTrue(m.isReady());
+        m.close(Duration.ofSeconds(5));
+        Set<UUID> expected = eids(sent);
+        expected.remove(bad.eid());
+        assertEquals(expected, s.eids());
+        assertEquals(19, s.rows(), "rows stored before the failed pass are not stored again");
+        assertEquals(0, m.status().get(0).rowsLost());
+        assertEquals(1, Files.readAllLines(dataDir.resolve("deadletter").resolve("fake.jsonl")).size());
+    }
+
+    @Test
+    void aStopWithTheBreakerOpenMakesOneLastTrial() throws Exception {
+        TableBatchConfig t = new TableBatchConfig("hybrid", 10, 16L << 20, 5, 1, 1, 2, "memory");
+        BatchConfig c = new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 1, 5, 1, 600_000, 3, t, Map.of("events", t));
+        FakeSession s = new FakeSession();
+        BatchManager m = manager(c, s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.down = true;
+        m.enqueue(rows(10));
+        await(() -> "open".equals(m.status().get(0).breaker()) && m.status().get(0).spoolBytes() > 0);
+        s.down = false; // back, but the breaker would wait ten minutes for its trial
+        List<Row> more = rows(5);
+        m.enqueue(more);
+        m.close(Duration.ofSeconds(5));
+        assertEquals(15, s.rows(), "the last trial found the backend up: queue and spool delivered, nothing left");
+        assertEquals(0, m.status().get(0).spoolBytes());
+    }
+
+    @Test
     void opensTheBreakerSpillsToTheSpoolAndDrainsItInOrderWhenTheSessionRecovers() throws Exception {
         FakeSession s = new FakeSession();
         s.down = false;
@@ -152,7 +250,7 @@ class BatchManagerTest {
         // Back-off up to 2 s, breaker open for 100 ms: a pause would always end on a half-open trial. Found with a
         // real NATS outage (FanOutTest): the writer retried one batch for the whole outage and never spooled.
         TableBatchConfig t = new TableBatchConfig("hybrid", 10, 16L << 20, 5, 1, 1, 2, "memory");
-        BatchConfig c = new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 500, 2_000, 3, 100, t, Map.of("events", t));
+        BatchConfig c = new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 500, 2_000, 3, 100, 3, t, Map.of("events", t));
         FakeSession s = new FakeSession();
         s.down = false;
         BatchManager m = manager(c, s);
@@ -245,7 +343,7 @@ class BatchManagerTest {
         FakeSession s = new FakeSession();
         TableBatchConfig t = new TableBatchConfig("hybrid", 1000, 16L << 20, 3_600_000, 1, 1, 2, "memory");
         // 1 MiB memory budget, 1 MiB spool: a dead backend fills both, then ingest is refused.
-        BatchConfig c = new BatchConfig(1L << 20, 1L << 20, 256 * 1024, 1, 1, 5, 1, 60_000, t, Map.of("events", t));
+        BatchConfig c = new BatchConfig(1L << 20, 1L << 20, 256 * 1024, 1, 1, 5, 1, 60_000, 3, t, Map.of("events", t));
         BatchManager m = manager(c, s);
         m.awaitOpen(Duration.ofSeconds(5));
         s.down = true;

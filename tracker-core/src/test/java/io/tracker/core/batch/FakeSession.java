@@ -19,6 +19,7 @@ final class FakeSession implements Session {
     final AtomicInteger failuresLeft = new AtomicInteger();
     final AtomicInteger attempts = new AtomicInteger();
     final Set<UUID> rejected = Collections.synchronizedSet(new HashSet<>());
+    final Set<UUID> poison = Collections.synchronizedSet(new HashSet<>());
     volatile boolean down;
     volatile boolean closed;
     private final String name;
@@ -52,7 +53,12 @@ final class FakeSession implements Session {
     public void write(Table table, List<Row> rows, boolean mayRepeat) throws SessionException {
         attempts.incrementAndGet();
         if (down || failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-            throw new SessionException("injected failure");
+            throw SessionException.unavailable("injected failure", null);
+        }
+        for (Row r : rows) {
+            if (poison.contains(r.eid())) { // an error the session does not classify, while it is reachable
+                throw new SessionException("row " + r.eid() + " fails for a reason nobody recognises");
+            }
         }
         for (Row r : rows) {
             if (rejected.contains(r.eid())) {
