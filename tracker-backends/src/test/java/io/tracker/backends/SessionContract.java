@@ -31,6 +31,56 @@ public abstract class SessionContract {
     /** The event ids stored in {@code events}, one entry per stored row (a list, so duplicates show). */
     protected abstract List<UUID> storedEids() throws Exception;
 
+    /**
+     * A row that fits its table's definition but that this backend itself refuses (each store has its own limits: a
+     * sum beyond a DECIMAL's precision, a timestamp out of range, a message over the size limit…). An {@code events}
+     * row lands in the middle of a batch of good events (the batch is bisected); a row of another table shows that its
+     * refusal holds back no other table.
+     */
+    protected abstract Row poisonRow(UUID eid);
+
+    /** An LTV increment beyond DECIMAL(18,4): the one-request outage. */
+    protected static Row overflowingLtv(UUID eid, String paid) {
+        return new RowBuilder(Tables.LTV).eid(eid).set("id", UUID.randomUUID()).set("id_type", "uid")
+                .set("paid", new java.math.BigDecimal(paid)).set("created_at", 1_700_000_000_000L)
+                .set("updated_at", 1_700_000_000_000L).build();
+    }
+
+    @Test
+    void aPoisonRowIsDeadLetteredAndEveryOtherRowStoredThroughTheBatchManager(@org.junit.jupiter.api.io.TempDir
+                                                                               java.nio.file.Path dataDir)
+            throws Exception {
+        io.tracker.core.config.TableBatchConfig t = new io.tracker.core.config.TableBatchConfig("hybrid", 500,
+                64L << 20, 10, 1, 1, 2, "memory");
+        io.tracker.core.config.BatchConfig c = new io.tracker.core.config.BatchConfig(256L << 20, 1L << 30, 1L << 20,
+                1, 10, 200, 5, 1_000, 3, t, java.util.Map.of("events", t));
+        io.tracker.core.batch.BatchManager m = new io.tracker.core.batch.BatchManager(List.of(newSession()), Tables.ALL,
+                c, dataDir, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        m.start();
+        m.awaitOpen(java.time.Duration.ofSeconds(120));
+        List<Row> good = events(299, 1_700_000_000_000L);
+        List<Row> sent = new ArrayList<>(good);
+        UUID bad = UUID.randomUUID();
+        sent.add(57, poisonRow(bad));
+        m.enqueue(sent);
+        List<Row> later = events(20, 1_700_000_100_000L);
+        m.enqueue(later);
+        m.close(java.time.Duration.ofSeconds(60));
+        Set<UUID> expected = eids(good);
+        expected.addAll(eids(later));
+        List<UUID> stored = storedEids();
+        Set<UUID> missing = new HashSet<>(expected);
+        missing.removeAll(stored);
+        assertEquals(Set.of(), missing, "every good row stored");
+        assertTrue(!stored.contains(bad), "the poison row is not stored");
+        assertEquals(expected.size(), stored.size(), "none twice");
+        List<String> dead = java.nio.file.Files.readAllLines(dataDir.resolve("deadletter").resolve(
+                m.sessions().get(0).name() + ".jsonl"));
+        assertEquals(1, dead.size(), String.join("\n", dead));
+        assertTrue(dead.get(0).contains(bad.toString()), dead.get(0));
+        assertEquals(0, m.status().get(0).rowsLost());
+    }
+
     protected static Row event(UUID eid, String ename, long createdAt) {
         return new RowBuilder(Tables.EVENTS).eid(eid).set("vid", UUID.randomUUID()).set("ename", ename)
                 .set("cflags", 1024L).set("ver", 7).set("score", 0.5).set("created_at", createdAt)

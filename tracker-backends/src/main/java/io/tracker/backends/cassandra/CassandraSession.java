@@ -199,7 +199,7 @@ public final class CassandraSession implements Session {
     public void write(Table table, List<Row> rows) throws SessionException {
         PreparedStatement ps = inserts.get(table.name());
         if (cql == null || ps == null) {
-            throw new SessionException("session " + name + ": not open for table " + table.name());
+            throw io.tracker.backends.Failures.notOpen("session " + name + ": not open for table " + table.name());
         }
         // Group by partition: rows of one partition in one UNLOGGED batch (one mutation on one replica set).
         Map<List<Object>, List<Row>> byPartition = new LinkedHashMap<>();
@@ -268,12 +268,19 @@ public final class CassandraSession implements Session {
     }
 
     private SessionException failure(Table table, List<Row> rows, Throwable e) {
-        boolean rejected = e instanceof InvalidQueryException || e instanceof CodecNotFoundException
-                || e instanceof ClassCastException || e instanceof IllegalArgumentException;
-        healthy = rejected;
         String msg = "session " + name + ", table " + table.name() + ": write of " + rows.size() + " rows failed: "
                 + (e instanceof TimeoutException ? "timed out" : e.getMessage());
-        return rejected ? SessionException.rejected(msg, e) : new SessionException(msg, e);
+        SessionException f = io.tracker.backends.Failures.classify(msg, e,
+                t -> t instanceof InvalidQueryException || t instanceof CodecNotFoundException
+                        || t instanceof IllegalArgumentException,
+                t -> t instanceof com.datastax.oss.driver.api.core.AllNodesFailedException
+                        || t instanceof com.datastax.oss.driver.api.core.DriverTimeoutException
+                        || t instanceof com.datastax.oss.driver.api.core.servererrors.QueryExecutionException
+                        || t instanceof com.datastax.oss.driver.api.core.connection.ClosedConnectionException
+                        || t instanceof com.datastax.oss.driver.api.core.servererrors.OverloadedException
+                        || t instanceof com.datastax.oss.driver.api.core.servererrors.BootstrappingException);
+        healthy = f.kind() != SessionException.Kind.UNAVAILABLE;
+        return f;
     }
 
     @Override
@@ -284,6 +291,21 @@ public final class CassandraSession implements Session {
     @Override
     public boolean isHealthy() {
         return healthy;
+    }
+
+    @Override
+    public boolean probe() {
+        CqlSession c = cql;
+        if (c == null) {
+            return false;
+        }
+        try {
+            return c.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement
+                    .newInstance("SELECT release_version FROM system.local")
+                    .setTimeout(java.time.Duration.ofSeconds(2))).one() != null;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     @Override

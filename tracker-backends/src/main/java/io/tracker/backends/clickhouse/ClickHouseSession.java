@@ -48,6 +48,11 @@ public final class ClickHouseSession implements Session {
             "004_rollups.sql");
     private static final UUID ZERO_UUID = new UUID(0, 0);
     /** Server error codes that mean the data is wrong, not the server (see ClickHouse ErrorCodes). */
+    /**
+     * Server codes that mean "not now" — out of space, read-only replica, ZooKeeper away, too many parts, memory,
+     * time-outs — whatever the rows hold (ClickHouse's ErrorCodes.cpp).
+     */
+    private static final Set<Integer> BUSY = Set.of(159, 202, 209, 210, 225, 241, 242, 243, 252, 319, 425, 999);
     private static final Set<Integer> DATA_ERRORS = Set.of(6, 27, 38, 41, 53, 69, 70, 72, 117, 130, 131, 321);
 
     private final String name;
@@ -129,7 +134,7 @@ public final class ClickHouseSession implements Session {
     public void write(Table table, List<Row> rows, boolean mayRepeat) throws SessionException {
         TableSchema schema = schemas.get(table.name());
         if (client == null || schema == null) {
-            throw new SessionException("session " + name + ": not open for table " + table.name());
+            throw io.tracker.backends.Failures.notOpen("session " + name + ": not open for table " + table.name());
         }
         try {
             List<Row> toWrite = mayRepeat && table.hasColumn("eid") ? notYetStored(table, rows) : rows;
@@ -164,19 +169,20 @@ public final class ClickHouseSession implements Session {
     }
 
     private SessionException failure(Table table, List<Row> rows, Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        boolean rejected = (e instanceof ServerException se && DATA_ERRORS.contains(se.getCode()))
-                || root instanceof ClassCastException || root instanceof IllegalArgumentException;
-        healthy = rejected;
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
         String msg = "session " + name + ", table " + table.name() + ": insert of " + rows.size() + " rows failed: "
                 + (e instanceof TimeoutException ? "timed out" : e.getMessage());
-        return rejected ? SessionException.rejected(msg, e) : new SessionException(msg, e);
+        SessionException f = io.tracker.backends.Failures.classify(msg, e,
+                t -> (t instanceof ServerException se && DATA_ERRORS.contains(se.getCode()))
+                        || t instanceof IllegalArgumentException || t instanceof ArithmeticException,
+                t -> (t instanceof ServerException se && BUSY.contains(se.getCode()))
+                        || t instanceof com.clickhouse.client.api.ConnectionInitiationException
+                        || t instanceof org.apache.hc.core5.http.ConnectionClosedException
+                        || t instanceof org.apache.hc.client5.http.HttpHostConnectException);
+        healthy = f.kind() != SessionException.Kind.UNAVAILABLE;
+        return f;
     }
 
     /** The RowBinary value for a column: absent values become the column default (these columns are not Nullable). */
@@ -321,6 +327,16 @@ public final class ClickHouseSession implements Session {
     @Override
     public boolean isHealthy() {
         return healthy;
+    }
+
+    @Override
+    public boolean probe() {
+        Client c = client;
+        try {
+            return c != null && c.ping(2_000);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     @Override

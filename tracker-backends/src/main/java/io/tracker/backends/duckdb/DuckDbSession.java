@@ -101,7 +101,7 @@ public final class DuckDbSession implements Session {
     @Override
     public void write(Table table, List<Row> rows, boolean mayRepeat) throws SessionException {
         if (connection == null) {
-            throw new SessionException("session " + name + ": not open");
+            throw io.tracker.backends.Failures.notOpen("session " + name + ": not open");
         }
         try (Statement s = connection.createStatement()) {
             // The Appender joins an explicit transaction; without one it commits chunk by chunk, and
@@ -124,11 +124,11 @@ public final class DuckDbSession implements Session {
             }
             healthy = true;
         } catch (SQLException | RuntimeException e) {
-            boolean rejected = isDataError(e);
-            healthy = rejected;
-            String msg = "session " + name + ", table " + table.name() + ": write of " + rows.size()
-                    + " rows failed: " + e.getMessage();
-            throw rejected ? SessionException.rejected(msg, e) : new SessionException(msg, e);
+            SessionException f = io.tracker.backends.Failures.classify("session " + name + ", table " + table.name()
+                    + ": write of " + rows.size() + " rows failed: " + e.getMessage(), e,
+                    DuckDbSession::isDataError, DuckDbSession::isOutage);
+            healthy = f.kind() != SessionException.Kind.UNAVAILABLE;
+            throw f;
         }
     }
 
@@ -173,8 +173,15 @@ public final class DuckDbSession implements Session {
         }
     }
 
+    /** DuckDB's error classes for its own disk or memory running out: retrying later helps, the rows are fine. */
+    private static boolean isOutage(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("IO Error") || m.contains("Out of Memory Error") || m.contains("No space left")
+                || m.contains("database has been invalidated");
+    }
+
     /** DuckDB's error classes for bad data, as opposed to I/O or resource trouble worth retrying. */
-    private static boolean isDataError(Exception e) {
+    private static boolean isDataError(Throwable e) {
         if (e instanceof ClassCastException || e instanceof IllegalArgumentException) {
             return true;
         }
@@ -199,6 +206,20 @@ public final class DuckDbSession implements Session {
     @Override
     public boolean isHealthy() {
         return healthy;
+    }
+
+    /** Embedded: the database answers a query on the writer's connection. */
+    @Override
+    public boolean probe() {
+        DuckDBConnection c = connection;
+        if (c == null) {
+            return false;
+        }
+        try (Statement s = c.createStatement()) {
+            return s.executeQuery("SELECT 1").next();
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
     }
 
     @Override

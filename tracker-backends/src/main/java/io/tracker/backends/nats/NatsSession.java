@@ -117,7 +117,7 @@ public final class NatsSession implements Session {
     public void write(Table table, List<Row> rows) throws SessionException {
         Table known = tables.get(table.name());
         if (js == null || known == null) {
-            throw new SessionException("session " + name + ": not open for table " + table.name());
+            throw io.tracker.backends.Failures.notOpen("session " + name + ": not open for table " + table.name());
         }
         if (!known.columns().equals(table.columns())) { // what a database's schema check would refuse
             throw SessionException.rejected("session " + name + ", table " + table.name()
@@ -151,9 +151,13 @@ public final class NatsSession implements Session {
     }
 
     private SessionException failure(Table table, List<Row> rows, Throwable e) {
-        healthy = false;
-        return new SessionException("session " + name + ", table " + table.name() + ": publish of " + rows.size()
-                + " rows failed: " + (e instanceof TimeoutException ? "timed out" : e.getMessage()), e);
+        SessionException f = io.tracker.backends.Failures.classify("session " + name + ", table " + table.name()
+                + ": publish of " + rows.size() + " rows failed: "
+                + (e instanceof TimeoutException ? "timed out" : e.getMessage()), e,
+                t -> t instanceof IllegalArgumentException, // the client refuses the message (larger than max_payload)
+                t -> t instanceof IOException || t instanceof IllegalStateException); // disconnected, no responders
+        healthy = f.kind() != SessionException.Kind.UNAVAILABLE;
+        return f;
     }
 
     /** One row as a JSON object: UUIDs and times as strings (ISO-8601 UTC), money as exact numbers, JSON columns inline. */
@@ -186,6 +190,17 @@ public final class NatsSession implements Session {
     @Override
     public boolean isHealthy() {
         return healthy && connection != null && connection.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    /** A PING round trip (the server answers PONG); JetStream's own trouble shows as write failures. */
+    @Override
+    public boolean probe() {
+        Connection c = connection;
+        try {
+            return c != null && c.getStatus() == Connection.Status.CONNECTED && c.RTT().toMillis() < 2_000;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     @Override

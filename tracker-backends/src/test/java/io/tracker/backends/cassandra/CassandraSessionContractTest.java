@@ -7,6 +7,7 @@ import io.tracker.core.session.Session;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import io.tracker.core.model.Row;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -74,6 +75,14 @@ class CassandraSessionContractTest extends SessionContract {
     @Override
     protected Session newSession() {
         return session(KEYSPACE);
+    }
+
+    /** Cassandra refuses a mutation over half its commit-log segment (16 MiB by default). */
+    @Override
+    protected Row poisonRow(UUID eid) {
+        return new io.tracker.core.model.RowBuilder(io.tracker.core.model.Tables.EVENTS).eid(eid)
+                .set("ename", "poison").set("created_at", 1_700_000_000_000L)
+                .set("params", "{\"blob\":\"" + "x".repeat(20 << 20) + "\"}").build();
     }
 
     @Override

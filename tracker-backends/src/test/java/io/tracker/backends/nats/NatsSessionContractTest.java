@@ -14,6 +14,7 @@ import io.tracker.core.model.Tables;
 import io.tracker.core.session.Session;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import io.tracker.core.model.Row;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -65,6 +66,14 @@ class NatsSessionContractTest extends SessionContract {
             }
         }
         return out;
+    }
+
+    /** The server's max_payload (1 MiB by default): the client refuses a larger message. */
+    @Override
+    protected Row poisonRow(UUID eid) {
+        return new io.tracker.core.model.RowBuilder(io.tracker.core.model.Tables.EVENTS).eid(eid)
+                .set("ename", "poison").set("created_at", 1_700_000_000_000L)
+                .set("params", "{\"blob\":\"" + "x".repeat(2 << 20) + "\"}").build();
     }
 
     @Override
