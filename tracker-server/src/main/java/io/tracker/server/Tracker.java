@@ -149,9 +149,9 @@ public final class Tracker implements AutoCloseable {
                 new io.tracker.core.business.Ltv(ids), new io.tracker.core.business.Consents(ids, ips, geoip),
                 new io.tracker.core.business.DataSubjects(api, readers), geoip,
                 new io.tracker.core.business.AdminAuth(config.admin()), address, track, rejections, pool,
-                jurisdictions, config.server().shutdownTimeoutSeconds() * 1000L);
+                jurisdictions, config.server().shutdownTimeoutSeconds() * 1000L, config.ltv().requireKey());
         HttpRouter router = new HttpRouter(track, new OpsHandler(batches, registry, limiter, version()), business,
-                new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin()),
+                new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()),
                 rejections);
         return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections));
     }

@@ -160,7 +160,7 @@ public final class DuckDbSession implements Session {
                 }
             }
         }
-        boolean ranged = createdAt >= 0 && min <= max;
+        boolean ranged = createdAt >= 0 && min <= max && table.replayWindow() == Table.ReplayWindow.BATCH_TIME_RANGE;
         if (ranged) {
             sql += " AND t.created_at BETWEEN make_timestamp(?) AND make_timestamp(?)";
         }

@@ -24,6 +24,8 @@ public final class AdminAuth {
 
     private final List<byte[]> tokenDigests = new ArrayList<>();
     private final List<AdminConfig.Account> accounts;
+    /** Verified against for an unknown user name, so it costs exactly what a known one does (one PBKDF2 run). */
+    private final String decoy;
 
     public AdminAuth(AdminConfig config) {
         if (config.token() != null && !config.token().isBlank()) {
@@ -33,6 +35,7 @@ public final class AdminAuth {
             tokenDigests.add(HexFormat.of().parseHex(hex.toLowerCase(java.util.Locale.ROOT)));
         }
         this.accounts = config.accounts();
+        this.decoy = accounts.isEmpty() ? null : hashPassword("decoy " + System.nanoTime());
     }
 
     public boolean configured() {
@@ -53,7 +56,7 @@ public final class AdminAuth {
             }
             return ok ? Optional.of("token") : Optional.empty();
         }
-        if (h.regionMatches(true, 0, "Basic ", 0, 6)) {
+        if (h.regionMatches(true, 0, "Basic ", 0, 6) && !accounts.isEmpty()) { // no accounts: no PBKDF2 to spend
             String decoded;
             try {
                 decoded = new String(Base64.getDecoder().decode(h.substring(6).trim()), StandardCharsets.UTF_8);
@@ -71,7 +74,7 @@ public final class AdminAuth {
                     return verify(password, a.passwordHash()) ? Optional.of(user) : Optional.empty();
                 }
             }
-            verify(password, hash("decoy", new byte[16], DEFAULT_ITERATIONS)); // same work for unknown users
+            verify(password, decoy); // the same single PBKDF2 run for unknown users: timing tells no user names
         }
         return Optional.empty();
     }
@@ -99,7 +102,11 @@ public final class AdminAuth {
         }
     }
 
+    /** PBKDF2 runs so far (the test of equal work for known and unknown users counts them). */
+    static final java.util.concurrent.atomic.AtomicLong RUNS = new java.util.concurrent.atomic.AtomicLong();
+
     private static String hash(String password, byte[] salt, int iterations) {
+        RUNS.incrementAndGet();
         try {
             PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, 256);
             byte[] h = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();

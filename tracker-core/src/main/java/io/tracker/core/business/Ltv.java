@@ -36,8 +36,16 @@ public final class Ltv {
         this.ids = ids;
     }
 
-    /** The rows of one LTV request. */
-    public record Rows(List<Row> payments, List<Row> ltv, BigDecimal revenue, String currency) {
+    /** Largest magnitude DECIMAL(18,4) holds: an amount, a line item's revenue or a request's sum beyond it is a 400. */
+    public static final BigDecimal MAX_MONEY = new BigDecimal("99999999999999.9999");
+
+    /**
+     * The rows of one LTV request. {@code idempotent}: some line item carries a client {@code id}, so the rows must be
+     * written replay-checked (a retry of the request finds them stored); {@code refund}: some line item lowers a
+     * total, which needs a credential.
+     */
+    public record Rows(List<Row> payments, List<Row> ltv, BigDecimal revenue, String currency, boolean idempotent,
+                       boolean refund) {
     }
 
     public Rows rows(ObjectNode body, String hhash, long now) throws BadRequestException {
@@ -64,10 +72,20 @@ public final class Ltv {
         BigDecimal revenue = BigDecimal.ZERO.setScale(ColumnType.DECIMAL_SCALE);
         String currency = null;
         List<Row> payments = new ArrayList<>(items.size());
-        for (JsonNode item : items) {
+        List<Row> ltv = new ArrayList<>();
+        boolean idempotent = false;
+        boolean refund = false;
+        java.util.Set<UUID> itemIds = new java.util.HashSet<>();
+        for (int n = 0; n < items.size(); n++) {
+            JsonNode item = items.get(n);
             RowBuilder row = new RowBuilder(Tables.PAYMENTS);
             UUID id = Payload.uuid(item, "id"); // a client line-item id makes a retried request idempotent
-            row.eid(id != null ? id : ids.next());
+            if (id != null && !itemIds.add(id)) {
+                throw new BadRequestException("bad_field", "payments[" + n + "].id: the same id twice in one request");
+            }
+            idempotent |= id != null;
+            UUID eid = id != null ? id : ids.next();
+            row.eid(eid);
             for (String f : COMMON_IDS) {
                 UUID v = Payload.uuid(item, f);
                 row.set(f, v != null ? v : Payload.uuid(body, f));
@@ -105,26 +123,35 @@ public final class Ltv {
             }
             if (r != null) {
                 revenue = revenue.add(r);
+                refund |= r.signum() < 0;
+                if (revenue.abs().compareTo(MAX_MONEY) > 0) {
+                    throw new BadRequestException("bad_field", "payments: the revenue of the request sums beyond "
+                            + MAX_MONEY.toPlainString() + " (DECIMAL(18,4))");
+                }
             }
             for (String f : TIMES) {
                 row.set(f, Payload.time(item, f));
             }
             row.set("created_at", now).set("updated_at", now);
-            payments.add(row.build());
-        }
-        List<Row> ltv = new ArrayList<>();
-        if (revenue.signum() != 0) { // refunds (negative revenue) lower the total too
-            Row first = payments.get(0);
-            for (String type : ID_TYPES) {
-                Object id = first.get(type);
-                if (id != null) {
-                    ltv.add(new RowBuilder(Tables.LTV).eid(ids.next()).set("hhash", hhash).set("id", id)
-                            .set("id_type", type).set("paid", revenue).set("oid", first.get("oid"))
-                            .set("org", first.get("org")).set("updater", first.get("updater"))
-                            .set("owner", first.get("owner")).set("created_at", now).set("updated_at", now).build());
+            Row payment = row.build();
+            payments.add(payment);
+            if (r != null && r.signum() != 0) { // refunds (negative revenue) lower the totals too
+                // One increment per line item and id type; with a client id its event id is derived from it, so a
+                // retried request's increments are the same rows, found by the sessions' replay check.
+                for (String type : ID_TYPES) {
+                    Object subject = payment.get(type);
+                    if (subject != null) {
+                        UUID incId = id != null ? UUID.nameUUIDFromBytes(("ltv:" + id + ":" + type)
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8)) : ids.next();
+                        ltv.add(new RowBuilder(Tables.LTV).eid(incId).set("hhash", hhash).set("id", subject)
+                                .set("id_type", type).set("paid", r).set("oid", payment.get("oid"))
+                                .set("org", payment.get("org")).set("updater", payment.get("updater"))
+                                .set("owner", payment.get("owner")).set("created_at", now).set("updated_at", now)
+                                .build());
+                    }
                 }
             }
         }
-        return new Rows(payments, ltv, revenue, currency);
+        return new Rows(payments, ltv, revenue, currency, idempotent, refund);
     }
 }

@@ -73,8 +73,9 @@ public final class Payload {
         if (d.stripTrailingZeros().scale() > ColumnType.DECIMAL_SCALE) {
             throw new BadRequestException("bad_field", field + ": at most " + ColumnType.DECIMAL_SCALE + " decimal places");
         }
-        if (d.abs().compareTo(new BigDecimal("100000000000000")) >= 0) {
-            throw new BadRequestException("bad_field", field + ": out of range");
+        if (d.abs().compareTo(Ltv.MAX_MONEY) > 0) {
+            throw new BadRequestException("bad_field", field + ": beyond " + Ltv.MAX_MONEY.toPlainString()
+                    + " (DECIMAL(18,4))");
         }
         return d.setScale(ColumnType.DECIMAL_SCALE);
     }

@@ -10,16 +10,21 @@ import java.util.List;
  *                    SHA-256 is kept in memory
  * @param tokenSha256 hex SHA-256 digests of accepted bearer tokens (for config files: never a token itself)
  * @param accounts    HTTP basic credentials: user names with PBKDF2 password hashes ({@code tracker hash-password})
+ * @param allowedOrigins web origins (e.g. {@code https://admin.example.com}) whose pages may call the admin routes
+ *                    from a browser: only they get CORS headers there (never {@code *}, never an echo), and an admin
+ *                    request from any other page is refused 403 — a cached Basic login cannot be used cross-site.
+ *                    Default empty: admin routes are for servers and command-line tools
  */
-public record AdminConfig(String token, List<String> tokenSha256, List<Account> accounts) {
+public record AdminConfig(String token, List<String> tokenSha256, List<Account> accounts, List<String> allowedOrigins) {
 
     public AdminConfig {
         tokenSha256 = tokenSha256 == null ? List.of() : List.copyOf(tokenSha256);
         accounts = accounts == null ? List.of() : List.copyOf(accounts);
+        allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
     }
 
     public static AdminConfig standard() {
-        return new AdminConfig("", List.of(), List.of());
+        return new AdminConfig("", List.of(), List.of(), List.of());
     }
 
     /** @param passwordHash {@code pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>} */
@@ -27,6 +32,13 @@ public record AdminConfig(String token, List<String> tokenSha256, List<Account> 
     }
 
     void validate(Validation v) {
+        for (int i = 0; i < allowedOrigins.size(); i++) {
+            String o = allowedOrigins.get(i);
+            if (o == null || !o.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                v.fail("admin.allowedOrigins[" + i + "]", "must be an origin such as https://admin.example.com "
+                        + "(scheme://host[:port], no path, no wildcard)");
+            }
+        }
         for (int i = 0; i < tokenSha256.size(); i++) {
             String h = tokenSha256.get(i);
             if (h == null || !h.matches("[0-9a-fA-F]{64}")) {

@@ -16,7 +16,8 @@ public record TrackerConfig(
         LinksConfig links,
         GeoIpConfig geoip,
         RateLimitConfig rateLimit,
-        List<ConsumerConfig> consumers) {
+        List<ConsumerConfig> consumers,
+        LtvConfig ltv) {
 
     public TrackerConfig {
         sessions = sessions == null ? List.of() : List.copyOf(sessions);
@@ -25,6 +26,7 @@ public record TrackerConfig(
         geoip = geoip == null ? GeoIpConfig.standard() : geoip;
         rateLimit = rateLimit == null ? RateLimitConfig.standard() : rateLimit;
         consumers = consumers == null ? List.of() : List.copyOf(consumers);
+        ltv = ltv == null ? LtvConfig.standard() : ltv;
     }
 
     /** Built-in defaults: DuckDB embedded, HTTP on 8080. {@code config.json} at the root repeats them. */
@@ -32,43 +34,43 @@ public record TrackerConfig(
         return new TrackerConfig(ServerConfig.standard(), TrackingConfig.standard(), PrivacyConfig.standard(),
                 StorageConfig.standard(), BatchConfig.standard(),
                 List.of(new SessionConfig("duckdb", "duckdb", null)), AdminConfig.standard(), LinksConfig.standard(),
-                GeoIpConfig.standard(), RateLimitConfig.standard(), List.of());
+                GeoIpConfig.standard(), RateLimitConfig.standard(), List.of(), LtvConfig.standard());
     }
 
     public TrackerConfig withServer(ServerConfig s) {
-        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers);
+        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv);
     }
 
     public TrackerConfig withStorage(StorageConfig s) {
-        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers);
+        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv);
     }
 
     public TrackerConfig withBatching(BatchConfig b) {
-        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers);
+        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv);
     }
 
     public TrackerConfig withPrivacy(PrivacyConfig p) {
-        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers);
+        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv);
     }
 
     public TrackerConfig withAdmin(AdminConfig a) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv);
     }
 
     public TrackerConfig withLinks(LinksConfig l) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv);
     }
 
     public TrackerConfig withGeoip(GeoIpConfig g) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv);
     }
 
     public TrackerConfig withRateLimit(RateLimitConfig r) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv);
     }
 
     public TrackerConfig withSessions(List<SessionConfig> s) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv);
     }
 
     void validate(Validation v) {

@@ -13,8 +13,22 @@ public final class Table {
     private final String name;
     private final List<Column> columns;
     private final Map<String, Integer> index;
+    private final ReplayWindow replayWindow;
+
+    /**
+     * Where a session looks for event ids it already holds when a batch may repeat (a WAL or spool replay, a retry, a
+     * client resending a request with the same ids): within the batch's own {@code created_at} range — cheap on time-
+     * ordered stores, and enough for replays, which carry their original times — or across the whole table, for
+     * tables whose rows carry client-given ids that a later retry (with a later {@code created_at}) must find.
+     */
+    public enum ReplayWindow { BATCH_TIME_RANGE, WHOLE_TABLE }
 
     public Table(String name, List<Column> columns) {
+        this(name, columns, ReplayWindow.BATCH_TIME_RANGE);
+    }
+
+    public Table(String name, List<Column> columns, ReplayWindow replayWindow) {
+        this.replayWindow = Objects.requireNonNull(replayWindow, "replayWindow");
         this.name = Objects.requireNonNull(name, "name");
         this.columns = List.copyOf(columns);
         Map<String, Integer> idx = new HashMap<>();
@@ -28,6 +42,10 @@ public final class Table {
 
     public String name() {
         return name;
+    }
+
+    public ReplayWindow replayWindow() {
+        return replayWindow;
     }
 
     public List<Column> columns() {

@@ -103,7 +103,7 @@ public final class Tables {
             Column.of("subtotal", DECIMAL), Column.of("total", DECIMAL), Column.of("payment", DECIMAL),
             Column.of("starts", TIMESTAMP), Column.of("ends", TIMESTAMP), Column.of("invoiced_at", TIMESTAMP),
             Column.of("paid_at", TIMESTAMP), Column.of("owner", UUID), Column.of("updater", UUID),
-            Column.of("created_at", TIMESTAMP), Column.of("updated_at", TIMESTAMP)));
+            Column.of("created_at", TIMESTAMP), Column.of("updated_at", TIMESTAMP)), Table.ReplayWindow.WHOLE_TABLE);
 
     /**
      * {@code ltv}: append-only increments of lifetime value per id ({@code id_type} uid / vid / invid). The
@@ -114,7 +114,7 @@ public final class Tables {
             Column.of("eid", UUID), Column.of("hhash", STRING), Column.of("id", UUID), Column.of("id_type", STRING),
             Column.of("paid", DECIMAL), Column.of("oid", UUID), Column.of("org", STRING),
             Column.of("updater", UUID), Column.of("owner", UUID), Column.of("created_at", TIMESTAMP),
-            Column.of("updated_at", TIMESTAMP)));
+            Column.of("updated_at", TIMESTAMP)), Table.ReplayWindow.WHOLE_TABLE);
 
     /**
      * {@code redirects}: short links, one row per change; the newest row per {@code urlfrom} is the link

@@ -21,7 +21,7 @@ class AdminAuthTest {
     void tokensByValueOrDigestAndBasicByPbkdf2() {
         String digest = HexFormat.of().formatHex(AdminAuth.sha256("from-file"));
         AdminAuth auth = new AdminAuth(new AdminConfig("from-env", List.of(digest),
-                List.of(new AdminConfig.Account("ops", AdminAuth.hashPassword("pw")))));
+                List.of(new AdminConfig.Account("ops", AdminAuth.hashPassword("pw"))), List.of()));
         assertEquals(Optional.of("token"), auth.authenticate("Bearer from-env"));
         assertEquals(Optional.of("token"), auth.authenticate("bearer from-file"));
         assertEquals(Optional.of("ops"), auth.authenticate(basic("ops", "pw")));
@@ -30,6 +30,22 @@ class AdminAuthTest {
         assertTrue(auth.authenticate(basic("root", "pw")).isEmpty());
         assertTrue(auth.authenticate("Basic !!!").isEmpty());
         assertTrue(auth.authenticate(null).isEmpty());
+    }
+
+    @Test
+    void unknownAndKnownUsersCostOnePbkdf2RunEachAndNoAccountsCostNone() {
+        AdminAuth auth = new AdminAuth(new AdminConfig("", List.of(),
+                List.of(new AdminConfig.Account("ops", AdminAuth.hashPassword("pw"))), List.of()));
+        long before = AdminAuth.RUNS.get();
+        auth.authenticate(basic("ops", "wrong"));
+        assertEquals(1, AdminAuth.RUNS.get() - before, "known user");
+        before = AdminAuth.RUNS.get();
+        auth.authenticate(basic("nobody", "wrong"));
+        assertEquals(1, AdminAuth.RUNS.get() - before, "unknown user: the same work, so timing names no user");
+        AdminAuth none = new AdminAuth(AdminConfig.standard());
+        before = AdminAuth.RUNS.get();
+        none.authenticate(basic("ops", "pw"));
+        assertEquals(0, AdminAuth.RUNS.get() - before, "no accounts: nothing to spend CPU on");
     }
 
     @Test

@@ -58,11 +58,13 @@ public final class BusinessHandler {
     private final ExecutorService pool;
     private final byte[] jurisdictions;
     private final long subjectFlushMillis;
+    private final boolean ltvRequireKey;
 
     public BusinessHandler(BatchManager batches, SessionReader api, ShortLinks links, Ltv ltv,
                            Consents consents, DataSubjects subjects, GeoIp geoip, AdminAuth admin,
                            ClientAddress address, TrackHandler track, Rejections rejections, ExecutorService pool,
-                           byte[] jurisdictions, long subjectFlushMillis) {
+                           byte[] jurisdictions, long subjectFlushMillis, boolean ltvRequireKey) {
+        this.ltvRequireKey = ltvRequireKey;
         this.batches = batches;
         this.api = api;
         this.links = links;
@@ -134,9 +136,13 @@ public final class BusinessHandler {
         if (call.method().equals("POST")) {
             ObjectNode body = Payload.object(body(call));
             Ltv.Rows rows = ltv.rows(body, hhash(call), System.currentTimeMillis());
+            if (rows.refund() || ltvRequireKey) {
+                requireAdmin(call); // a refund lowers somebody's total: never from an anonymous caller
+            }
             List<Row> all = new ArrayList<>(rows.payments());
             all.addAll(rows.ltv());
-            CompletableFuture<Void> stored = batches.enqueue(all); // payments and increments: all or nothing
+            // Payments and increments: all or nothing. Client line-item ids: replay-checked, so a retry counts once.
+            CompletableFuture<Void> stored = batches.enqueue(all, rows.idempotent());
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("payments", rows.payments().stream().map(r -> r.eid().toString()).toList());
             out.put("revenue", rows.revenue().toPlainString());

@@ -4,21 +4,41 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * CORS (spec §1.4). With {@code allowOrigin = "*"} the caller's Origin is echoed (with Vary: Origin),
- * because browsers refuse credentialed responses — and the tracker's cookies are credentials — that
- * carry a literal {@code *}.
+ * CORS (spec §1.4). Tracking routes: with {@code allowOrigin = "*"} the caller's Origin is echoed (with Vary: Origin),
+ * because browsers refuse credentialed responses — and the tracker's cookies are credentials — that carry a literal
+ * {@code *}. Admin routes (short links, data subjects, LTV totals): never an echo, never {@code *}; only the origins of
+ * {@code admin.allowedOrigins} get CORS headers, and an admin request sent by any other page is refused outright
+ * (CORS only hides a response; the request — an erasure, say — would already have run with a cached Basic login).
  */
 public final class Cors {
     private final String allowOrigin;
+    private final Set<String> adminOrigins;
 
     public Cors(String allowOrigin) {
-        this.allowOrigin = allowOrigin;
+        this(allowOrigin, List.of());
     }
 
-    public void decorate(HttpHeaders request, FullHttpResponse response) {
+    public Cors(String allowOrigin, List<String> adminOrigins) {
+        this.allowOrigin = allowOrigin;
+        this.adminOrigins = adminOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    }
+
+    public void decorate(HttpHeaders request, FullHttpResponse response, boolean admin) {
         String origin = request.get(HttpHeaderNames.ORIGIN);
+        if (admin) {
+            response.headers().add(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+            if (origin != null && adminOrigins.contains(origin.toLowerCase(Locale.ROOT))) {
+                response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+                response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+            }
+            return;
+        }
         if ("*".equals(allowOrigin) && origin != null && !origin.isEmpty()) {
             response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
             response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
@@ -31,10 +51,30 @@ public final class Cors {
         }
     }
 
-    public FullHttpResponse preflight() {
+    /**
+     * Whether an admin request may run: no {@code Origin} (a server, curl, an SDK) or a listed one; a browser page of
+     * any other origin may not, nor a request a browser marks {@code Sec-Fetch-Site: cross-site} without an Origin.
+     */
+    public boolean adminRequestAllowed(HttpHeaders request) {
+        String origin = request.get(HttpHeaderNames.ORIGIN);
+        if (origin == null) {
+            return !"cross-site".equalsIgnoreCase(request.get("Sec-Fetch-Site"));
+        }
+        return adminOrigins.contains(origin.toLowerCase(Locale.ROOT));
+    }
+
+    public FullHttpResponse preflight(boolean admin) {
         FullHttpResponse r = HttpResponses.empty(HttpResponseStatus.OK);
-        r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization,Accept,User,Content-Type");
-        r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET,POST,HEAD,PUT,DELETE");
+        if (admin) {
+            // Decorated like any admin response: an unlisted origin gets no Access-Control-Allow-Origin, so the
+            // browser never sends the real request.
+            r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization,Accept,Content-Type");
+            r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET,POST,DELETE");
+            r.headers().set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600");
+            return r;
+        }
+        r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Accept,User,Content-Type");
+        r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET,POST,HEAD");
         r.headers().set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "1728000");
         return r;
     }

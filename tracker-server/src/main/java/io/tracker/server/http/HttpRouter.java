@@ -92,7 +92,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private void write(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response, boolean close) {
-        cors.decorate(request.headers(), response);
+        cors.decorate(request.headers(), response, isAdminRoute(request));
         if (request.method().equals(HttpMethod.HEAD)) {
             response.content().clear(); // headers, incl. Content-Length, describe the GET response
         }
@@ -128,14 +128,22 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             for (Route r : Route.values()) {
                 if (r != Route.SHORT_LINK && r.segment().equals(segment)) {
                     if (call.method().equals("OPTIONS")) {
-                        return CompletableFuture.completedFuture(cors.preflight());
+                        return CompletableFuture.completedFuture(cors.preflight(false));
                     }
                     return track.handle(call, r, rest);
                 }
             }
             if (business != null) {
                 if (call.method().equals("OPTIONS") && List.of("ltv", "rpi", "ppi").contains(segment)) {
-                    return CompletableFuture.completedFuture(cors.preflight());
+                    return CompletableFuture.completedFuture(cors.preflight(isAdminRoute(call.request())));
+                }
+                boolean admin = isAdminRoute(call.request())
+                        || call.request().headers().contains(HttpHeaderNames.AUTHORIZATION);
+                if (admin && !cors.adminRequestAllowed(call.request().headers())) {
+                    rejections.count("cross_origin");
+                    return CompletableFuture.completedFuture(HttpResponses.error(HttpResponseStatus.FORBIDDEN,
+                            "cross_origin", "admin routes refuse requests from web pages of other origins "
+                                    + "(admin.allowedOrigins lists the ones allowed)"));
                 }
                 CompletableFuture<FullHttpResponse> r = business.handleApi(call, segment, rest);
                 if (r != null) {
@@ -160,6 +168,27 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         rejections.count("not_found");
         return CompletableFuture.completedFuture(
                 HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found", "no route for " + sanitise(path)));
+    }
+
+    /**
+     * Admin routes: short links ({@code rpi}), the data-subject API ({@code ppi/subject}) and LTV totals (GET
+     * {@code ltv}); a preflight is judged by the method it asks for.
+     */
+    static boolean isAdminRoute(FullHttpRequest request) {
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        if (!path.startsWith(API_PREFIX)) {
+            return false;
+        }
+        String rest = path.substring(API_PREFIX.length());
+        String method = request.method().name();
+        if (method.equals("OPTIONS")) {
+            String asked = request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
+            method = asked == null ? "GET" : asked;
+        }
+        return rest.startsWith("rpi/") || rest.equals("rpi") || rest.startsWith("ppi/subject")
+                || (rest.startsWith("ltv/") && !method.equals("POST"));
     }
 
     private FullHttpResponse malformed(Throwable cause) {

@@ -76,6 +76,7 @@ public abstract class BusinessContract {
         List<String> bodies = new ArrayList<>();
         BigDecimal expected = BigDecimal.ZERO;
         int payments = 0;
+        int nonZero = 0;
         while (payments < 10_000) {
             int items = 1 + random.nextInt(Math.min(200, 10_000 - payments));
             StringBuilder b = new StringBuilder("{\"uid\":\"" + uid + "\",\"vid\":\"" + vid + "\",\"currency\":\"usd\",\"payments\":[");
@@ -84,6 +85,7 @@ public abstract class BusinessContract {
                 long cents = random.nextInt(100_000) - (random.nextInt(20) == 0 ? 100_000 : 0);
                 BigDecimal amount = BigDecimal.valueOf(cents, 2);
                 expected = expected.add(amount);
+                nonZero += cents == 0 ? 0 : 1;
                 String field = random.nextBoolean() ? "revenue" : "amt";
                 String value = random.nextBoolean() ? amount.toPlainString() : "\"" + amount.toPlainString() + "\"";
                 b.append(i == 0 ? "" : ",").append("{\"product\":\"p").append(i).append("\",\"").append(field)
@@ -96,7 +98,9 @@ public abstract class BusinessContract {
         try {
             List<Future<HttpResponse<String>>> sent = new ArrayList<>();
             for (String body : bodies) {
-                sent.add(pool.submit(() -> http.post("/tr/v1/ltv/", body)));
+                // Refunds lower a total: they need the credential, payments do not.
+                sent.add(pool.submit(() -> body.contains("\":-") || body.contains("\":\"-")
+                        ? http.post("/tr/v1/ltv/", body, AUTH, Http.bearer(TOKEN)) : http.post("/tr/v1/ltv/", body)));
             }
             for (Future<HttpResponse<String>> f : sent) {
                 assertEquals(200, f.get().statusCode(), f.get().body());
@@ -112,7 +116,48 @@ public abstract class BusinessContract {
         assertEquals(401, http.get("/tr/v1/ltv/uid/" + uid).statusCode(), "totals are not public");
         stop();
         assertEquals(10_000, countRows("payments", "uid", uid));
-        assertEquals(bodies.size() * 2L, countRows("ltv", "id", uid) + countRows("ltv", "id", vid));
+        assertEquals(nonZero * 2L, countRows("ltv", "id", uid) + countRows("ltv", "id", vid),
+                "one increment per line item and id type");
+    }
+
+    @Test
+    void aRetriedLtvRequestWithLineItemIdsCountsOnceAndRefundsNeedACredential() throws Exception {
+        boot(c -> { });
+        UUID uid = UUID.randomUUID();
+        String body = "{\"uid\":\"" + uid + "\",\"payments\":[{\"id\":\"" + UUID.randomUUID()
+                + "\",\"revenue\":\"7.50\"},{\"id\":\"" + UUID.randomUUID() + "\",\"revenue\":\"2.50\"}]}";
+        for (int i = 0; i < 3; i++) { // the client's retries, some after the first answer
+            assertEquals(200, http.post("/tr/v1/ltv/", body).statusCode());
+        }
+        assertEquals("10.0000", Http.json(http.get("/tr/v1/ltv/uid/" + uid, AUTH, Http.bearer(TOKEN))).get("total").asText());
+
+        String refund = "{\"uid\":\"" + uid + "\",\"amt\":\"-4.00\"}";
+        HttpResponse<String> anonymous = http.post("/tr/v1/ltv/", refund);
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+        assertEquals(200, http.post("/tr/v1/ltv/", refund, AUTH, Http.bearer(TOKEN)).statusCode());
+        assertEquals("6.0000", Http.json(http.get("/tr/v1/ltv/uid/" + uid, AUTH, Http.bearer(TOKEN))).get("total").asText());
+        stop();
+        assertEquals(3, countRows("payments", "uid", uid), "two line items once, one refund");
+        assertEquals(3, countRows("ltv", "id", uid));
+    }
+
+    @Test
+    void anLtvSumBeyondTheColumnIsA400AndStorageGoesOn() throws Exception {
+        // The issue's one-request outage: two items of 99,999,999,999,999 were accepted, their sum refused by the
+        // store, and nothing was stored afterwards.
+        boot(c -> { });
+        UUID uid = UUID.randomUUID();
+        HttpResponse<String> r = http.post("/tr/v1/ltv/", "{\"uid\":\"" + uid
+                + "\",\"payments\":[{\"revenue\":99999999999999},{\"revenue\":99999999999999}]}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(Http.json(r).get("error").asText().contains("payments"), r.body());
+        HttpResponse<String> one = http.post("/tr/v1/ltv/", "{\"uid\":\"" + uid + "\",\"revenue\":100000000000000}");
+        assertEquals(400, one.statusCode(), one.body());
+        assertTrue(Http.json(one).get("error").asText().contains("revenue"), one.body());
+        assertEquals(200, http.post("/tr/v1/ltv/", "{\"uid\":\"" + uid + "\",\"revenue\":99999999999999.9999}").statusCode());
+        assertEquals("99999999999999.9999",
+                Http.json(http.get("/tr/v1/ltv/uid/" + uid, AUTH, Http.bearer(TOKEN))).get("total").asText());
+        assertEquals(200, http.get("/ready").statusCode());
     }
 
     @Test
