@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 /** {@code java -jar tracker.jar [--config FILE] [--port N] [--data-dir DIR]}. */
 @Command(name = "tracker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Self-hosted, privacy-first event tracker.", subcommands = Main.HashPassword.class)
+        description = "Self-hosted, privacy-first event tracker.", subcommands = {Main.HashPassword.class, Main.SignUrl.class})
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -137,6 +137,30 @@ public final class Main implements Callable<Integer> {
                 return 2;
             }
             System.out.println(io.tracker.core.business.AdminAuth.hashPassword(password));
+            return 0;
+        }
+    }
+
+    /** {@code tracker sign-url URL}: a signed /tr/v1/rdr/ link to URL, under this data directory's secret. */
+    @Command(name = "sign-url", mixinStandardHelpOptions = true,
+            description = "Print a /tr/v1/rdr/ link that redirects to URL (signed with the data directory's secret, "
+                    + "so it works whatever links.allowedHosts lists).")
+    static final class SignUrl implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Main parent;
+
+        @CommandLine.Parameters(paramLabel = "URL", description = "an absolute http(s) URL")
+        String url;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!io.tracker.core.business.ShortLinks.httpTarget(url)) {
+                System.err.println("tracker: URL must be an absolute http(s) URL");
+                return 2;
+            }
+            TrackerConfig cfg = parent.loadConfig();
+            io.tracker.core.privacy.Secrets secrets = io.tracker.core.privacy.Secrets.load(Path.of(cfg.storage().dataDir()));
+            System.out.println(new io.tracker.core.business.LinkSigner(secrets.linkKey()).trackedLink(url));
             return 0;
         }
     }

@@ -70,6 +70,18 @@ public final class Tracker implements AutoCloseable {
 
         List<Session> sessions = SessionRegistry.fromClassPath().create(config);
         DataDirLock lock = DataDirLock.acquire(Path.of(config.storage().dataDir()));
+        io.tracker.core.privacy.Secrets secrets;
+        try {
+            secrets = io.tracker.core.privacy.Secrets.load(Path.of(config.storage().dataDir()));
+        } catch (Exception e) {
+            lock.close();
+            throw e;
+        }
+        if (config.privacy().hashSalt().isEmpty()) {
+            // Never an unsalted hash of an e-mail address: the data directory's secret salts it, and keeps doing so.
+            config = config.withPrivacy(config.privacy().withHashSalt(secrets.piiSalt()));
+        }
+        io.tracker.core.business.LinkSigner signer = new io.tracker.core.business.LinkSigner(secrets.linkKey());
         BatchManager batches;
         try {
             batches = new BatchManager(sessions, Tables.ALL, config.batching(), Path.of(config.storage().dataDir()), registry);
@@ -93,7 +105,7 @@ public final class Tracker implements AutoCloseable {
             }
         });
         try {
-            http = assembleHttp(config, batches, registry, extras, ips);
+            http = assembleHttp(config, batches, registry, extras, ips, signer);
             http.prepare();
             batches.awaitOpen(Duration.ofSeconds(60));
             http.start();
@@ -116,7 +128,8 @@ public final class Tracker implements AutoCloseable {
 
     private static HttpServer assembleHttp(TrackerConfig config, BatchManager batches, PrometheusMeterRegistry registry,
                                            java.util.List<AutoCloseable> extras,
-                                           io.tracker.core.privacy.IpAnonymizer ips) throws java.io.IOException {
+                                           io.tracker.core.privacy.IpAnonymizer ips,
+                                           io.tracker.core.business.LinkSigner signer) throws java.io.IOException {
         ObjectMapper mapper = new ObjectMapper();
         EventIds ids = new EventIds();
         io.tracker.core.enrich.GeoIp geoip = io.tracker.core.enrich.GeoIp.open(config.geoip().path()).orElse(null);
@@ -130,7 +143,7 @@ public final class Tracker implements AutoCloseable {
         Rejections rejections = new Rejections(registry);
         ConnectionLimiter limiter = new ConnectionLimiter(config.server().maxConnections());
         ClientAddress address = new ClientAddress(config.server().trustProxyHeaders());
-        TrackHandler track = new TrackHandler(ingest, address, config.tracking(), config.links(), rejections);
+        TrackHandler track = new TrackHandler(ingest, address, config.tracking(), config.links(), signer, rejections);
         ApiReader api = ApiReader.choose(batches.sessions(), config.storage().apiSession());
         java.util.List<io.tracker.core.session.SessionReader> readers = batches.sessions().stream()
                 .map(s -> (io.tracker.core.session.SessionReader) (s == api.session() ? api : new ApiReader(s))).toList();
@@ -149,7 +162,7 @@ public final class Tracker implements AutoCloseable {
                 new io.tracker.core.business.Ltv(ids), new io.tracker.core.business.Consents(ids, ips, geoip),
                 new io.tracker.core.business.DataSubjects(api, readers), geoip,
                 new io.tracker.core.business.AdminAuth(config.admin()), address, track, rejections, pool,
-                jurisdictions, config.server().shutdownTimeoutSeconds() * 1000L, config.ltv().requireKey());
+                jurisdictions, config.server().shutdownTimeoutSeconds() * 1000L, config.ltv().requireKey(), signer);
         HttpRouter router = new HttpRouter(track, new OpsHandler(batches, registry, limiter, version()), business,
                 new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()),
                 rejections);

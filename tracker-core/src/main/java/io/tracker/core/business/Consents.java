@@ -82,7 +82,7 @@ public final class Consents {
                     .set("region", region == null ? null : region.toLowerCase(Locale.ROOT))
                     .set("hhash", host == null || host.isEmpty() ? null : Hashes.hostHash(host))
                     .set("ip", ips.apply(ip))
-                    .set("iphash", ip == null || ip.isEmpty() || ips.mode() == IpAnonymizer.Mode.DROP ? null : Hashes.ipHash(ip))
+                    .set("iphash", ips.iphash(ip))
                     .set("browser", userAgent).set("bhash", userAgent == null ? null : Hashes.browserHash(userAgent));
             if (t == Tables.AGREEMENTS) {
                 agreement = b.build();

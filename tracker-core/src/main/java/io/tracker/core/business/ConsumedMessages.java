@@ -71,7 +71,7 @@ public final class ConsumedMessages {
                         .set("name", Payload.text(m, "name")).set("host", Payload.text(m, "host"))
                         .set("hostname", Payload.text(m, "hostname")).set("owner", Payload.uuid(m, "owner"))
                         .set("oid", Payload.uuid(m, "oid")).set("org", Payload.text(m, "org"))
-                        .set("ip", ips.apply(ip)).set("iphash", ip == null ? null : Hashes.ipHash(ip))
+                        .set("ip", ips.apply(ip)).set("iphash", ips.iphash(ip))
                         .set("level", level == null ? null : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, level)))
                         .set("msg", text(m.get("msg"))).set("params", params == null || params.isNull() ? null : write(params))
                         .build();

@@ -190,14 +190,17 @@ public final class ShortLinks {
         return h + (path == null ? "" : path.toLowerCase(Locale.ROOT));
     }
 
-    /** Whether {@code rdr}/{@code xrdr} may send a browser to {@code url} ({@code links.allowedHosts}). */
+    /** An absolute http(s) URL with a host (what an admin-made link may point to). */
+    public static boolean httpTarget(String url) {
+        URI u = parse(url);
+        return u != null && u.getHost() != null && isHttp(u);
+    }
+
+    /** Whether {@code url} is an http(s) URL to one of {@code allowedHosts} (none listed: none allowed). */
     public static boolean allowedTarget(String url, List<String> allowedHosts) {
         URI u = parse(url);
         if (u == null || u.getHost() == null || !isHttp(u)) {
             return false;
-        }
-        if (allowedHosts.isEmpty()) {
-            return true;
         }
         String host = u.getHost().toLowerCase(Locale.ROOT);
         for (String a : allowedHosts) {

@@ -22,6 +22,10 @@ import java.util.Map;
 public record PrivacyConfig(String ipMode, String hashSalt, long defaultConsent, Map<String, Integer> retentionDays,
                             int logsRetentionDays) {
 
+    public PrivacyConfig withHashSalt(String salt) {
+        return new PrivacyConfig(ipMode, salt, defaultConsent, retentionDays, logsRetentionDays);
+    }
+
     public static final long ESSENTIAL = 1;
     public static final long PREFERENCES = 2;
     public static final long ANALYTICS = 4;

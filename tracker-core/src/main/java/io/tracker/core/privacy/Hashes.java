@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * The hashes the Go tracker stores (spec §4.2), kept bit-compatible so data from both can be joined.
  * FNV-1a is not a privacy measure: {@code hhash}/{@code bhash} only shorten hosts and user agents. PII
- * ({@code email}, {@code cell}, {@code uname}) goes through {@link #piiHash} with a secret salt.
+ * ({@code email}, {@code cell}, {@code uname}) goes through {@link #piiHash} with a secret salt; {@code iphash} is
+ * keyed too ({@link IpAnonymizer#iphash}), not the Go tracker's unkeyed FNV chain over the IP.
  */
 public final class Hashes {
     private static final int FNV_OFFSET = 0x811c9dc5;
@@ -55,15 +56,6 @@ public final class Hashes {
     /** Browser hash: {@code fnv36(lower(trim(userAgent)))}. */
     public static String browserHash(String userAgent) {
         return fnv36(userAgent.trim().toLowerCase(Locale.ROOT));
-    }
-
-    /** The Go tracker's 4-round FNV chain over the IP (spec §4.2); kept for compatibility of stored iphash. */
-    public static String ipHash(String ip) {
-        String h = fnv36(ip);
-        for (int i = 0; i < 3; i++) {
-            h = h + fnv36(ip + h);
-        }
-        return h;
     }
 
     /** Base64-URL (padded) SHA-1 of {@code salt + lower(trim(value))}: ehash/chash/uhash (spec §4.2). */

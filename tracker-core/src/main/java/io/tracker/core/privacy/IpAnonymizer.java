@@ -53,6 +53,18 @@ public final class IpAnonymizer {
         };
     }
 
+    /**
+     * The {@code iphash} column: the same keyed, daily-rotating HMAC as {@code hash} mode, in every mode but
+     * {@code drop} (which stores nothing of the IP, hash included). An unsalted hash of an IP is no protection: the
+     * 2^32 IPv4 addresses are enumerated in seconds.
+     */
+    public String iphash(String ip) {
+        if (ip == null || ip.isEmpty() || mode == Mode.DROP) {
+            return null;
+        }
+        return hash(ip);
+    }
+
     private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile(
             "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final java.util.regex.Pattern IPV6ISH = java.util.regex.Pattern.compile("[0-9a-fA-F:.]+");

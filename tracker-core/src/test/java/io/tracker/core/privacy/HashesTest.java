@@ -14,12 +14,6 @@ class HashesTest {
     }
 
     @Test
-    void ipHashMatchesGoVectors() {
-        assertEquals("2eauxqsti0h26dc3qe1mfglks", Hashes.ipHash("127.0.0.1"));
-        assertEquals("b4c84prdbt401t5oxss1cy8xcx", Hashes.ipHash("8.8.8.8"));
-    }
-
-    @Test
     void browserHashMatchesGoVector() {
         assertEquals("12trsf", Hashes.browserHash("curl/8.5.0"));
         assertEquals(Hashes.browserHash("curl/8.5.0"), Hashes.browserHash("  CURL/8.5.0 "));

@@ -59,11 +59,14 @@ public final class BusinessHandler {
     private final byte[] jurisdictions;
     private final long subjectFlushMillis;
     private final boolean ltvRequireKey;
+    private final io.tracker.core.business.LinkSigner signer;
 
     public BusinessHandler(BatchManager batches, SessionReader api, ShortLinks links, Ltv ltv,
                            Consents consents, DataSubjects subjects, GeoIp geoip, AdminAuth admin,
                            ClientAddress address, TrackHandler track, Rejections rejections, ExecutorService pool,
-                           byte[] jurisdictions, long subjectFlushMillis, boolean ltvRequireKey) {
+                           byte[] jurisdictions, long subjectFlushMillis, boolean ltvRequireKey,
+                           io.tracker.core.business.LinkSigner signer) {
+        this.signer = signer;
         this.ltvRequireKey = ltvRequireKey;
         this.batches = batches;
         this.api = api;
@@ -122,7 +125,7 @@ public final class BusinessHandler {
                 if (q >= 0) {
                     query.append('&').append(target.substring(q + 1));
                 }
-                if (url != null && !url.isEmpty() && ShortLinks.allowedTarget(url.get(0), List.of())) {
+                if (url != null && !url.isEmpty() && ShortLinks.httpTarget(url.get(0))) {
                     target = url.get(0);
                 }
             } else {
@@ -190,6 +193,17 @@ public final class BusinessHandler {
                                 : HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found", "no such link"));
             }
             return done(notAllowed(call, "POST, DELETE, OPTIONS"));
+        }
+        if (rest.equals("sign")) { // a signed /tr/v1/rdr/ link: redirects there whatever links.allowedHosts lists
+            if (!call.method().equals("POST")) {
+                return done(notAllowed(call, "POST, OPTIONS"));
+            }
+            String url = Payload.text(Payload.object(body(call)), "url");
+            if (url == null || !ShortLinks.httpTarget(url)) {
+                return done(bad("bad_url", "url: an absolute http(s) URL is required"));
+            }
+            return done(HttpResponses.json(HttpResponseStatus.OK,
+                    Map.of("url", url, "sig", signer.sign(url), "link", signer.trackedLink(url))));
         }
         if (rest.startsWith("redirects/") && call.method().equals("GET")) {
             String host = rest.substring("redirects/".length());

@@ -43,12 +43,17 @@ public final class TrackHandler {
 
     private final io.tracker.core.config.LinksConfig links;
 
+    private final io.tracker.core.business.LinkSigner signer;
+
     public TrackHandler(Ingest ingest, ClientAddress address, TrackingConfig tracking, Rejections rejections) {
-        this(ingest, address, tracking, io.tracker.core.config.LinksConfig.standard(), rejections);
+        this(ingest, address, tracking, io.tracker.core.config.LinksConfig.standard(),
+                new io.tracker.core.business.LinkSigner(new byte[32]), rejections);
     }
 
     public TrackHandler(Ingest ingest, ClientAddress address, TrackingConfig tracking,
-                        io.tracker.core.config.LinksConfig links, Rejections rejections) {
+                        io.tracker.core.config.LinksConfig links, io.tracker.core.business.LinkSigner signer,
+                        Rejections rejections) {
+        this.signer = signer;
         this.links = links;
         this.ingest = ingest;
         this.address = address;
@@ -72,7 +77,7 @@ public final class TrackHandler {
             if (target == null) {
                 rejections.count("bad_redirect");
                 return CompletableFuture.completedFuture(HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
-                        "bad_redirect", "url: an absolute http(s) URL to an allowed host is required"));
+                        "bad_redirect", "url: an absolute http(s) URL to a host of links.allowedHosts, or signed (sig), is required"));
             }
         }
         return record(call, route, pairsPath, call.rawQuery(), target);
@@ -113,15 +118,26 @@ public final class TrackHandler {
         return r;
     }
 
-    /** The first {@code url} query parameter if it may be redirected to, else {@code links.defaultUrl}, else null. */
+    /**
+     * The first {@code url} query parameter if it may be redirected to — a listed host, a valid {@code sig} for exactly
+     * this URL, or {@code links.openRedirect} — else {@code links.defaultUrl} when no url is given, else null.
+     */
     private String redirectTarget(String rawQuery) {
-        List<String> urls = rawQuery == null ? null
-                : new io.netty.handler.codec.http.QueryStringDecoder(rawQuery, false).parameters().get("url");
+        Map<String, List<String>> params = rawQuery == null ? Map.of()
+                : new io.netty.handler.codec.http.QueryStringDecoder(rawQuery, false).parameters();
+        List<String> urls = params.get("url");
         String url = urls == null || urls.isEmpty() ? null : urls.get(0);
         if (url == null || url.isBlank()) {
             return links.defaultUrl().isEmpty() ? null : links.defaultUrl();
         }
-        return io.tracker.core.business.ShortLinks.allowedTarget(url, links.allowedHosts()) ? url : null;
+        if (!io.tracker.core.business.ShortLinks.httpTarget(url)) {
+            return null;
+        }
+        List<String> sig = params.get("sig");
+        boolean allowed = links.openRedirect()
+                || io.tracker.core.business.ShortLinks.allowedTarget(url, links.allowedHosts())
+                || (sig != null && !sig.isEmpty() && signer.verify(url, sig.get(0)));
+        return allowed ? url : null;
     }
 
     private FullHttpResponse respond(Route route, Ingest.IngestResult result, String target) {

@@ -36,7 +36,12 @@ public final class RequestDerivedStep implements Step {
             values.remove("hhash");
         }
         if (req.ip() != null && !req.ip().isEmpty()) {
-            values.put("iphash", Hashes.ipHash(req.ip()));
+            String iphash = ips.iphash(req.ip());
+            if (iphash != null) {
+                values.put("iphash", iphash);
+            } else {
+                values.remove("iphash");
+            }
             String stored = ips.apply(req.ip());
             if (stored != null) {
                 values.put("ip", stored);
