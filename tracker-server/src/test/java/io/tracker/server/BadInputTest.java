@@ -160,6 +160,63 @@ class BadInputTest {
         assertEquals(1, TestTrackers.count(dataDir, "SELECT count(*) FROM events"), "the refused hit was not recorded");
     }
 
+    @Test
+    void pipelinedRequestsAreAnsweredInTheOrderTheyWereSent() throws Exception {
+        // The case: a wal-durable POST answers after its fsync, /ping at once; /ping used to overtake it.
+        StringBuilder wire = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            String body = "{\"ename\":\"p" + i + "\"}";
+            wire.append("POST /tr/v1/str/ HTTP/1.1\r\nHost: t\r\nContent-Length: ").append(body.length())
+                    .append("\r\n\r\n").append(body);
+            wire.append("GET /ping HTTP/1.1\r\nHost: t\r\n\r\n");
+        }
+        wire.append("GET /ping HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        String answers;
+        try (Socket s = new Socket("127.0.0.1", tracker.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(wire.toString().getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            answers = readAll(s.getInputStream());
+        }
+        java.util.List<String> kinds = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{\"eid\"|pong").matcher(answers);
+        while (m.find()) {
+            kinds.add(m.group().equals("pong") ? "ping" : "str");
+        }
+        java.util.List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            expected.add("str");
+            expected.add("ping");
+        }
+        expected.add("ping");
+        assertEquals(expected, kinds, "one answer per request, in request order");
+        tracker.stop();
+        assertEquals(20, TestTrackers.count(dataDir, "SELECT count(*) FROM events"));
+    }
+
+    @Test
+    void aRequestWithBothContentLengthAndTransferEncodingIsRefusedAndTheConnectionClosed() throws Exception {
+        // A front proxy framing by Content-Length would forward the "smuggled" request as part of this body.
+        String smuggled = "GET /tr/v1/tr/?ename=smuggled HTTP/1.1\r\nHost: t\r\n\r\n";
+        String chunk = "0\r\n\r\n";
+        String wire = "POST /tr/v1/str/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + (chunk.length() + smuggled.length())
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + smuggled;
+        String answer;
+        try (Socket s = new Socket("127.0.0.1", tracker.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(wire.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            answer = readAll(s.getInputStream()); // returns only because the server closes
+        }
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        assertTrue(answer.contains("malformed_request"), answer);
+        assertEquals(1, java.util.regex.Pattern.compile("(?m)^HTTP/1\\.1 \\d{3}").matcher(answer).results().count(),
+                "exactly one answer: the smuggled request never ran: " + answer);
+        track("after");
+        tracker.stop();
+        assertEquals(1, TestTrackers.count(dataDir, "SELECT count(*) FROM events"));
+    }
+
     private static String readAll(InputStream in) throws Exception {
         return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
     }

@@ -16,6 +16,11 @@ package io.tracker.core.config;
  * @param allowOrigin           value of access-control-allow-origin
  * @param trustProxyHeaders     take the client IP from X-Forwarded-For/X-Real-IP (only behind a proxy you run)
  * @param shutdownTimeoutSeconds how long a graceful stop may take to drain queues before giving up
+ * @param maxPipelinedRequests  requests one connection may have waiting for their answers; above it the connection
+ *                              is not read until answers drain (answers always leave in request order)
+ * @param trustedProxies        with trustProxyHeaders: the proxies' addresses or CIDRs. The client is the rightmost
+ *                              X-Forwarded-For hop that is not one of them (the leftmost is whatever the client
+ *                              wrote); empty = only the direct peer's own entry is trusted (one proxy hop)
  */
 public record ServerConfig(
         String host,
@@ -29,16 +34,23 @@ public record ServerConfig(
         int requestTimeoutSeconds,
         String allowOrigin,
         boolean trustProxyHeaders,
-        int shutdownTimeoutSeconds) {
+        int shutdownTimeoutSeconds,
+        int maxPipelinedRequests,
+        java.util.List<String> trustedProxies) {
+
+    public ServerConfig {
+        trustedProxies = trustedProxies == null ? java.util.List.of() : java.util.List.copyOf(trustedProxies);
+    }
 
     public static ServerConfig standard() {
-        return new ServerConfig("0.0.0.0", 8080, 0, 1 << 20, 16 * 1024, 8 * 1024, 10_000, 60, 10, "*", false, 30);
+        return new ServerConfig("0.0.0.0", 8080, 0, 1 << 20, 16 * 1024, 8 * 1024, 10_000, 60, 10, "*", false, 30, 16,
+                java.util.List.of());
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, ioThreads, maxBodyBytes, maxHeaderBytes, maxInitialLineBytes,
                 maxConnections, idleTimeoutSeconds, requestTimeoutSeconds, allowOrigin, trustProxyHeaders,
-                shutdownTimeoutSeconds);
+                shutdownTimeoutSeconds, maxPipelinedRequests, trustedProxies);
     }
 
     void validate(Validation v) {
@@ -53,5 +65,11 @@ public record ServerConfig(
         v.range("server.requestTimeoutSeconds", requestTimeoutSeconds, 1, 3_600);
         v.notBlank("server.allowOrigin", allowOrigin);
         v.range("server.shutdownTimeoutSeconds", shutdownTimeoutSeconds, 1, 3_600);
+        v.range("server.maxPipelinedRequests", maxPipelinedRequests, 1, 10_000);
+        for (int i = 0; i < trustedProxies.size(); i++) {
+            if (!Cidr.valid(trustedProxies.get(i))) {
+                v.fail("server.trustedProxies[" + i + "]", "must be an IP address or CIDR such as 10.0.0.0/8");
+            }
+        }
     }
 }

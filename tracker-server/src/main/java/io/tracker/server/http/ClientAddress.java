@@ -3,35 +3,86 @@ package io.tracker.server.http;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.NetUtil;
+import io.tracker.core.config.Cidr;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * Client IP and host (spec §4.1). Proxy headers are honoured only when {@code server.trustProxyHeaders}
- * is on: they are trivially spoofed by anyone reaching the port directly.
+ * Client IP, host and scheme (spec §4.1). Proxy headers are honoured only when {@code server.trustProxyHeaders} is on
+ * (they are trivially spoofed by anyone reaching the port directly), and then only from a peer that is one of
+ * {@code server.trustedProxies} when that list is set. The client is the rightmost {@code X-Forwarded-For} hop that is
+ * not a trusted proxy: every proxy appends the address it saw, so the entries left of the last trusted one were
+ * written by the client and prove nothing.
  */
 public final class ClientAddress {
     private final boolean trustProxyHeaders;
+    private final List<Cidr> trustedProxies;
 
     public ClientAddress(boolean trustProxyHeaders) {
+        this(trustProxyHeaders, List.of());
+    }
+
+    public ClientAddress(boolean trustProxyHeaders, List<String> trustedProxies) {
         this.trustProxyHeaders = trustProxyHeaders;
+        this.trustedProxies = Cidr.parseAll(trustedProxies);
     }
 
     public String ip(Channel ch, HttpHeaders headers) {
-        if (trustProxyHeaders) {
-            String real = firstIp(headers.get("X-Real-IP"));
-            if (real != null) {
-                return real;
+        String peer = ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : null;
+        if (!trusts(peer)) {
+            return peer;
+        }
+        String forwarded = clientHop(headers.getAll("X-Forwarded-For"));
+        if (forwarded != null) {
+            return forwarded;
+        }
+        String real = headers.get("X-Real-IP");
+        if (real != null && isIp(real.trim())) {
+            return real.trim();
+        }
+        return peer;
+    }
+
+    /** Whether the request came through TLS: a trusted proxy's {@code X-Forwarded-Proto: https} (TLS here: not yet). */
+    public boolean secure(Channel ch, HttpHeaders headers) {
+        String peer = ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : null;
+        String proto = headers.get("X-Forwarded-Proto");
+        return trusts(peer) && proto != null && proto.split(",", 2)[0].trim().equalsIgnoreCase("https");
+    }
+
+    private boolean trusts(String peer) {
+        if (!trustProxyHeaders) {
+            return false;
+        }
+        return trustedProxies.isEmpty() || (peer != null && Cidr.anyContains(trustedProxies, Cidr.literal(peer)));
+    }
+
+    /** The rightmost hop of the X-Forwarded-For chain that is not a trusted proxy (the last, with no list). */
+    private String clientHop(List<String> headerValues) {
+        if (headerValues == null || headerValues.isEmpty()) {
+            return null;
+        }
+        String all = String.join(",", headerValues);
+        String[] hops = all.split(",");
+        String leftmostValid = null;
+        for (int i = hops.length - 1; i >= 0; i--) {
+            String hop = hops[i].trim();
+            if (!isIp(hop)) {
+                return leftmostValid; // a hop that is not an address: nothing further left can be trusted
             }
-            String forwarded = firstIp(headers.get("X-Forwarded-For"));
-            if (forwarded != null) {
-                return forwarded;
+            leftmostValid = hop;
+            if (trustedProxies.isEmpty() || !Cidr.anyContains(trustedProxies, Cidr.literal(hop))) {
+                return hop;
             }
         }
-        if (ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
-            return a.getAddress().getHostAddress();
-        }
-        return null;
+        return leftmostValid; // every hop is one of ours
+    }
+
+    private static boolean isIp(String s) {
+        return NetUtil.isValidIpV4Address(s) || NetUtil.isValidIpV6Address(s);
     }
 
     /** Host without port, lower-case (quirk §18.6 fixed: the port is never part of the host). */
@@ -48,19 +99,5 @@ public final class ClientAddress {
         }
         int colon = h.indexOf(':');
         return (colon >= 0 ? h.substring(0, colon) : h).toLowerCase(Locale.ROOT);
-    }
-
-    /** The first element of a comma list that is a literal IP address. */
-    private static String firstIp(String header) {
-        if (header == null) {
-            return null;
-        }
-        for (String part : header.split(",")) {
-            String p = part.trim();
-            if (NetUtil.isValidIpV4Address(p) || NetUtil.isValidIpV6Address(p)) {
-                return p;
-            }
-        }
-        return null;
     }
 }

@@ -5,7 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tracker.core.config.ServerConfig;
@@ -32,7 +32,8 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeoutSeconds(), TimeUnit.SECONDS));
         p.addLast("idle-close", new IdleClose());
         p.addLast("deadline", new RequestDeadline(TimeUnit.SECONDS.toMillis(config.requestTimeoutSeconds()), rejections));
-        p.addLast("codec", new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(), 64 * 1024));
+        p.addLast("decoder", new StrictRequestDecoder(config.maxInitialLineBytes(), config.maxHeaderBytes(), 64 * 1024));
+        p.addLast("encoder", new HttpResponseEncoder());
         p.addLast("aggregate", new BodyLimit(config.maxBodyBytes(), rejections));
         p.addLast("router", router);
     }

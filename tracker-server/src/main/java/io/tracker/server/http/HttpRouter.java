@@ -1,6 +1,5 @@
 package io.tracker.server.http;
 
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -38,13 +37,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final BusinessHandler business;
     private final RateLimiter limiter;
     private final ClientAddress address;
+    private final int maxPipelined;
 
     public HttpRouter(TrackHandler track, OpsHandler ops, Cors cors, Rejections rejections) {
-        this(track, ops, null, null, null, cors, rejections);
+        this(track, ops, null, null, null, cors, rejections, 16);
     }
 
     public HttpRouter(TrackHandler track, OpsHandler ops, BusinessHandler business, RateLimiter limiter,
-                      ClientAddress address, Cors cors, Rejections rejections) {
+                      ClientAddress address, Cors cors, Rejections rejections, int maxPipelined) {
+        this.maxPipelined = maxPipelined;
         this.business = business;
         this.limiter = limiter;
         this.address = address;
@@ -57,28 +58,35 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         RequestDeadline.disarm(ctx.channel());
-        if (!request.decoderResult().isSuccess()) {
-            write(ctx, request, malformed(request.decoderResult().cause()), true);
+        ResponseOrder order = ResponseOrder.of(ctx.channel(), maxPipelined);
+        boolean malformed = !request.decoderResult().isSuccess();
+        long seq = order.begin(ctx, malformed || !HttpUtil.isKeepAlive(request));
+        if (seq < 0) {
+            return; // after the connection's last request: never run (a smuggled request would be one)
+        }
+        if (malformed) {
+            order.complete(ctx, seq, finish(request, malformed(request.decoderResult().cause()), true), true);
         } else if (ConnectionLimiter.isOverLimit(ctx.channel())) {
             rejections.count("max_connections");
             FullHttpResponse response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "max_connections",
                     "maximum connections reached on this node");
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            write(ctx, request, response, true);
+            order.complete(ctx, seq, finish(request, response, true), true);
         } else {
             CompletableFuture<FullHttpResponse> pending = route(HttpCall.of(ctx.channel(), request));
             boolean close = !HttpUtil.isKeepAlive(request);
             if (pending.isDone()) {
-                write(ctx, request, pending.join(), close);
+                order.complete(ctx, seq, finish(request, pending.join(), close), close);
             } else {
-                // Durable modes answer later, from the WAL or writer thread: hand back to the event loop.
+                // Durable modes answer later, from the WAL or writer thread: back on the event loop, in request order.
                 request.retain();
                 pending.whenComplete((response, error) -> {
                     try {
                         ctx.executor().execute(() -> {
                             try {
-                                write(ctx, request, error == null ? response : HttpResponses.error(
-                                        HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error"), close);
+                                order.complete(ctx, seq, finish(request, error == null ? response : HttpResponses.error(
+                                        HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error"),
+                                        close), close);
                             } finally {
                                 request.release();
                             }
@@ -91,7 +99,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
     }
 
-    private void write(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response, boolean close) {
+    /** CORS, HEAD and connection headers of the response to {@code request}. */
+    private FullHttpResponse finish(FullHttpRequest request, FullHttpResponse response, boolean close) {
         cors.decorate(request.headers(), response, isAdminRoute(request));
         if (request.method().equals(HttpMethod.HEAD)) {
             response.content().clear(); // headers, incl. Content-Length, describe the GET response
@@ -101,10 +110,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         } else if (!request.protocolVersion().isKeepAliveDefault()) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        ChannelFuture f = ctx.writeAndFlush(response);
-        if (close) {
-            f.addListener(ChannelFutureListener.CLOSE);
-        }
+        return response;
     }
 
     private CompletableFuture<FullHttpResponse> route(HttpCall call) {

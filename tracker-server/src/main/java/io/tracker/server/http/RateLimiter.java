@@ -9,13 +9,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tracker.core.config.RateLimitConfig;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,7 +23,7 @@ import java.util.List;
 public final class RateLimiter {
     private final RateLimitConfig config;
     private final Cache<String, Bucket> buckets;
-    private final List<byte[][]> exempt = new ArrayList<>();
+    private final List<io.tracker.core.config.Cidr> exempt;
     private final Counter burstRejected;
     private final Counter dailyRejected;
 
@@ -38,9 +35,7 @@ public final class RateLimiter {
     public RateLimiter(RateLimitConfig config, MeterRegistry registry) {
         this.config = config;
         this.buckets = Caffeine.newBuilder().maximumSize(config.maxTrackedIps()).expireAfterAccess(Duration.ofDays(1)).build();
-        for (String e : config.exempt()) {
-            exempt.add(cidr(e));
-        }
+        this.exempt = io.tracker.core.config.Cidr.parseAll(config.exempt());
         burstRejected = Counter.builder("tracker.ratelimit.rejected").tag("limit", "burst")
                 .description("requests answered 429").register(registry);
         dailyRejected = Counter.builder("tracker.ratelimit.rejected").tag("limit", "daily")
@@ -54,9 +49,14 @@ public final class RateLimiter {
     }
 
     public Decision check(String ip) {
-        if (!config.enabled() || ip == null || isExempt(ip)) {
+        if (!config.enabled() || ip == null) {
             return Decision.ALLOW;
         }
+        byte[] a = io.tracker.core.config.Cidr.literal(ip);
+        if (a != null && io.tracker.core.config.Cidr.anyContains(exempt, a)) {
+            return Decision.ALLOW;
+        }
+        ip = clientKey(ip, a);
         if (config.perDay() > 0) {
             ConsumptionProbe p = buckets.get("d:" + ip, k -> Bucket.builder().addLimit(Bandwidth.builder()
                     .capacity(config.perDay()).refillIntervallyAligned(config.perDay(), Duration.ofDays(1),
@@ -86,50 +86,18 @@ public final class RateLimiter {
         return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
     }
 
-    private boolean isExempt(String ip) {
-        byte[] a = address(ip);
-        if (a == null) {
-            return false;
+    /**
+     * Whom a bucket belongs to: the IPv4 address, or the /64 of an IPv6 one — a single host or home gets a whole /64
+     * and picks any address in it, so per-address buckets would limit nothing.
+     */
+    static String clientKey(String ip, byte[] a) {
+        if (a == null || a.length != 16) {
+            return ip;
         }
-        for (byte[][] range : exempt) {
-            byte[] net = range[0];
-            int bits = range[1][0] & 0xff;
-            if (net.length != a.length) {
-                continue;
-            }
-            boolean match = true;
-            for (int i = 0; i < bits && match; i++) {
-                int mask = 0x80 >>> (i % 8);
-                match = (net[i / 8] & mask) == (a[i / 8] & mask);
-            }
-            if (match) {
-                return true;
-            }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 8; i += 2) {
+            b.append(Integer.toHexString(((a[i] & 0xff) << 8) | (a[i + 1] & 0xff))).append(':');
         }
-        return false;
-    }
-
-    private static byte[][] cidr(String spec) {
-        int slash = spec.indexOf('/');
-        byte[] net = address(slash < 0 ? spec : spec.substring(0, slash));
-        if (net == null) {
-            throw new IllegalArgumentException("rateLimit.exempt: not an IP or CIDR: " + spec);
-        }
-        int bits = slash < 0 ? net.length * 8 : Integer.parseInt(spec.substring(slash + 1));
-        if (bits < 0 || bits > net.length * 8) {
-            throw new IllegalArgumentException("rateLimit.exempt: bad prefix length: " + spec);
-        }
-        return new byte[][] {net, {(byte) bits}};
-    }
-
-    private static byte[] address(String ip) {
-        if (!ip.matches("[0-9a-fA-F:.]+")) {
-            return null; // a literal only: never a DNS lookup
-        }
-        try {
-            return InetAddress.getByName(ip).getAddress();
-        } catch (UnknownHostException e) {
-            return null;
-        }
+        return b.append(":/64").toString();
     }
 }

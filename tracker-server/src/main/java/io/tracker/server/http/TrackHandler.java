@@ -90,16 +90,18 @@ public final class TrackHandler {
     public CompletableFuture<FullHttpResponse> record(HttpCall call, Route route, String pairsPath, String query,
                                                       String target) {
         if (call.method().equals("HEAD")) {
-            return CompletableFuture.completedFuture(respond(route, new Ingest.IngestResult(java.util.List.of(), null), target));
+            return CompletableFuture.completedFuture(respond(route, new Ingest.IngestResult(java.util.List.of(), null), target,
+                    false));
         }
         HttpHeaders h = call.request().headers();
         HitRequest hit = new HitRequest(route, call.method(), pairsPath, query,
                 route == Route.SHORT_LINK ? new byte[0] : ByteBufUtil.getBytes(call.request().content()), cookies(h),
                 h.get("User"), h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
                 address.ip(call.channel(), h), address.host(h));
+        boolean secure = address.secure(call.channel(), h);
         try {
             return ingest.ingest(hit).handle((result, error) -> error == null
-                    ? respond(route, result, target)
+                    ? respond(route, result, target, secure)
                     : unavailable("storage_error", "the event could not be made durable; retry shortly"));
         } catch (BadRequestException e) {
             rejections.count(e.reason());
@@ -140,7 +142,7 @@ public final class TrackHandler {
         return allowed ? url : null;
     }
 
-    private FullHttpResponse respond(Route route, Ingest.IngestResult result, String target) {
+    private FullHttpResponse respond(Route route, Ingest.IngestResult result, String target, boolean secure) {
         FullHttpResponse response = switch (route) {
             case REDIRECT, XREDIRECT, SHORT_LINK -> {
                 FullHttpResponse r = HttpResponses.empty(HttpResponseStatus.FOUND);
@@ -157,7 +159,7 @@ public final class TrackHandler {
             }
         };
         if (route.isBrowser() && result.vid() != null) {
-            response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(vidCookie(result.vid())));
+            response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(vidCookie(result.vid(), secure)));
         }
         return response;
     }
@@ -169,11 +171,17 @@ public final class TrackHandler {
         return Map.of("eids", eids.stream().map(UUID::toString).toList());
     }
 
-    private Cookie vidCookie(UUID vid) {
+    private Cookie vidCookie(UUID vid, boolean secureRequest) {
         DefaultCookie c = new DefaultCookie("vid", vid.toString());
         c.setPath("/");
         c.setMaxAge(tracking.cookieMaxAgeDays() * 86_400L);
-        c.setSameSite(CookieHeaderNames.SameSite.Lax);
+        c.setSameSite(CookieHeaderNames.SameSite.valueOf(tracking.cookieSameSite()));
+        c.setSecure(switch (tracking.cookieSecure()) {
+            case "always" -> true;
+            case "never" -> false;
+            default -> secureRequest || "None".equals(tracking.cookieSameSite());
+        });
+        c.setHttpOnly(tracking.cookieHttpOnly());
         if (!tracking.cookieDomain().isEmpty()) {
             c.setDomain(tracking.cookieDomain());
         }

@@ -1,0 +1,85 @@
+package io.tracker.core.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+
+/** An IP address or CIDR range ({@code 10.0.0.0/8}, {@code 2001:db8::/32}); literals only, never a DNS lookup. */
+public final class Cidr {
+    private final byte[] net;
+    private final int bits;
+
+    private Cidr(byte[] net, int bits) {
+        this.net = net;
+        this.bits = bits;
+    }
+
+    public static boolean valid(String spec) {
+        try {
+            parse(spec);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    public static Cidr parse(String spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException("not an IP or CIDR: null");
+        }
+        int slash = spec.indexOf('/');
+        byte[] net = literal(slash < 0 ? spec.trim() : spec.substring(0, slash).trim());
+        if (net == null) {
+            throw new IllegalArgumentException("not an IP or CIDR: " + spec);
+        }
+        int bits;
+        try {
+            bits = slash < 0 ? net.length * 8 : Integer.parseInt(spec.substring(slash + 1).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad prefix length: " + spec);
+        }
+        if (bits < 0 || bits > net.length * 8) {
+            throw new IllegalArgumentException("bad prefix length: " + spec);
+        }
+        return new Cidr(net, bits);
+    }
+
+    public static List<Cidr> parseAll(List<String> specs) {
+        return specs.stream().map(Cidr::parse).toList();
+    }
+
+    public boolean contains(byte[] address) {
+        if (address == null || address.length != net.length) {
+            return false;
+        }
+        for (int i = 0; i < bits; i++) {
+            int mask = 0x80 >>> (i % 8);
+            if ((net[i / 8] & mask) != (address[i / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static boolean anyContains(List<Cidr> ranges, byte[] address) {
+        for (Cidr c : ranges) {
+            if (c.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The bytes of an IP literal (4 or 16), or null for anything else. */
+    public static byte[] literal(String ip) {
+        if (ip == null || ip.isEmpty() || !ip.matches("[0-9a-fA-F:.]+") || (ip.indexOf(':') < 0 && !ip.matches(
+                "\\d{1,3}(\\.\\d{1,3}){3}"))) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(ip).getAddress(); // a literal: parsed, not resolved
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.tracker.server.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import java.util.TreeMap;
+
+/**
+ * HTTP/1.1 pipelining done right (RFC 9112 §9.3.2): responses leave in the order their requests arrived, whatever
+ * order they complete in (a {@code wal} event answers after its fsync, a {@code /ping} at once). Each request takes a
+ * sequence number; a finished response waits until every earlier one is written. A connection with
+ * {@code server.maxPipelinedRequests} answers outstanding stops reading until they drain (what one socket read already
+ * holds is still decoded: the bound is that plus one read buffer). Event-loop only.
+ */
+final class ResponseOrder {
+    private static final AttributeKey<ResponseOrder> KEY = AttributeKey.valueOf("tracker.responseOrder");
+
+    private final int maxInFlight;
+    private final TreeMap<Long, Ready> ready = new TreeMap<>();
+    private long next;
+    private long nextToWrite;
+    private boolean closed;
+    private boolean lastRequestSeen;
+
+    private record Ready(FullHttpResponse response, boolean close) {
+    }
+
+    private ResponseOrder(int maxInFlight) {
+        this.maxInFlight = maxInFlight;
+    }
+
+    static ResponseOrder of(Channel ch, int maxInFlight) {
+        ResponseOrder o = ch.attr(KEY).get();
+        if (o == null) {
+            o = new ResponseOrder(maxInFlight);
+            ch.attr(KEY).set(o);
+        }
+        return o;
+    }
+
+    /**
+     * A request arrived: its place in the answer order, or -1 when the connection is done — a request answered with
+     * a close (malformed, smuggling) or sent with {@code Connection: close} came before it, and nothing after that may
+     * run (RFC 9112 §9.6).
+     */
+    long begin(ChannelHandlerContext ctx, boolean last) {
+        if (closed || lastRequestSeen) {
+            return -1;
+        }
+        lastRequestSeen = last;
+        long seq = next++;
+        if (next - nextToWrite >= maxInFlight) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        return seq;
+    }
+
+    /** The response of request {@code seq} is ready: written now if it is next, else when its turn comes. */
+    void complete(ChannelHandlerContext ctx, long seq, FullHttpResponse response, boolean close) {
+        if (close) {
+            lastRequestSeen = true; // decided now (a malformed request): whatever follows on the wire is not read
+        }
+        if (closed) {
+            ReferenceCountUtil.release(response);
+            return;
+        }
+        ready.put(seq, new Ready(response, close));
+        boolean wrote = false;
+        while (!ready.isEmpty() && ready.firstKey() == nextToWrite) {
+            Ready r = ready.pollFirstEntry().getValue();
+            nextToWrite++;
+            wrote = true;
+            if (r.close()) {
+                closed = true;
+                ctx.writeAndFlush(r.response()).addListener(ChannelFutureListener.CLOSE);
+                ready.values().forEach(x -> ReferenceCountUtil.release(x.response()));
+                ready.clear();
+                return;
+            }
+            ctx.write(r.response());
+        }
+        if (wrote) {
+            ctx.flush();
+            if (next - nextToWrite < maxInFlight && !ctx.channel().config().isAutoRead()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+    }
+}
