@@ -5,7 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tracker.core.config.ServerConfig;
@@ -32,8 +32,9 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeoutSeconds(), TimeUnit.SECONDS));
         p.addLast("idle-close", new IdleClose());
         p.addLast("deadline", new RequestDeadline(TimeUnit.SECONDS.toMillis(config.requestTimeoutSeconds()), rejections));
-        p.addLast("decoder", new StrictRequestDecoder(config.maxInitialLineBytes(), config.maxHeaderBytes(), 64 * 1024));
-        p.addLast("encoder", new HttpResponseEncoder());
+        // Netty's decoder marks a request with both Content-Length and Transfer-Encoding failed (request smuggling);
+        // the router answers it 400, closes, and runs nothing that followed it on the wire.
+        p.addLast("codec", new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(), 64 * 1024));
         p.addLast("aggregate", new BodyLimit(config.maxBodyBytes(), rejections));
         p.addLast("router", router);
     }
