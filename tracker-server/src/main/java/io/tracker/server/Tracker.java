@@ -60,7 +60,10 @@ public final class Tracker implements AutoCloseable {
         this.registry = registry;
     }
 
-    /** Opens the sessions (failing fast on a broken one), then binds HTTP. */
+    /**
+     * Binds HTTP at once and opens the sessions in the background: one that is down makes the tracker start degraded
+     * (spooling, not ready); one that cannot work (bad credentials, drifted schema) makes the start fail.
+     */
     public static Tracker start(TrackerConfig config) throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
@@ -107,8 +110,8 @@ public final class Tracker implements AutoCloseable {
         try {
             http = assembleHttp(config, batches, registry, extras, ips, signer);
             http.prepare();
-            batches.awaitOpen(Duration.ofSeconds(60));
-            http.start();
+            http.start(); // whatever the backends' state: a collector with a WAL and a spool accepts while they are away
+            batches.awaitStartup(Duration.ofSeconds(config.server().startupWaitSeconds()));
             io.tracker.core.business.ConsumedMessages consumed = new io.tracker.core.business.ConsumedMessages(new EventIds(), ips);
             for (io.tracker.core.config.ConsumerConfig cc : config.consumers()) {
                 consumers.add(io.tracker.server.consume.NatsConsumer.start(cc, batches, consumed, registry));
@@ -146,6 +149,7 @@ public final class Tracker implements AutoCloseable {
         TrackHandler track = new TrackHandler(ingest, address, config.tracking(), config.links(), signer, rejections);
         ApiReader api = ApiReader.choose(batches.sessions(), config.storage().apiSession());
         java.util.List<io.tracker.core.session.SessionReader> readers = batches.sessions().stream()
+                .filter(s -> s == api.session() || s.readable()) // write-only sessions (NATS) have nothing to erase
                 .map(s -> (io.tracker.core.session.SessionReader) (s == api.session() ? api : new ApiReader(s))).toList();
         java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(
                 API_THREADS, API_THREADS, 60, java.util.concurrent.TimeUnit.SECONDS,

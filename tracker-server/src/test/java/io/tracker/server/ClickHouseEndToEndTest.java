@@ -73,6 +73,63 @@ class ClickHouseEndToEndTest {
     }
 
     @Test
+    void startsDegradedWhileClickHouseIsAwayAndDeliversEverythingOnceItAppears() throws Exception {
+        // The issue: with ClickHouse stopped, java -jar exited after 1 s. Now: HTTP binds, events are accepted and
+        // spooled, /ready says which session is not open and why; when the server appears, the schema is created
+        // and every accepted event is delivered exactly once.
+        java.net.URI u = java.net.URI.create(URL);
+        try (TcpProxy proxy = new TcpProxy(u.getHost(), u.getPort())) {
+            Tracker tracker = TestTrackers.start(dataDir, c -> {
+                ObjectNode session = (ObjectNode) c.get("sessions").get(0);
+                session.put("type", "clickhouse").put("name", "clickhouse");
+                session.set("settings", JsonNodeFactory.instance.objectNode()
+                        .put("url", "http://127.0.0.1:" + proxy.port()).put("database", database)
+                        .put("connectTimeoutMillis", 500).put("socketTimeoutMillis", 5000));
+                ((ObjectNode) c.get("batching")).put("breakerOpenMillis", 300);
+            });
+            try {
+                String base = "http://127.0.0.1:" + tracker.port();
+                java.util.Set<String> eids = new java.util.HashSet<>();
+                for (int i = 0; i < 50; i++) {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/tr/v1/str/"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"ename\":\"while_away\"}")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, r.statusCode(), r.body());
+                    eids.add(JSON.readTree(r.body()).get("eid").asText());
+                }
+                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, ready.statusCode());
+                JsonNode s0 = JSON.readTree(ready.body()).get("sessions").get(0);
+                assertEquals(false, s0.get("open").asBoolean(), ready.body());
+                assertTrue(s0.get("lastError").asText().contains("open"), ready.body());
+
+                proxy.open(); // ClickHouse appears
+                long end = System.nanoTime() + 30_000_000_000L;
+                String count = "0";
+                while (System.nanoTime() < end) {
+                    try {
+                        count = query("SELECT count() FROM " + database + ".events");
+                        if (count.equals("50")) {
+                            break;
+                        }
+                    } catch (Exception notYet) {
+                        // the tracker has not created the schema yet
+                    }
+                    Thread.sleep(100);
+                }
+                assertEquals("50", count, "every event accepted while ClickHouse was away, once");
+                assertEquals(String.valueOf(eids.size()), query("SELECT uniqExact(eid) FROM " + database + ".events"));
+                ready = http.send(HttpRequest.newBuilder(URI.create(base + "/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, ready.statusCode(), ready.body());
+            } finally {
+                tracker.stop();
+            }
+        }
+    }
+
+    @Test
     void everyRouteLandsInClickHouseWithExactValues() throws Exception {
         Tracker tracker = start(c -> { });
         String base = "http://127.0.0.1:" + tracker.port();

@@ -92,8 +92,14 @@ public final class CassandraSession implements Session {
                     .addKeyValue("keyspace", settings.keyspace()).log("cassandra open");
         } catch (RuntimeException | IOException e) {
             healthy = false;
-            throw new SessionException("session " + name + ": cannot open Cassandra at " + settings.contactPoints() + ": "
-                    + e.getMessage(), e);
+            // Down or unreachable: retried in the background (the tracker starts degraded). Refused credentials,
+            // a drifted schema: fatal at start.
+            throw io.tracker.backends.Failures.classify("session " + name + ": cannot open Cassandra at "
+                    + settings.contactPoints() + ": " + e.getMessage(), e, t -> false, t ->
+                    (t instanceof com.datastax.oss.driver.api.core.AllNodesFailedException a && a.getAllErrors().values()
+                            .stream().flatMap(List::stream).noneMatch(x ->
+                                    x instanceof com.datastax.oss.driver.api.core.auth.AuthenticationException))
+                    || t instanceof com.datastax.oss.driver.api.core.DriverTimeoutException);
         }
     }
 
@@ -286,6 +292,11 @@ public final class CassandraSession implements Session {
     @Override
     public Optional<SessionReader> reader() {
         return Optional.ofNullable(reader);
+    }
+
+    @Override
+    public boolean readable() {
+        return true;
     }
 
     @Override

@@ -102,8 +102,11 @@ public final class ClickHouseSession implements Session {
                     .addKeyValue("version", serverVersion).log("clickhouse open");
         } catch (Exception e) {
             healthy = false;
-            throw new SessionException("session " + name + ": cannot open ClickHouse at " + settings.url() + ": "
-                    + e.getMessage(), e);
+            throw io.tracker.backends.Failures.classify("session " + name + ": cannot open ClickHouse at " + settings.url()
+                    + ": " + e.getMessage(), e, t -> false,
+                    t -> (t instanceof ServerException se && BUSY.contains(se.getCode()))
+                            || t instanceof com.clickhouse.client.api.ConnectionInitiationException
+                            || t instanceof org.apache.hc.client5.http.HttpHostConnectException);
         }
     }
 
@@ -333,6 +336,11 @@ public final class ClickHouseSession implements Session {
     @Override
     public java.util.Optional<io.tracker.core.session.SessionReader> reader() {
         return java.util.Optional.ofNullable(reader);
+    }
+
+    @Override
+    public boolean readable() {
+        return true;
     }
 
     @Override

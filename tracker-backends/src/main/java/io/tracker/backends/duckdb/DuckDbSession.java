@@ -83,7 +83,8 @@ public final class DuckDbSession implements Session {
             log.atInfo().addKeyValue("session", name).addKeyValue("file", file).log("duckdb open");
         } catch (SQLException | IOException e) {
             closeQuietly();
-            throw new SessionException("session " + name + ": cannot open DuckDB at " + file + ": " + e.getMessage(), e);
+            throw io.tracker.backends.Failures.classify("session " + name + ": cannot open DuckDB at " + file + ": "
+                    + e.getMessage(), e, t -> false, DuckDbSession::isOutage);
         }
     }
 
@@ -201,6 +202,11 @@ public final class DuckDbSession implements Session {
     @Override
     public java.util.Optional<io.tracker.core.session.SessionReader> reader() {
         return java.util.Optional.ofNullable(reader);
+    }
+
+    @Override
+    public boolean readable() {
+        return true;
     }
 
     @Override

@@ -87,7 +87,9 @@ public final class NatsSession implements Session {
                     .addKeyValue("stream", settings.stream()).log("nats open");
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             healthy = false;
-            throw new SessionException("session " + name + ": cannot open NATS at " + settings.servers() + ": " + e.getMessage(), e);
+            throw io.tracker.backends.Failures.classify("session " + name + ": cannot open NATS at " + settings.servers()
+                    + ": " + e.getMessage(), e, t -> false, t -> t instanceof IOException
+                    && !String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("authoriz"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SessionException("session " + name + ": interrupted while connecting", e);

@@ -105,6 +105,33 @@ public final class BatchManager implements AutoCloseable {
     }
 
     /**
+     * Waits up to {@code timeout} for each session's first open attempt. A backend that is down, unreachable or busy
+     * is no reason not to start: its session keeps trying in the background with back-off, its rows go to its spool,
+     * and /ready names it. What retrying cannot fix — credentials refused, a schema that drifted from the code, a
+     * driver missing — is rethrown, so a broken deployment fails at once instead of spooling forever.
+     */
+    public void awaitStartup(Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        for (SessionWriter w : writers) {
+            try {
+                w.opened().get(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof io.tracker.core.session.SessionException se
+                        && se.kind() == io.tracker.core.session.SessionException.Kind.UNAVAILABLE) {
+                    log.atWarn().addKeyValue("session", w.name()).addKeyValue("error", c.getMessage())
+                            .log("session not open; starting degraded (rows are spooled, opening is retried)");
+                    continue;
+                }
+                throw c instanceof Exception ex ? ex : e;
+            } catch (TimeoutException e) {
+                log.atWarn().addKeyValue("session", w.name()).addKeyValue("after", timeout)
+                        .log("session still opening; starting degraded");
+            }
+        }
+    }
+
+    /**
      * Accepts {@code rows} for every session, all or none. The rows may belong to several tables (a payment and its
      * LTV increment, a consent and its history): every refusal condition is checked once, before anything is
      * queued, so a request is never half accepted. The future completes when every table's durability allows the

@@ -51,7 +51,7 @@ final class Delivery {
     private final Counter deadLettered;
     private final Erasures erasures;
 
-    private boolean isOpen;
+    private volatile boolean isOpen;
     private volatile boolean closing;
     private volatile long closeDeadlineNanos;
     /** The breaker's state as other threads see it (/ready, /status, the gauge); written after every transition. */

@@ -108,9 +108,9 @@ final class SessionWriter {
         return delivery.breakerState();
     }
 
-    /** Open (once at least), and its writer loop is not failing. */
+    /** The session is open (its writer opened it, maybe after failed attempts). */
     boolean isOpen() {
-        return opened.isDone() && !opened.isCompletedExceptionally();
+        return delivery.isOpen();
     }
 
     /** Why the writer loop is failing right now, or null. */

@@ -18,6 +18,8 @@ package io.tracker.core.config;
  * @param shutdownTimeoutSeconds how long a graceful stop may take to drain queues before giving up
  * @param maxPipelinedRequests  requests one connection may have waiting for their answers; above it the connection
  *                              is not read until answers drain (answers always leave in request order)
+ * @param startupWaitSeconds    at start, how long to wait for the sessions' first open before running degraded (HTTP
+ *                              is bound at once; a fatal open error — credentials, schema — within it stops the start)
  * @param trustedProxies        with trustProxyHeaders: the proxies' addresses or CIDRs. The client is the rightmost
  *                              X-Forwarded-For hop that is not one of them (the leftmost is whatever the client
  *                              wrote); empty = only the direct peer's own entry is trusted (one proxy hop)
@@ -36,6 +38,7 @@ public record ServerConfig(
         boolean trustProxyHeaders,
         int shutdownTimeoutSeconds,
         int maxPipelinedRequests,
+        int startupWaitSeconds,
         java.util.List<String> trustedProxies) {
 
     public ServerConfig {
@@ -43,14 +46,14 @@ public record ServerConfig(
     }
 
     public static ServerConfig standard() {
-        return new ServerConfig("0.0.0.0", 8080, 0, 1 << 20, 16 * 1024, 8 * 1024, 10_000, 60, 10, "*", false, 30, 16,
+        return new ServerConfig("0.0.0.0", 8080, 0, 1 << 20, 16 * 1024, 8 * 1024, 10_000, 60, 10, "*", false, 30, 16, 60,
                 java.util.List.of());
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, ioThreads, maxBodyBytes, maxHeaderBytes, maxInitialLineBytes,
                 maxConnections, idleTimeoutSeconds, requestTimeoutSeconds, allowOrigin, trustProxyHeaders,
-                shutdownTimeoutSeconds, maxPipelinedRequests, trustedProxies);
+                shutdownTimeoutSeconds, maxPipelinedRequests, startupWaitSeconds, trustedProxies);
     }
 
     void validate(Validation v) {
@@ -66,6 +69,7 @@ public record ServerConfig(
         v.notBlank("server.allowOrigin", allowOrigin);
         v.range("server.shutdownTimeoutSeconds", shutdownTimeoutSeconds, 1, 3_600);
         v.range("server.maxPipelinedRequests", maxPipelinedRequests, 1, 10_000);
+        v.range("server.startupWaitSeconds", startupWaitSeconds, 0, 3_600);
         for (int i = 0; i < trustedProxies.size(); i++) {
             if (!Cidr.valid(trustedProxies.get(i))) {
                 v.fail("server.trustedProxies[" + i + "]", "must be an IP address or CIDR such as 10.0.0.0/8");

@@ -40,6 +40,14 @@ public interface Session extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Whether this kind of session has a {@link #reader()} once open (a database); false for write-only ones (a
+     * stream), which the read and erasure APIs skip rather than fail on.
+     */
+    default boolean readable() {
+        return false;
+    }
+
     /** Cheap health indication for /status; must not block on I/O for long. */
     boolean isHealthy();
 
