@@ -168,11 +168,17 @@ public final class BatchManager implements AutoCloseable {
             for (Row r : rows) {
                 byTable.computeIfAbsent(r.table(), t -> new ArrayList<>()).add(r);
             }
-            List<CompletableFuture<Void>> all = new ArrayList<>();
-            for (Map.Entry<Table, List<Row>> e : byTable.entrySet()) {
-                all.add(admit(e.getKey(), e.getValue(), mayRepeat));
+            Map<Table, List<Row>> walTables = new LinkedHashMap<>();
+            byTable.forEach((t, rs) -> {
+                if (config.forTable(t.name()).durabilityMode() == Durability.WAL) {
+                    walTables.put(t, rs);
+                }
+            });
+            if (walTables.isEmpty()) {
+                return admitAll(byTable, mayRepeat, -1);
             }
-            return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+            // The WAL tables are one record group, fsynced together or not at all; nothing is queued before that.
+            return wal.append(walTables).thenCompose(segment -> admitAll(byTable, mayRepeat, segment));
         } finally {
             admission.readLock().unlock();
         }
@@ -193,6 +199,20 @@ public final class BatchManager implements AutoCloseable {
                 throw new QueueFullException("spool of session " + w.name() + " is full");
             }
         }
+    }
+
+    /** Queues rows of several tables whose WAL part, if any, is already in {@code walSegment}. */
+    private CompletableFuture<Void> admitAll(Map<Table, List<Row>> byTable, boolean mayRepeat, long walSegment) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (Map.Entry<Table, List<Row>> e : byTable.entrySet()) {
+            Durability d = config.forTable(e.getKey().name()).durabilityMode();
+            if (d == Durability.WAL) {
+                offer(e.getValue(), walSegment, null, mayRepeat);
+            } else {
+                all.add(admit(e.getKey(), e.getValue(), mayRepeat));
+            }
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }
 
     /** Queues rows of one table (admission already checked, under the read lock). */

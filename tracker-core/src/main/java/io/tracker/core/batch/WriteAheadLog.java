@@ -118,7 +118,21 @@ public final class WriteAheadLog implements Closeable {
 
     /** Appends {@code rows}; the future completes with the segment once they are fsynced. */
     public CompletableFuture<Long> append(Table table, List<Row> rows) {
-        Append a = new Append(RowCodec.encode(table, rows), rows.size(), new CompletableFuture<>());
+        return append(Map.of(table, rows));
+    }
+
+    /**
+     * Appends the rows of several tables as one unit (a payment and its LTV increments): they go into the same group
+     * commit and the same segment, so either all of them are in the log or — the group rolled back — none is.
+     */
+    public CompletableFuture<Long> append(Map<Table, List<Row>> byTable) {
+        List<byte[]> payloads = new ArrayList<>(byTable.size());
+        int rows = 0;
+        for (Map.Entry<Table, List<Row>> e : byTable.entrySet()) {
+            payloads.add(RowCodec.encode(e.getKey(), e.getValue()));
+            rows += e.getValue().size();
+        }
+        Append a = new Append(payloads, rows, new CompletableFuture<>());
         if (closing) {
             a.done.completeExceptionally(new IOException("write-ahead log closed"));
             return a.done;
@@ -187,7 +201,9 @@ public final class WriteAheadLog implements Closeable {
                 long before = segments.currentSegment();
                 long[] where = new long[group.size()];
                 for (int i = 0; i < group.size(); i++) {
-                    where[i] = segments.append(group.get(i).payload);
+                    for (byte[] payload : group.get(i).payloads) {
+                        where[i] = segments.append(payload); // a group never spans segments: all land in one
+                    }
                 }
                 segments.sync();
                 // Owed before the segment is published as current: a writer releasing the last rows of an older
@@ -255,6 +271,6 @@ public final class WriteAheadLog implements Closeable {
         }
     }
 
-    private record Append(byte[] payload, int rows, CompletableFuture<Long> done) {
+    private record Append(List<byte[]> payloads, int rows, CompletableFuture<Long> done) {
     }
 }

@@ -1,0 +1,61 @@
+package io.tracker.core.batch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.RowBuilder;
+import io.tracker.core.model.Table;
+import io.tracker.core.model.Tables;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The write-ahead log on a disk that fills up: a request's rows are in it entirely or not at all. */
+class WriteAheadLogTest {
+    @TempDir
+    Path dir;
+
+    private static Map<Table, List<Row>> paymentWithIncrement() {
+        Row payment = new RowBuilder(Tables.PAYMENTS).eid(UUID.randomUUID()).set("revenue", new BigDecimal("1.0000"))
+                .set("created_at", 1L).set("updated_at", 1L).build();
+        Row increment = new RowBuilder(Tables.LTV).eid(UUID.randomUUID()).set("id", UUID.randomUUID())
+                .set("id_type", "uid").set("paid", new BigDecimal("1.0000"))
+                .set("created_at", 1L).set("updated_at", 1L).build();
+        Map<Table, List<Row>> m = new LinkedHashMap<>();
+        m.put(Tables.PAYMENTS, List.of(payment));
+        m.put(Tables.LTV, List.of(increment));
+        return m;
+    }
+
+    @Test
+    void rowsOfSeveralTablesAreLoggedTogetherOrNotAtAll() throws Exception {
+        FullDisk disk = new FullDisk();
+        WriteAheadLog wal = new WriteAheadLog(dir, 1 << 20, 1, 1, new SimpleMeterRegistry(), disk);
+        wal.start();
+        long first = wal.append(paymentWithIncrement()).get(5, TimeUnit.SECONDS);
+        // Room for the payment's record but not the increment's: the whole request must be refused and absent.
+        long oneRequest = java.nio.file.Files.size(dir.resolve(String.format("wal-%020d.log", first))) - 8;
+        disk.free.set(oneRequest - 10);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> wal.append(paymentWithIncrement()).get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("No space"), e.getCause().toString());
+        disk.free.set(Long.MAX_VALUE);
+        wal.drain();
+
+        WriteAheadLog reopened = new WriteAheadLog(dir, 1 << 20, 1, 1, new SimpleMeterRegistry());
+        List<WriteAheadLog.Recovered> found = reopened.recover();
+        assertEquals(2, found.size(), "the first request's two records, and nothing of the refused one");
+        assertTrue(found.stream().allMatch(r -> r.segment() == first), "one request, one segment");
+        assertEquals(List.of("payments", "ltv"), found.stream().map(r -> r.table().name()).toList());
+    }
+}
