@@ -248,11 +248,15 @@ public final class BusinessHandler {
                 if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
                     return done(notAllowed(call, "GET, HEAD, OPTIONS"));
                 }
-                if (geoip == null) {
-                    return done(HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "geoip_off",
-                            "GeoIP is not configured (geoip.path)"));
-                }
                 String ip = param(call, "ip");
+                if (ip != null && io.tracker.core.config.Cidr.literal(ip) == null) {
+                    return done(bad("bad_ip", "ip: not an IP address")); // the request is wrong whatever is configured
+                }
+                if (geoip == null) {
+                    // 501, not 503: retrying will not help until an operator sets geoip.path.
+                    return done(HttpResponses.error(HttpResponseStatus.NOT_IMPLEMENTED, "geoip_off",
+                            "GeoIP is not configured on this tracker (geoip.path)"));
+                }
                 if (ip == null) {
                     ip = address.ip(call.channel(), call.request().headers());
                 }

@@ -136,9 +136,12 @@ class PrivacyAndLimitsTest {
     }
 
     @Test
-    void geoipLookupIs503WhenNotConfigured() throws Exception {
+    void geoipLookupIs501WhenNotConfiguredAndABadAddressIs400First() throws Exception {
         boot(c -> { });
-        assertEquals(503, http.get("/tr/v1/ppi/geoip?ip=8.8.8.8").statusCode());
+        HttpResponse<String> off = http.get("/tr/v1/ppi/geoip?ip=8.8.8.8");
+        assertEquals(501, off.statusCode(), "not configured: retrying will not help (503 would say it does)");
+        assertEquals("geoip_off", Http.json(off).get("code").asText());
+        assertEquals(400, http.get("/tr/v1/ppi/geoip?ip=999.999.1.1").statusCode());
     }
 
     @Test
