@@ -27,13 +27,21 @@ final class ChildTracker {
 
     /** Starts {@code Main} with the shipped config.json, appending its output to {@code log}, and waits for /health. */
     static Process start(int port, Path dataDir, Path log, String... extraArgs) throws Exception {
+        return start(port, dataDir, log, java.util.Map.of(), extraArgs);
+    }
+
+    /** As above, with {@code env} added to the child's environment (TRACKER_* configuration overrides). */
+    static Process start(int port, Path dataDir, Path log, java.util.Map<String, String> env, String... extraArgs)
+            throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "--config", Path.of("..", "config.json").toString(),
                 "--port", Integer.toString(port), "--data-dir", dataDir.toString()));
         cmd.addAll(List.of(extraArgs));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        Process p = pb.start();
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
