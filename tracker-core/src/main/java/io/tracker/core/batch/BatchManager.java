@@ -39,6 +39,7 @@ public final class BatchManager implements AutoCloseable {
     private final WriteAheadLog wal;
     private final LongSupplier nanoClock;
     private final Erasures erasures;
+    private final Map<Table, Durability> durability;
     private volatile boolean closed;
     /** Enqueues share it; close takes it exclusively, so no enqueue is half-done when draining starts. */
     private final ReentrantReadWriteLock admission = new ReentrantReadWriteLock();
@@ -56,7 +57,10 @@ public final class BatchManager implements AutoCloseable {
         this.config = config;
         this.nanoClock = nanoClock;
         this.budget = new MemoryBudget(config.maxQueuedBytes());
-        boolean anyWal = tables.stream().anyMatch(t -> config.forTable(t.name()).durabilityMode() == Durability.WAL);
+        Map<Table, Durability> modes = new java.util.IdentityHashMap<>();
+        tables.forEach(t -> modes.put(t, config.forTable(t.name()).durabilityMode()));
+        this.durability = java.util.Collections.unmodifiableMap(modes); // bound once, not parsed per request
+        boolean anyWal = modes.containsValue(Durability.WAL);
         this.wal = anyWal || hasLeftovers(dataDir.resolve("wal"))
                 ? new WriteAheadLog(dataDir.resolve("wal"), config.segmentBytes(), config.walSyncMillis(), sessions.size(), registry)
                 : null;
@@ -170,7 +174,7 @@ public final class BatchManager implements AutoCloseable {
             }
             Map<Table, List<Row>> walTables = new LinkedHashMap<>();
             byTable.forEach((t, rs) -> {
-                if (config.forTable(t.name()).durabilityMode() == Durability.WAL) {
+                if (durabilityOf(t) == Durability.WAL) {
                     walTables.put(t, rs);
                 }
             });
@@ -201,11 +205,16 @@ public final class BatchManager implements AutoCloseable {
         }
     }
 
+    private Durability durabilityOf(Table t) {
+        Durability d = durability.get(t);
+        return d != null ? d : config.forTable(t.name()).durabilityMode();
+    }
+
     /** Queues rows of several tables whose WAL part, if any, is already in {@code walSegment}. */
     private CompletableFuture<Void> admitAll(Map<Table, List<Row>> byTable, boolean mayRepeat, long walSegment) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (Map.Entry<Table, List<Row>> e : byTable.entrySet()) {
-            Durability d = config.forTable(e.getKey().name()).durabilityMode();
+            Durability d = durabilityOf(e.getKey());
             if (d == Durability.WAL) {
                 offer(e.getValue(), walSegment, null, mayRepeat);
             } else {
@@ -217,8 +226,8 @@ public final class BatchManager implements AutoCloseable {
 
     /** Queues rows of one table (admission already checked, under the read lock). */
     private CompletableFuture<Void> admit(Table table, List<Row> rows, boolean mayRepeat) {
-        Durability durability = config.forTable(table.name()).durabilityMode();
-        switch (durability) {
+        Durability mode = durabilityOf(table);
+        switch (mode) {
             case MEMORY -> {
                 offer(rows, -1, null, mayRepeat);
                 return DONE;
@@ -231,7 +240,7 @@ public final class BatchManager implements AutoCloseable {
             case WAL -> {
                 return wal.append(table, rows).thenAccept(segment -> offer(rows, segment, null, mayRepeat));
             }
-            default -> throw new IllegalStateException("durability " + durability);
+            default -> throw new IllegalStateException("durability " + mode);
         }
     }
 

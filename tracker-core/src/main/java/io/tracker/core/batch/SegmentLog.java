@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * and its directory entry fsynced before any record goes in — or not at all.
  *
  * <p>A reader stops at the first bad frame: a frame running past the end of the file or followed only by zeros is
- * a torn tail (a crash mid-write, never acknowledged); anything else means the segment is damaged, and
+ * a torn tail (a crash mid-write, never acknowledged), and an all-zero frame header is the end mark a rollback writes
+ * when it cannot truncate (what follows was refused); anything else means the segment is damaged, and
  * {@link Read#intact()} says so, so the owner keeps the file aside instead of deleting good records behind it.
  * Not thread-safe: one owner thread appends.
  */
@@ -57,6 +58,8 @@ final class SegmentLog implements Closeable {
     /** Bytes written to the current segment, and the part of them known durable. */
     private long size;
     private long committed;
+    /** Set when a failed append could be neither truncated nor marked: the log refuses appends from then on. */
+    private Exception broken;
 
     SegmentLog(Path dir, String prefix, long segmentBytes) throws IOException {
         this(dir, prefix, segmentBytes, FILES);
@@ -113,6 +116,9 @@ final class SegmentLog implements Closeable {
             }
             int len = buf.getInt();
             int crc = buf.getInt();
+            if (len == 0 && crc == 0) {
+                return new Read(n, true); // the end mark of a rollback that could not truncate: the rest was refused
+            }
             if (len > buf.remaining()) {
                 return torn(file, start, n, true); // the frame runs past the end: a write cut short
             }
@@ -157,6 +163,9 @@ final class SegmentLog implements Closeable {
      * record since the last sync is gone (see the class comment).
      */
     long append(byte[] payload) throws IOException {
+        if (broken != null) {
+            throw new IOException("log unusable after an I/O error that could not be rolled back", broken);
+        }
         if (payload.length > MAX_RECORD) {
             throw new IOException("record of " + payload.length + " bytes exceeds " + MAX_RECORD);
         }
@@ -200,15 +209,31 @@ final class SegmentLog implements Closeable {
             current.truncate(committed);
             current.position(committed);
             size = committed;
+            return;
         } catch (IOException | RuntimeException e) {
-            // The tail cannot be cut: never append behind it. The next append starts a new segment; a reader sees
-            // the abandoned records as the segment's end.
             log.atError().addKeyValue("file", path(currentSegment)).setCause(e)
-                    .log("cannot truncate a failed append; abandoning the segment");
-            closeQuietly(current);
-            current = null;
-            size = committed;
+                    .log("cannot truncate a failed append; marking the segment's end instead");
         }
+        // The tail cannot be cut. Whole refused records may sit behind the last sync: an all-zero frame header over
+        // them ends the segment for every reader (those bytes are allocated already: no new space is needed). The
+        // next append starts a new segment.
+        try {
+            ByteBuffer mark = ByteBuffer.allocate(FRAME_HEADER);
+            long at = committed;
+            while (mark.hasRemaining()) {
+                at += current.write(mark, at);
+            }
+            current.force(false);
+        } catch (IOException | RuntimeException e) {
+            // Neither cut nor marked: refused records could be replayed after a crash. Refuse every append from now
+            // on (requests get 503, writers keep their rows) rather than build on a log that may lie.
+            broken = e;
+            log.atError().addKeyValue("file", path(currentSegment)).setCause(e)
+                    .log("cannot mark the end of a failed append either; this log takes no more appends");
+        }
+        closeQuietly(current);
+        current = null;
+        size = committed;
     }
 
     /** True when a segment is open for appends and holds no record yet. */
@@ -218,6 +243,24 @@ final class SegmentLog implements Closeable {
 
     long currentSegment() {
         return currentSegment;
+    }
+
+    /** The segment appends go to now, or -1 when none is open (the next append creates one). */
+    long writingSegment() {
+        return current == null ? -1 : currentSegment;
+    }
+
+    /**
+     * Syncs and closes the segment being written without starting a new one (no file is created, so this works on a
+     * full disk): the next append opens a fresh segment.
+     */
+    void closeCurrent() throws IOException {
+        if (current == null) {
+            return;
+        }
+        sync();
+        closeQuietly(current);
+        current = null;
     }
 
     /** Starts a new segment (nothing may be pending): the next append goes there. */

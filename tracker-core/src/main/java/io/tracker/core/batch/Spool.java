@@ -86,13 +86,14 @@ final class Spool {
                 return null;
             }
             long oldest = segs.get(0);
-            if (oldest == log.currentSegment()) {
+            if (oldest == log.writingSegment()) {
                 if (log.currentIsEmpty()) {
                     bytes.set(0);
                     return null;
                 }
-                log.sync();
-                log.rotate(); // never replay the segment being appended to
+                // Never replay the segment being appended to: close it (creating no file — the disk may be full);
+                // the next spill opens a new one.
+                log.closeCurrent();
             }
             List<RowCodec.Batch> batches = new ArrayList<>();
             boolean[] decodable = {true};

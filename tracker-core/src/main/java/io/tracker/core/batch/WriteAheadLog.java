@@ -198,7 +198,7 @@ public final class WriteAheadLog implements Closeable {
             }
             long start = System.nanoTime();
             try {
-                long before = segments.currentSegment();
+                long before = current; // the published segment (a failed group may have rotated the log past it)
                 long[] where = new long[group.size()];
                 for (int i = 0; i < group.size(); i++) {
                     for (byte[] payload : group.get(i).payloads) {
@@ -212,8 +212,14 @@ public final class WriteAheadLog implements Closeable {
                     owe(where[i], (long) group.get(i).rows * sessions);
                 }
                 current = segments.currentSegment();
-                if (before >= 0 && current != before) {
-                    deleteIfDone(before); // a rotated-out segment may already be fully stored
+                if (current != before) {
+                    // Segments below the new one may already be fully stored: their last release was refused
+                    // while they were still current.
+                    for (Long older : new ArrayList<>(owed.keySet())) {
+                        if (older < current) {
+                            deleteIfDone(older);
+                        }
+                    }
                 }
                 syncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 for (int i = 0; i < group.size(); i++) {

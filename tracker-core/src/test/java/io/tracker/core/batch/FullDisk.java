@@ -19,6 +19,7 @@ final class FullDisk implements SegmentLog.Opener {
     final AtomicLong free = new AtomicLong(Long.MAX_VALUE);
     volatile boolean failSync;
     volatile boolean failTruncate;
+    volatile boolean failPositionalWrite;
 
     @Override
     public FileChannel open(Path path, OpenOption... options) throws IOException {
@@ -122,7 +123,13 @@ final class FullDisk implements SegmentLog.Opener {
 
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
-            throw new UnsupportedOperationException();
+            if (failPositionalWrite) {
+                throw new IOException("Input/output error (pwrite)");
+            }
+            if (position + src.remaining() > ch.size() && free.get() <= 0) {
+                throw new IOException("No space left on device");
+            }
+            return ch.write(src, position); // over allocated bytes: needs no free space
         }
 
         @Override

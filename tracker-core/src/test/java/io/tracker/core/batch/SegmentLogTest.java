@@ -85,21 +85,41 @@ class SegmentLogTest {
     }
 
     @Test
-    void anUntruncatableTailIsAbandonedAndLaterRecordsGoToANewSegment() throws IOException {
+    void anUntruncatableTailIsEndMarkedSoRefusedRecordsAreNeverReadAndLaterOnesGoToANewSegment() throws IOException {
         FullDisk disk = new FullDisk();
         SegmentLog log = new SegmentLog(dir, "t", 1 << 20, disk);
         log.append(rec(1));
         log.sync();
+        log.append(rec(2)); // whole, but never synced: its request is refused when the group fails
         disk.free.set(40);
         disk.failTruncate = true;
-        assertThrows(IOException.class, () -> log.append(rec(2)));
+        assertThrows(IOException.class, () -> log.append(rec(3)));
         disk.free.set(Long.MAX_VALUE);
         disk.failTruncate = false;
-        log.append(rec(3));
+        log.append(rec(4));
         log.sync();
         log.close();
         assertEquals(2, log.segments().size());
-        assertEquals(List.of("1", "3"), readAll(new SegmentLog(dir, "t", 1 << 20)));
+        assertEquals(List.of("1", "4"), readAll(new SegmentLog(dir, "t", 1 << 20)),
+                "the refused record 2 is behind the end mark: never replayed");
+    }
+
+    @Test
+    void aLogThatCanNeitherTruncateNorMarkRefusesEveryLaterAppend() throws IOException {
+        FullDisk disk = new FullDisk();
+        SegmentLog log = new SegmentLog(dir, "t", 1 << 20, disk);
+        log.append(rec(1));
+        log.sync();
+        disk.failSync = true;
+        disk.failTruncate = true;
+        disk.failPositionalWrite = true;
+        log.append(rec(2));
+        assertThrows(IOException.class, log::sync);
+        disk.failSync = false;
+        disk.failTruncate = false;
+        disk.failPositionalWrite = false;
+        IOException e = assertThrows(IOException.class, () -> log.append(rec(3)));
+        assertTrue(e.getMessage().contains("unusable"), e.getMessage());
     }
 
     @Test

@@ -58,4 +58,24 @@ class WriteAheadLogTest {
         assertTrue(found.stream().allMatch(r -> r.segment() == first), "one request, one segment");
         assertEquals(List.of("payments", "ltv"), found.stream().map(r -> r.table().name()).toList());
     }
+
+    @Test
+    void aStoredSegmentIsDeletedEvenWhenAFailedGroupHadRotatedPastIt() throws Exception {
+        // Found in review: a group that rotated to a new segment and then failed left the published segment behind;
+        // the old one's last release was refused (it was still current) and nothing deleted it afterwards.
+        FullDisk disk = new FullDisk();
+        WriteAheadLog wal = new WriteAheadLog(dir, 200, 1, 1, new SimpleMeterRegistry(), disk);
+        wal.start();
+        long a = wal.append(paymentWithIncrement()).get(5, TimeUnit.SECONDS);
+        disk.free.set(20); // the next segment's header fits, the record does not
+        assertThrows(ExecutionException.class, () -> wal.append(paymentWithIncrement()).get(5, TimeUnit.SECONDS));
+        wal.release(a, 2); // every session stored the first request
+        assertTrue(java.nio.file.Files.exists(dir.resolve(String.format("wal-%020d.log", a))), "still current then");
+        disk.free.set(Long.MAX_VALUE);
+        long b = wal.append(paymentWithIncrement()).get(5, TimeUnit.SECONDS);
+        assertTrue(b > a);
+        assertTrue(!java.nio.file.Files.exists(dir.resolve(String.format("wal-%020d.log", a))),
+                "a fully stored segment below the current one is deleted");
+        wal.drain();
+    }
 }
