@@ -39,6 +39,12 @@ public final class CircuitBreaker {
         }
     }
 
+    /** Opens now, whatever the count: a failure known to be the backend's even though it answered. */
+    public void trip(long nowNanos) {
+        state = State.OPEN;
+        openedAt = nowNanos;
+    }
+
     public void onSuccess() {
         state = State.CLOSED;
         consecutiveFailures = 0;

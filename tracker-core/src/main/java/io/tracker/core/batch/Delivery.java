@@ -30,10 +30,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Poison isolation does not depend on the session recognising an error: a batch that fails
  * {@code batching.poisonAttempts} times while the session answers its probe is bisected like a rejected one, so no
- * row — whatever the backend says about it — can hold back other rows, other tables or the spool.
+ * row — whatever the backend says about it — can hold back other rows, other tables or the spool. The probe can be
+ * wrong (a server that answers pings but refuses every write for a reason it does not call an outage), so an
+ * unexplained refusal dead-letters at most {@value #MAX_UNEXPLAINED_IN_A_ROW} rows in a row while nothing is stored:
+ * past that it is handled as an outage (breaker, spool) until a write succeeds again.
  */
 final class Delivery {
     private static final Logger log = LoggerFactory.getLogger(Delivery.class);
+    static final int MAX_UNEXPLAINED_IN_A_ROW = 16;
 
     private final Session session;
     private final Map<Table, TableQueue> byTable;
@@ -57,6 +61,10 @@ final class Delivery {
     /** The breaker's state as other threads see it (/ready, /status, the gauge); written after every transition. */
     private volatile CircuitBreaker.State published = CircuitBreaker.State.CLOSED;
     private volatile long rowsLost;
+    /** Rows dead-lettered for an unexplained failure since the session last stored anything. */
+    private int unexplainedInARow;
+    /** Set by the stopping thread, applied by the writer thread (the breaker is the writer's alone). */
+    private volatile boolean lastTrialPending;
     private volatile String lastError;
 
     Delivery(Session session, Map<Table, TableQueue> byTable, BatchConfig config, WriteAheadLog wal, Path dataDir,
@@ -98,6 +106,10 @@ final class Delivery {
 
     /** The breaker lets an attempt (open or write) through now. */
     boolean allowsWrite(long now) {
+        if (lastTrialPending) {
+            lastTrialPending = false;
+            breaker.allowTrialNow();
+        }
         boolean allows = breaker.allowsWrite(now);
         publish();
         return allows;
@@ -125,8 +137,7 @@ final class Delivery {
     }
 
     void lastTrial() {
-        breaker.allowTrialNow();
-        publish();
+        lastTrialPending = true;
     }
 
     CircuitBreaker.State breakerState() {
@@ -234,6 +245,9 @@ final class Delivery {
                 return fromSpool ? false : spillOrRetry(table, batch, repeat);
             }
             List<Row> rows = erasures.filter(rows(batch));
+            if (repeat) {
+                rows = distinctByEid(rows); // a retry merged with its original (both spooled) is one row
+            }
             if (rows.isEmpty()) {
                 settle(batch); // every row belonged to an erased data subject
                 return true;
@@ -246,6 +260,7 @@ final class Delivery {
                 session.write(table, rows, repeat);
                 breaker.onSuccess();
                 publish();
+                unexplainedInARow = 0;
                 if (q != null) {
                     q.flushLatency.record(nanoClock.getAsLong() - start, TimeUnit.NANOSECONDS);
                     q.rowsFlushed.increment(rows.size());
@@ -279,6 +294,18 @@ final class Delivery {
                                 .addKeyValue("rows", batch.size()).addKeyValue("attempts", reachableFailures)
                                 .addKeyValue("error", error)
                                 .log("batch keeps failing while the session answers; isolating the rows it refuses");
+                    }
+                    if (batch.size() == 1 && unexplainedInARow >= MAX_UNEXPLAINED_IN_A_ROW) {
+                        // Too many rows refused in a row, none stored: the backend, not the data. Outage handling.
+                        log.atError().addKeyValue("session", session.name()).addKeyValue("table", table.name())
+                                .addKeyValue("rows", unexplainedInARow).addKeyValue("error", error)
+                                .log("rows keep failing while nothing is stored; treating it as an outage, not bad data");
+                        breaker.trip(nanoClock.getAsLong());
+                        publish();
+                        continue;
+                    }
+                    if (batch.size() == 1) {
+                        unexplainedInARow++;
                     }
                     return isolate(table, batch, "failed " + reachableFailures
                             + " times while the session answered its probe: " + error, fromSpool);
@@ -398,6 +425,22 @@ final class Delivery {
             case OPEN -> 1;
             case HALF_OPEN -> 2;
         };
+    }
+
+    private static List<Row> distinctByEid(List<Row> rows) {
+        java.util.Set<java.util.UUID> seen = new java.util.HashSet<>(rows.size() * 2);
+        List<Row> out = null;
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            if (r.eid() != null && !seen.add(r.eid())) {
+                if (out == null) {
+                    out = new ArrayList<>(rows.subList(0, i));
+                }
+            } else if (out != null) {
+                out.add(r);
+            }
+        }
+        return out == null ? rows : out;
     }
 
     static List<Row> rows(List<Entry> batch) {

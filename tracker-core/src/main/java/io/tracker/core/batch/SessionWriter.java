@@ -50,6 +50,9 @@ final class SessionWriter {
     private final io.micrometer.core.instrument.Counter writerFailures;
     /** Set while the writer loop keeps failing (cleared by the next clean pass): /ready reports it. */
     private volatile String writerFailure;
+    private volatile String replayFailure;
+    /** Until when the spool replay is paused after it failed (writer thread only). */
+    private long replayRetryAt = Long.MIN_VALUE / 2;
     private int queuedRows;
     private long queuedBytes;
 
@@ -115,7 +118,8 @@ final class SessionWriter {
 
     /** Why the writer loop is failing right now, or null. */
     String writerFailure() {
-        return writerFailure;
+        String f = writerFailure;
+        return f != null ? f : replayFailure;
     }
 
     void add(List<Entry> entries) {
@@ -270,11 +274,28 @@ final class SessionWriter {
         if (!delivery.isOpen() && !delivery.pastDeadline(now)) {
             delivery.tryOpen(tables, opened, now);
         }
-        if (delivery.writable(now) && !delivery.pastDeadline(now)) {
-            if (delivery.replaySpool(t -> {
-                TableQueue tq = byTable.get(t);
-                return tq == null ? 10_000 : tq.policy.maxRows();
-            })) {
+        if (delivery.writable(now) && !delivery.pastDeadline(now) && now - replayRetryAt >= 0) {
+            boolean replayed;
+            try {
+                replayed = delivery.replaySpool(t -> {
+                    TableQueue tq = byTable.get(t);
+                    return tq == null ? 10_000 : tq.policy.maxRows();
+                });
+            } catch (IOException e) {
+                // The spool cannot be read (or a segment deleted) now: live rows still go to a healthy backend
+                // meanwhile, and the replay is tried again after a pause.
+                replayRetryAt = now + TimeUnit.SECONDS.toNanos(1);
+                writerFailures.increment();
+                replayFailure = "spool replay: " + e;
+                delivery.failed("spool replay: " + e);
+                log.atError().addKeyValue("session", session.name()).addKeyValue("error", e.toString())
+                        .log("spool replay failed; serving the queues, retrying in 1 s");
+                replayed = false;
+            }
+            if (replayRetryAt - now <= 0) {
+                replayFailure = null; // this attempt went through
+            }
+            if (replayed) {
                 return true;
             }
         }
@@ -311,7 +332,7 @@ final class SessionWriter {
                 long latency = nanoClock.getAsLong() - start;
                 q.policy.onFlush(batch.size(), latency, nanoClock.getAsLong());
             }
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException | RuntimeException | Error | InterruptedException e) {
             requeue(q, batch); // possibly partly stored already: marked as replays, the session skips what it holds
             throw e;
         }

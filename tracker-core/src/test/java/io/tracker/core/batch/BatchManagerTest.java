@@ -147,6 +147,25 @@ class BatchManagerTest {
     }
 
     @Test
+    void aBackendThatAnswersItsProbeButRefusesEveryWriteIsAnOutageNotAFloodOfDeadLetters() throws Exception {
+        FakeSession s = new FakeSession();
+        BatchManager m = manager(config(50, 5, "memory"), s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.failsEverything = true;
+        List<Row> sent = rows(100);
+        m.enqueue(sent);
+        await(() -> "open".equals(m.status().get(0).breaker()) && m.status().get(0).queuedRows() == 0);
+        long dead = m.status().get(0).deadLetters();
+        assertTrue(dead <= Delivery.MAX_UNEXPLAINED_IN_A_ROW, dead + " rows dead-lettered");
+        s.failsEverything = false; // the backend recovers
+        await(() -> s.rows() + m.status().get(0).deadLetters() == 100);
+        m.close(Duration.ofSeconds(5));
+        Set<UUID> stored = s.eids();
+        assertEquals(s.rows(), stored.size(), "none twice");
+        assertTrue(s.rows() >= 100 - Delivery.MAX_UNEXPLAINED_IN_A_ROW, s.rows() + " stored");
+    }
+
+    @Test
     void aPoisonRowAlreadyInTheSpoolNoLongerBlocksItsReplay() throws Exception {
         FakeSession s = new FakeSession();
         BatchManager m = manager(config(10, 5, "memory"), s);

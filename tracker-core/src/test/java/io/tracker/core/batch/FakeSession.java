@@ -21,6 +21,7 @@ final class FakeSession implements Session {
     final Set<UUID> rejected = Collections.synchronizedSet(new HashSet<>());
     final Set<UUID> poison = Collections.synchronizedSet(new HashSet<>());
     volatile boolean down;
+    volatile boolean failsEverything;
     volatile boolean closed;
     private final String name;
 
@@ -54,6 +55,9 @@ final class FakeSession implements Session {
         attempts.incrementAndGet();
         if (down || failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw SessionException.unavailable("injected failure", null);
+        }
+        if (failsEverything) {
+            throw new SessionException("refused for a reason the session does not explain (it still answers pings)");
         }
         for (Row r : rows) {
             if (poison.contains(r.eid())) { // an error the session does not classify, while it is reachable
