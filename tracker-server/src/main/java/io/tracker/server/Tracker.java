@@ -145,7 +145,8 @@ public final class Tracker implements AutoCloseable {
         Ingest ingest = new Ingest(mapper, pipeline, batches, config.tracking().maxEventsPerRequest(), registry);
         Rejections rejections = new Rejections(registry);
         ConnectionLimiter limiter = new ConnectionLimiter(config.server().maxConnections());
-        ClientAddress address = new ClientAddress(config.server().trustProxyHeaders(), config.server().trustedProxies());
+        ClientAddress address = new ClientAddress(config.server().trustProxyHeaders(), config.server().trustedProxies(),
+                config.server().clientIpHeader());
         TrackHandler track = new TrackHandler(ingest, address, config.tracking(), config.links(), signer, rejections);
         ApiReader api = ApiReader.choose(batches.sessions(), config.storage().apiSession());
         java.util.List<io.tracker.core.session.SessionReader> readers = batches.sessions().stream()
@@ -169,7 +170,7 @@ public final class Tracker implements AutoCloseable {
                 jurisdictions, config.server().shutdownTimeoutSeconds() * 1000L, config.ltv().requireKey(), signer);
         HttpRouter router = new HttpRouter(track, new OpsHandler(batches, registry, limiter, version()), business,
                 new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()),
-                rejections, config.server().maxPipelinedRequests());
+                rejections);
         return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections));
     }
 

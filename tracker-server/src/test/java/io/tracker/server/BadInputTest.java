@@ -195,6 +195,26 @@ class BadInputTest {
     }
 
     @Test
+    void aPipelinedOversizedRequestIsRefusedAfterTheAnswersBeforeIt() throws Exception {
+        String body = "{\"ename\":\"first\"}";
+        String big = "x".repeat(5_000);
+        String wire = "POST /tr/v1/str/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
+                + "POST /tr/v1/str/ HTTP/1.1\r\nHost: t\r\nContent-Length: " + big.length() + "\r\n\r\n" + big;
+        String answers;
+        try (Socket s = new Socket("127.0.0.1", tracker.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(wire.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            answers = readAll(s.getInputStream());
+        }
+        int ok = answers.indexOf("HTTP/1.1 200");
+        int tooLarge = answers.indexOf("HTTP/1.1 413");
+        assertTrue(ok >= 0 && tooLarge > ok, "the first request's answer first, then the 413: " + answers);
+        tracker.stop();
+        assertEquals(1, TestTrackers.count(dataDir, "SELECT count(*) FROM events"));
+    }
+
+    @Test
     void aRequestWithBothContentLengthAndTransferEncodingIsRefusedAndTheConnectionClosed() throws Exception {
         // A front proxy framing by Content-Length would forward the "smuggled" request as part of this body.
         String smuggled = "GET /tr/v1/tr/?ename=smuggled HTTP/1.1\r\nHost: t\r\n\r\n";

@@ -222,23 +222,27 @@ public final class ClickHouseSession implements Session {
             min = Math.min(min, ms);
             max = Math.max(max, ms);
         }
-        String sql;
-        if (table.replayWindow() == Table.ReplayWindow.WHOLE_TABLE) {
-            // Business batches are small (≤ 1,000 rows: 40 KB of ids, under max_query_size); the ids are
-            // java.util.UUID values rendered by UUID.toString(), never client text.
-            StringBuilder in = new StringBuilder();
-            for (Row r : rows) {
-                in.append(in.length() == 0 ? "" : ",").append("toUUID('").append(r.eid()).append("')");
-            }
-            sql = "SELECT toString(eid) FROM " + qualified(table) + " WHERE eid IN (" + in + ") FORMAT TabSeparated";
-        } else {
-            sql = "SELECT toString(eid) FROM " + qualified(table) + " WHERE created_at BETWEEN toDateTime("
-                    + Math.floorDiv(min, 1000) + ") AND toDateTime(" + (Math.floorDiv(max, 1000) + 1) + ") FORMAT TabSeparated";
-        }
         Set<String> stored = new HashSet<>();
-        for (String line : queryText(sql).split("\n")) {
-            if (!line.isBlank()) {
-                stored.add(line.trim());
+        List<String> queries = new ArrayList<>();
+        if (table.replayWindow() == Table.ReplayWindow.WHOLE_TABLE) {
+            // Client ids, found whenever the retry comes: looked up by id, 1,000 per query (40 KB of ids, under
+            // max_query_size). The ids are java.util.UUID values rendered by UUID.toString(), never client text.
+            for (int from = 0; from < rows.size(); from += 1_000) {
+                StringBuilder in = new StringBuilder();
+                for (Row r : rows.subList(from, Math.min(rows.size(), from + 1_000))) {
+                    in.append(in.length() == 0 ? "" : ",").append("toUUID('").append(r.eid()).append("')");
+                }
+                queries.add("SELECT toString(eid) FROM " + qualified(table) + " WHERE eid IN (" + in + ") FORMAT TabSeparated");
+            }
+        } else {
+            queries.add("SELECT toString(eid) FROM " + qualified(table) + " WHERE created_at BETWEEN toDateTime("
+                    + Math.floorDiv(min, 1000) + ") AND toDateTime(" + (Math.floorDiv(max, 1000) + 1) + ") FORMAT TabSeparated");
+        }
+        for (String sql : queries) {
+            for (String line : queryText(sql).split("\n")) {
+                if (!line.isBlank()) {
+                    stored.add(line.trim());
+                }
             }
         }
         if (stored.isEmpty()) {

@@ -43,10 +43,28 @@ final class DeadLetters {
         }
         Files.createDirectories(file.getParent());
         byte[] bytes = (mapper.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            ch.write(ByteBuffer.wrap(bytes));
-            ch.force(false);
+        boolean created = !Files.exists(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            long end = ch.size();
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            try {
+                long at = end;
+                while (buf.hasRemaining()) {
+                    at += ch.write(buf, at);
+                }
+                ch.force(false);
+            } catch (IOException e) {
+                // A short write on a full disk must not leave half a line in front of the next one.
+                try {
+                    ch.truncate(end);
+                } catch (IOException ignored) {
+                    // the caller retries the whole row; a torn last line is skipped by readers of the file
+                }
+                throw e;
+            }
+        }
+        if (created) {
+            SegmentLog.syncDirectory(file.getParent());
         }
     }
 

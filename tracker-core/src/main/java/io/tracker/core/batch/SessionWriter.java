@@ -3,7 +3,6 @@ package io.tracker.core.batch;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tracker.core.config.BatchConfig;
-import io.tracker.core.model.Row;
 import io.tracker.core.model.Table;
 import io.tracker.core.session.Session;
 import java.io.IOException;

@@ -35,7 +35,8 @@ public final class AdminAuth {
             tokenDigests.add(HexFormat.of().parseHex(hex.toLowerCase(java.util.Locale.ROOT)));
         }
         this.accounts = config.accounts();
-        this.decoy = accounts.isEmpty() ? null : hashPassword("decoy " + System.nanoTime());
+        // The decoy costs what the configured hashes cost (their iteration count), so timing tells no user name.
+        this.decoy = accounts.isEmpty() ? null : hash("decoy " + System.nanoTime(), new byte[16], iterations(accounts.get(0)));
     }
 
     public boolean configured() {
@@ -77,6 +78,14 @@ public final class AdminAuth {
             verify(password, decoy); // the same single PBKDF2 run for unknown users: timing tells no user names
         }
         return Optional.empty();
+    }
+
+    private static int iterations(AdminConfig.Account a) {
+        try {
+            return Integer.parseInt(a.passwordHash().split("\\$")[1]);
+        } catch (RuntimeException e) {
+            return DEFAULT_ITERATIONS;
+        }
     }
 
     /** A new {@code pbkdf2-sha256$iterations$salt$hash} for {@code password} (the {@code hash-password} command). */

@@ -8,7 +8,6 @@ import io.tracker.core.model.RowBuilder;
 import io.tracker.core.model.Tables;
 import io.tracker.core.pipeline.BadRequestException;
 import io.tracker.core.pipeline.EventIds;
-import io.tracker.core.privacy.Hashes;
 import io.tracker.core.privacy.IpAnonymizer;
 import java.io.IOException;
 

@@ -23,6 +23,9 @@ package io.tracker.core.config;
  * @param trustedProxies        with trustProxyHeaders: the proxies' addresses or CIDRs. The client is the rightmost
  *                              X-Forwarded-For hop that is not one of them (the leftmost is whatever the client
  *                              wrote); empty = only the direct peer's own entry is trusted (one proxy hop)
+ * @param clientIpHeader        with trustProxyHeaders: {@code X-Forwarded-For} (default; the hop rule above) or
+ *                              {@code X-Real-IP} (for a proxy that sets only that one — a client's own X-Forwarded-For
+ *                              passes through such a proxy untouched and must not be believed)
  */
 public record ServerConfig(
         String host,
@@ -39,21 +42,23 @@ public record ServerConfig(
         int shutdownTimeoutSeconds,
         int maxPipelinedRequests,
         int startupWaitSeconds,
-        java.util.List<String> trustedProxies) {
+        java.util.List<String> trustedProxies,
+        String clientIpHeader) {
 
     public ServerConfig {
         trustedProxies = trustedProxies == null ? java.util.List.of() : java.util.List.copyOf(trustedProxies);
+        clientIpHeader = clientIpHeader == null ? "X-Forwarded-For" : clientIpHeader;
     }
 
     public static ServerConfig standard() {
         return new ServerConfig("0.0.0.0", 8080, 0, 1 << 20, 16 * 1024, 8 * 1024, 10_000, 60, 10, "*", false, 30, 16, 60,
-                java.util.List.of());
+                java.util.List.of(), "X-Forwarded-For");
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, ioThreads, maxBodyBytes, maxHeaderBytes, maxInitialLineBytes,
                 maxConnections, idleTimeoutSeconds, requestTimeoutSeconds, allowOrigin, trustProxyHeaders,
-                shutdownTimeoutSeconds, maxPipelinedRequests, startupWaitSeconds, trustedProxies);
+                shutdownTimeoutSeconds, maxPipelinedRequests, startupWaitSeconds, trustedProxies, clientIpHeader);
     }
 
     void validate(Validation v) {
@@ -70,6 +75,7 @@ public record ServerConfig(
         v.range("server.shutdownTimeoutSeconds", shutdownTimeoutSeconds, 1, 3_600);
         v.range("server.maxPipelinedRequests", maxPipelinedRequests, 1, 10_000);
         v.range("server.startupWaitSeconds", startupWaitSeconds, 0, 3_600);
+        v.oneOf("server.clientIpHeader", clientIpHeader, new String[] {"X-Forwarded-For", "X-Real-IP"});
         for (int i = 0; i < trustedProxies.size(); i++) {
             if (!Cidr.valid(trustedProxies.get(i))) {
                 v.fail("server.trustedProxies[" + i + "]", "must be an IP address or CIDR such as 10.0.0.0/8");

@@ -1,6 +1,5 @@
 package io.tracker.server.http;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -30,6 +29,6 @@ final class BodyLimit extends HttpObjectAggregator {
         FullHttpResponse r = HttpResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
                 "request body exceeds " + maxBodyBytes + " bytes");
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        ResponseOrder.answerAndClose(ctx.channel(), r); // after the answers of earlier pipelined requests
     }
 }

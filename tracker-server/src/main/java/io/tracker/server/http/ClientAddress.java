@@ -18,14 +18,16 @@ import java.util.Locale;
 public final class ClientAddress {
     private final boolean trustProxyHeaders;
     private final List<Cidr> trustedProxies;
+    private final boolean realIpHeader;
 
     public ClientAddress(boolean trustProxyHeaders) {
-        this(trustProxyHeaders, List.of());
+        this(trustProxyHeaders, List.of(), "X-Forwarded-For");
     }
 
-    public ClientAddress(boolean trustProxyHeaders, List<String> trustedProxies) {
+    public ClientAddress(boolean trustProxyHeaders, List<String> trustedProxies, String clientIpHeader) {
         this.trustProxyHeaders = trustProxyHeaders;
         this.trustedProxies = Cidr.parseAll(trustedProxies);
+        this.realIpHeader = "X-Real-IP".equalsIgnoreCase(clientIpHeader);
     }
 
     public String ip(Channel ch, HttpHeaders headers) {
@@ -34,15 +36,12 @@ public final class ClientAddress {
         if (!trusts(peer)) {
             return peer;
         }
+        if (realIpHeader) { // only the header the proxy sets; whatever X-Forwarded-For the client wrote is ignored
+            String real = headers.get("X-Real-IP");
+            return real != null && isIp(real.trim()) ? real.trim() : peer;
+        }
         String forwarded = clientHop(headers.getAll("X-Forwarded-For"));
-        if (forwarded != null) {
-            return forwarded;
-        }
-        String real = headers.get("X-Real-IP");
-        if (real != null && isIp(real.trim())) {
-            return real.trim();
-        }
-        return peer;
+        return forwarded != null ? forwarded : peer;
     }
 
     /** Whether the request came through TLS: a trusted proxy's {@code X-Forwarded-Proto: https} (TLS here: not yet). */
@@ -50,7 +49,11 @@ public final class ClientAddress {
         String peer = ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
                 ? a.getAddress().getHostAddress() : null;
         String proto = headers.get("X-Forwarded-Proto");
-        return trusts(peer) && proto != null && proto.split(",", 2)[0].trim().equalsIgnoreCase("https");
+        if (!trusts(peer) || proto == null) {
+            return false;
+        }
+        String[] hops = proto.split(",");
+        return hops[hops.length - 1].trim().equalsIgnoreCase("https"); // the value our proxy appended, not the client's
     }
 
     private boolean trusts(String peer) {

@@ -63,6 +63,12 @@ public final class Cors {
         return adminOrigins.contains(origin.toLowerCase(Locale.ROOT));
     }
 
+    /** Whether the request comes from a page of {@code admin.allowedOrigins}. */
+    public boolean fromAdminOrigin(HttpHeaders request) {
+        String origin = request.get(HttpHeaderNames.ORIGIN);
+        return origin != null && adminOrigins.contains(origin.toLowerCase(Locale.ROOT));
+    }
+
     public FullHttpResponse preflight(boolean admin) {
         FullHttpResponse r = HttpResponses.empty(HttpResponseStatus.OK);
         if (admin) {

@@ -16,12 +16,19 @@ public record HttpCall(Channel channel, FullHttpRequest request, String method, 
         String uri = request.uri();
         int q = uri.indexOf('?');
         int hash = uri.indexOf('#');
-        String path = q >= 0 ? uri.substring(0, q) : hash >= 0 ? uri.substring(0, hash) : uri;
         String query = q >= 0 ? uri.substring(q + 1, hash > q ? hash : uri.length()) : null;
+        return new HttpCall(channel, request, request.method().name(), path(uri), query);
+    }
+
+    /** The path of a request target: no query or fragment, the scheme and authority of an absolute-form URI removed. */
+    static String path(String uri) {
+        int q = uri.indexOf('?');
+        int hash = uri.indexOf('#');
+        String path = q >= 0 ? uri.substring(0, q) : hash >= 0 ? uri.substring(0, hash) : uri;
         if (path.startsWith("http://") || path.startsWith("https://")) {
             int slash = path.indexOf('/', path.indexOf("//") + 2);
             path = slash >= 0 ? path.substring(slash) : "/";
         }
-        return new HttpCall(channel, request, request.method().name(), path, query);
+        return path;
     }
 }

@@ -27,6 +27,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        ResponseOrder.install(ch, config.maxPipelinedRequests());
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limiter);
         p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeoutSeconds(), TimeUnit.SECONDS));

@@ -1,6 +1,5 @@
 package io.tracker.server.http;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -37,15 +36,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final BusinessHandler business;
     private final RateLimiter limiter;
     private final ClientAddress address;
-    private final int maxPipelined;
 
     public HttpRouter(TrackHandler track, OpsHandler ops, Cors cors, Rejections rejections) {
-        this(track, ops, null, null, null, cors, rejections, 16);
+        this(track, ops, null, null, null, cors, rejections);
     }
 
     public HttpRouter(TrackHandler track, OpsHandler ops, BusinessHandler business, RateLimiter limiter,
-                      ClientAddress address, Cors cors, Rejections rejections, int maxPipelined) {
-        this.maxPipelined = maxPipelined;
+                      ClientAddress address, Cors cors, Rejections rejections) {
         this.business = business;
         this.limiter = limiter;
         this.address = address;
@@ -58,25 +55,25 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         RequestDeadline.disarm(ctx.channel());
-        ResponseOrder order = ResponseOrder.of(ctx.channel(), maxPipelined);
+        ResponseOrder order = ResponseOrder.of(ctx.channel());
         boolean malformed = !request.decoderResult().isSuccess();
-        long seq = order.begin(ctx, malformed || !HttpUtil.isKeepAlive(request));
+        long seq = order.begin(ctx.channel(), malformed || !HttpUtil.isKeepAlive(request));
         if (seq < 0) {
             return; // after the connection's last request: never run (a smuggled request would be one)
         }
         if (malformed) {
-            order.complete(ctx, seq, finish(request, malformed(request.decoderResult().cause()), true), true);
+            order.complete(ctx.channel(), seq, finish(request, malformed(request.decoderResult().cause()), true), true);
         } else if (ConnectionLimiter.isOverLimit(ctx.channel())) {
             rejections.count("max_connections");
             FullHttpResponse response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "max_connections",
                     "maximum connections reached on this node");
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            order.complete(ctx, seq, finish(request, response, true), true);
+            order.complete(ctx.channel(), seq, finish(request, response, true), true);
         } else {
             CompletableFuture<FullHttpResponse> pending = route(HttpCall.of(ctx.channel(), request));
             boolean close = !HttpUtil.isKeepAlive(request);
             if (pending.isDone()) {
-                order.complete(ctx, seq, finish(request, pending.join(), close), close);
+                order.complete(ctx.channel(), seq, finish(request, pending.join(), close), close);
             } else {
                 // Durable modes answer later, from the WAL or writer thread: back on the event loop, in request order.
                 request.retain();
@@ -84,7 +81,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     try {
                         ctx.executor().execute(() -> {
                             try {
-                                order.complete(ctx, seq, finish(request, error == null ? response : HttpResponses.error(
+                                order.complete(ctx.channel(), seq, finish(request, error == null ? response : HttpResponses.error(
                                         HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error"),
                                         close), close);
                             } finally {
@@ -141,7 +138,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             }
             if (business != null) {
                 if (call.method().equals("OPTIONS") && List.of("ltv", "rpi", "ppi").contains(segment)) {
-                    return CompletableFuture.completedFuture(cors.preflight(isAdminRoute(call.request())));
+                    // An admin page (admin.allowedOrigins) may send Authorization anywhere here, e.g. an LTV refund.
+                    boolean admin = isAdminRoute(call.request()) || cors.fromAdminOrigin(call.request().headers());
+                    return CompletableFuture.completedFuture(cors.preflight(admin));
                 }
                 boolean admin = isAdminRoute(call.request())
                         || call.request().headers().contains(HttpHeaderNames.AUTHORIZATION);
@@ -181,9 +180,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
      * {@code ltv}); a preflight is judged by the method it asks for.
      */
     static boolean isAdminRoute(FullHttpRequest request) {
-        String uri = request.uri();
-        int q = uri.indexOf('?');
-        String path = q < 0 ? uri : uri.substring(0, q);
+        String path = HttpCall.path(request.uri()); // the path routing sees (absolute-form URIs included)
         if (!path.startsWith(API_PREFIX)) {
             return false;
         }
@@ -229,7 +226,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             FullHttpResponse r = HttpResponses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
                     "internal error");
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            ResponseOrder.answerAndClose(ctx.channel(), r);
         }
     }
 }

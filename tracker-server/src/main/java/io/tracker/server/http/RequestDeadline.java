@@ -1,7 +1,6 @@
 package io.tracker.server.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -57,6 +56,6 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
         var response = HttpResponses.error(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout",
                 "request not received in full within " + timeoutMillis + " ms");
         response.headers().set("connection", "close");
-        ch.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ResponseOrder.answerAndClose(ch, response); // after the answers of earlier pipelined requests
     }
 }

@@ -2,7 +2,6 @@ package io.tracker.server.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
@@ -32,13 +31,33 @@ final class ResponseOrder {
         this.maxInFlight = maxInFlight;
     }
 
-    static ResponseOrder of(Channel ch, int maxInFlight) {
+    /** Gives a new connection its order, bounded to {@code maxInFlight} outstanding answers. */
+    static void install(Channel ch, int maxInFlight) {
+        ch.attr(KEY).set(new ResponseOrder(maxInFlight));
+    }
+
+    /** The connection's order (a default one when none was installed: handlers tested on their own). */
+    static ResponseOrder of(Channel ch) {
         ResponseOrder o = ch.attr(KEY).get();
         if (o == null) {
-            o = new ResponseOrder(maxInFlight);
+            o = new ResponseOrder(16);
             ch.attr(KEY).set(o);
         }
         return o;
+    }
+
+    /**
+     * Answers the connection's newest request with {@code response} and closes it after every earlier answer is out
+     * (413, 408, 500: the transport's own refusals keep the order too).
+     */
+    static void answerAndClose(Channel ch, FullHttpResponse response) {
+        ResponseOrder o = of(ch);
+        long seq = o.begin(ch, true);
+        if (seq < 0) {
+            ReferenceCountUtil.release(response); // the connection already ends with an earlier answer
+            return;
+        }
+        o.complete(ch, seq, response, true);
     }
 
     /**
@@ -46,20 +65,20 @@ final class ResponseOrder {
      * a close (malformed, smuggling) or sent with {@code Connection: close} came before it, and nothing after that may
      * run (RFC 9112 §9.6).
      */
-    long begin(ChannelHandlerContext ctx, boolean last) {
+    long begin(Channel ch, boolean last) {
         if (closed || lastRequestSeen) {
             return -1;
         }
         lastRequestSeen = last;
         long seq = next++;
         if (next - nextToWrite >= maxInFlight) {
-            ctx.channel().config().setAutoRead(false);
+            ch.config().setAutoRead(false);
         }
         return seq;
     }
 
     /** The response of request {@code seq} is ready: written now if it is next, else when its turn comes. */
-    void complete(ChannelHandlerContext ctx, long seq, FullHttpResponse response, boolean close) {
+    void complete(Channel ch, long seq, FullHttpResponse response, boolean close) {
         if (close) {
             lastRequestSeen = true; // decided now (a malformed request): whatever follows on the wire is not read
         }
@@ -75,17 +94,17 @@ final class ResponseOrder {
             wrote = true;
             if (r.close()) {
                 closed = true;
-                ctx.writeAndFlush(r.response()).addListener(ChannelFutureListener.CLOSE);
+                ch.writeAndFlush(r.response()).addListener(ChannelFutureListener.CLOSE);
                 ready.values().forEach(x -> ReferenceCountUtil.release(x.response()));
                 ready.clear();
                 return;
             }
-            ctx.write(r.response());
+            ch.write(r.response());
         }
         if (wrote) {
-            ctx.flush();
-            if (next - nextToWrite < maxInFlight && !ctx.channel().config().isAutoRead()) {
-                ctx.channel().config().setAutoRead(true);
+            ch.flush();
+            if (next - nextToWrite < maxInFlight && !ch.config().isAutoRead()) {
+                ch.config().setAutoRead(true);
             }
         }
     }

@@ -45,11 +45,6 @@ public final class TrackHandler {
 
     private final io.tracker.core.business.LinkSigner signer;
 
-    public TrackHandler(Ingest ingest, ClientAddress address, TrackingConfig tracking, Rejections rejections) {
-        this(ingest, address, tracking, io.tracker.core.config.LinksConfig.standard(),
-                new io.tracker.core.business.LinkSigner(new byte[32]), rejections);
-    }
-
     public TrackHandler(Ingest ingest, ClientAddress address, TrackingConfig tracking,
                         io.tracker.core.config.LinksConfig links, io.tracker.core.business.LinkSigner signer,
                         Rejections rejections) {
