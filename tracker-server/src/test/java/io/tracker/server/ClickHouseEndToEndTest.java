@@ -73,6 +73,18 @@ class ClickHouseEndToEndTest {
     }
 
     @Test
+    void refusedCredentialsFailTheStartInsteadOfSpoolingForever() {
+        // What retrying cannot fix stops the start; only an outage (connection refused, time-out) starts degraded.
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> TestTrackers.start(dataDir, c -> {
+            ObjectNode session = (ObjectNode) c.get("sessions").get(0);
+            session.put("type", "clickhouse").put("name", "clickhouse");
+            session.set("settings", JsonNodeFactory.instance.objectNode().put("url", URL).put("database", database)
+                    .put("user", "no_such_user").put("password", "wrong"));
+        }).stop());
+        assertTrue(e.getMessage().contains("cannot open ClickHouse"), e.toString());
+    }
+
+    @Test
     void startsDegradedWhileClickHouseIsAwayAndDeliversEverythingOnceItAppears() throws Exception {
         // The issue: with ClickHouse stopped, java -jar exited after 1 s. Now: HTTP binds, events are accepted and
         // spooled, /ready says which session is not open and why; when the server appears, the schema is created

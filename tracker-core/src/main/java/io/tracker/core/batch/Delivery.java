@@ -63,6 +63,8 @@ final class Delivery {
     private volatile long rowsLost;
     /** Rows dead-lettered for an unexplained failure since the session last stored anything. */
     private int unexplainedInARow;
+    /** The entries of the spooled batch being replayed (writer thread only). */
+    private List<Entry> replaying;
     /** Set by the stopping thread, applied by the writer thread (the breaker is the writer's alone). */
     private volatile boolean lastTrialPending;
     private volatile String lastError;
@@ -211,14 +213,21 @@ final class Delivery {
     boolean replaySpool(ToIntFunction<Table> maxRows) throws IOException, InterruptedException {
         RowCodec.Batch spooled = spool.peek(maxRows);
         if (spooled == null) {
+            replaying = null;
             return false;
         }
-        List<Entry> entries = new ArrayList<>(spooled.rows().size());
-        for (Row r : spooled.rows()) {
-            entries.add(Entry.of(r));
+        // The same spooled batch comes back until it is wholly delivered: its entries are kept, so rows stored or
+        // dead-lettered by an earlier, interrupted attempt are not sent (or dead-lettered) again.
+        if (replaying == null || replaying.size() != spooled.rows().size()
+                || replaying.get(0).row() != spooled.rows().get(0)) {
+            replaying = new ArrayList<>(spooled.rows().size());
+            for (Row r : spooled.rows()) {
+                replaying.add(Entry.of(r));
+            }
         }
-        if (deliver(spooled.table(), entries, true, true, false)) {
+        if (deliver(spooled.table(), replaying, true, true, false)) {
             spool.advance();
+            replaying = null;
         }
         return true;
     }
@@ -443,10 +452,13 @@ final class Delivery {
         return out == null ? rows : out;
     }
 
+    /** The rows of the entries not settled yet. */
     static List<Row> rows(List<Entry> batch) {
         List<Row> rows = new ArrayList<>(batch.size());
         for (Entry e : batch) {
-            rows.add(e.row());
+            if (!e.settled()) {
+                rows.add(e.row());
+            }
         }
         return rows;
     }

@@ -190,6 +190,8 @@ class BatchManagerTest {
         assertEquals(0, m2.status().get(0).spoolBytes());
         m2.close(Duration.ofSeconds(5));
         assertEquals(34, next.rows());
+        assertEquals(1, Files.readAllLines(dataDir.resolve("deadletter").resolve("fake.jsonl")).size(),
+                "dead-lettered once, not once per replay attempt");
     }
 
     @Test
