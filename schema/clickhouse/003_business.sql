@@ -59,3 +59,8 @@ CREATE TABLE IF NOT EXISTS {db}.logs (
     eid UUID, created_at DateTime, ltime Int64, topic String, name String, host String, hostname String, owner UUID,
     oid UUID, org String, ip String, iphash String, level Int32, msg String, params String
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid);
+
+-- One row per data-subject erasure: the record that it was carried out, and the message to downstream consumers.
+CREATE TABLE IF NOT EXISTS {db}.erasures (
+    eid UUID, subject UUID, id_type String, created_at DateTime
+) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid);

@@ -91,3 +91,11 @@ ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/logs_local', '{rep
 CREATE TABLE IF NOT EXISTS {db}.logs ON CLUSTER {cluster} AS {db}.logs_local
 ENGINE = Distributed({cluster}, {db}, logs_local, rand());
 
+CREATE TABLE IF NOT EXISTS {db}.erasures_local ON CLUSTER {cluster} (
+    eid UUID, subject UUID, id_type String, created_at DateTime
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/erasures_local', '{replica}') PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid);
+
+CREATE TABLE IF NOT EXISTS {db}.erasures ON CLUSTER {cluster} AS {db}.erasures_local
+ENGINE = Distributed({cluster}, {db}, erasures_local, rand());
+

@@ -86,6 +86,39 @@ class FanOutTest {
         });
     }
 
+    @Test
+    void anErasureSkipsTheWriteOnlySessionAndTellsItsConsumers() throws Exception {
+        // With NATS beside DuckDB, an erasure used to stop after events with 503: NATS cannot read. Now the readable
+        // sessions are erased and every session, NATS included, gets the erasure record for its consumers.
+        start(false);
+        UUID vid = UUID.randomUUID();
+        String base = "http://127.0.0.1:" + tracker.port();
+        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "/tr/v1/ltv/"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"vid\":\"" + vid + "\",\"amt\":3}")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        tracker.stop();
+        tracker = TestTrackers.start(dataDir, c -> {
+            ArrayNode sessions = c.putArray("sessions");
+            sessions.addObject().put("type", "duckdb").put("name", "duckdb")
+                    .putObject("settings").put("path", "tracker.duckdb").put("memoryLimit", "64MB").put("threads", 1);
+            sessions.addObject().put("type", "nats").put("name", "nats").set("settings", Backends.natsSettings(stream));
+            ((ObjectNode) c.get("admin")).put("token", "t0ken-for-the-test");
+        });
+        HttpResponse<String> erased = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port()
+                + "/tr/v1/ppi/subject?vid=" + vid)).DELETE().header("Authorization", "Bearer t0ken-for-the-test").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, erased.statusCode(), erased.body());
+        assertEquals(1, JSON.readTree(erased.body()).get("deleted").get("payments").asLong(), erased.body());
+        List<JsonNode> records = Backends.messages(stream, stream.toLowerCase() + ".erasures");
+        assertEquals(1, records.size());
+        assertEquals(vid.toString(), records.get(0).get("subject").asText());
+        assertEquals("vid", records.get(0).get("id_type").asText());
+        tracker.stop();
+        tracker = null;
+        assertEquals(1L, TestTrackers.count(dataDir, "SELECT count(*) FROM erasures WHERE subject = '" + vid + "'"));
+        assertEquals(0L, TestTrackers.count(dataDir, "SELECT count(*) FROM payments WHERE vid = '" + vid + "'"));
+    }
+
     /** POSTs {@code perRequest} events to /tr/v1/str/ and returns their acknowledged ids (none on a 503). */
     private List<UUID> send(int perRequest) throws Exception {
         StringBuilder b = new StringBuilder("[");

@@ -188,8 +188,18 @@ public final class Tables {
             Column.of("ip", STRING), Column.of("iphash", STRING), Column.of("level", INT32), Column.of("msg", STRING),
             Column.of("params", JSON)));
 
+    /**
+     * {@code erasures}: one row per data-subject erasure (who: {@code subject}, a vid or uid as {@code id_type} says;
+     * when: {@code created_at}). Written to every session, so a write-only one (a NATS stream) carries the request to
+     * its consumers, which can erase downstream; the databases keep it as the record that the request was carried out.
+     * The column is not called vid/uid, so an erasure never erases its own record.
+     */
+    public static final Table ERASURES = new Table("erasures", List.of(
+            Column.of("eid", UUID), Column.of("subject", UUID), Column.of("id_type", STRING),
+            Column.of("created_at", TIMESTAMP)));
+
     public static final List<Table> ALL = List.of(EVENTS, PAYMENTS, LTV, REDIRECTS, REDIRECT_HISTORY, AGREEMENTS, AGREED,
-            COUNTS, UPDATES, LOGS);
+            COUNTS, UPDATES, LOGS, ERASURES);
 
     private static final Map<String, Table> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(Table::name, Function.identity()));

@@ -59,6 +59,7 @@ public final class BusinessHandler {
     private final byte[] jurisdictions;
     private final long subjectFlushMillis;
     private final boolean ltvRequireKey;
+    private final io.tracker.core.pipeline.EventIds ids = new io.tracker.core.pipeline.EventIds();
     private final io.tracker.core.business.LinkSigner signer;
 
     public BusinessHandler(BatchManager batches, SessionReader api, ShortLinks links, Ltv ltv,
@@ -289,7 +290,12 @@ public final class BusinessHandler {
                 if (call.method().equals("DELETE")) {
                     Map<String, Long> deleted = subjects.erase(key, id);
                     log.atInfo().addKeyValue("key", key).addKeyValue("rows", deleted).log("data subject erased");
-                    return done(HttpResponses.json(HttpResponseStatus.OK, Map.of("deleted", deleted)));
+                    // The record of it, in every session: a write-only one (NATS) has nothing to delete, but its
+                    // consumers learn to erase downstream.
+                    Row record = new io.tracker.core.model.RowBuilder(Tables.ERASURES).eid(ids.next())
+                            .set("subject", id).set("id_type", key).set("created_at", System.currentTimeMillis()).build();
+                    return batches.enqueue(List.of(record))
+                            .thenApply(v -> HttpResponses.json(HttpResponseStatus.OK, Map.of("deleted", deleted)));
                 }
                 return done(notAllowed(call, "GET, DELETE, OPTIONS"));
             }
