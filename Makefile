@@ -24,7 +24,8 @@ test:
 	scripts/cassandra.sh start
 	scripts/clickhouse.sh start
 	scripts/nats.sh start
-	$(MVN) verify; rc=$$?; scripts/clickhouse.sh stop; scripts/nats.sh stop; scripts/cassandra.sh stop; exit $$rc
+	rm -rf tracker-*/target/surefire-reports
+	$(MVN) verify; rc=$$?; scripts/test-summary.sh; scripts/clickhouse.sh stop; scripts/nats.sh stop; scripts/cassandra.sh stop; exit $$rc
 
 build: $(JAR)
 

@@ -65,13 +65,13 @@ public final class BatchManager implements AutoCloseable {
                 ? new WriteAheadLog(dataDir.resolve("wal"), config.segmentBytes(), config.walSyncMillis(), sessions.size(), registry)
                 : null;
         this.erasures = new Erasures(dataDir);
+        BatchMeters meters = new BatchMeters(registry);
         List<SessionWriter> ws = new ArrayList<>();
         for (Session s : sessions) {
-            ws.add(new SessionWriter(s, tables, config, budget, wal, dataDir, registry, nanoClock, erasures));
+            ws.add(new SessionWriter(s, tables, config, budget, wal, dataDir, meters, nanoClock, erasures));
         }
         this.writers = List.copyOf(ws);
-        io.micrometer.core.instrument.Gauge.builder("tracker.memory.queued.bytes", budget, MemoryBudget::used)
-                .description("estimated bytes queued in memory across sessions").register(registry);
+        meters.memory(budget);
     }
 
     private static boolean hasLeftovers(Path walDir) {

@@ -1,8 +1,6 @@
 package io.tracker.core.batch;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.tracker.core.config.BatchConfig;
 import io.tracker.core.model.Row;
 import io.tracker.core.model.RowCodec;
@@ -70,7 +68,7 @@ final class Delivery {
     private volatile String lastError;
 
     Delivery(Session session, Map<Table, TableQueue> byTable, BatchConfig config, WriteAheadLog wal, Path dataDir,
-             MeterRegistry registry, LongSupplier nanoClock, Erasures erasures) throws IOException {
+             BatchMeters.SessionMeters meters, LongSupplier nanoClock, Erasures erasures) throws IOException {
         this.erasures = erasures;
         this.session = session;
         this.byTable = byTable;
@@ -83,18 +81,9 @@ final class Delivery {
         this.retryMaxNanos = TimeUnit.MILLISECONDS.toNanos(config.retryMaxMillis());
         this.poisonAttempts = config.poisonAttempts();
         this.nanoClock = nanoClock;
-        String s = session.name();
-        this.retries = Counter.builder("tracker.write.retries").description("failed batch writes that were retried")
-                .tag("session", s).register(registry);
-        this.spilledRows = Counter.builder("tracker.rows.spilled").description("rows written to the local spool")
-                .tag("session", s).register(registry);
-        this.deadLettered = Counter.builder("tracker.rows.deadlettered")
-                .description("rows the backend rejected on their own, written to the dead-letter file")
-                .tag("session", s).register(registry);
-        Gauge.builder("tracker.spool.bytes", spool, Spool::bytes)
-                .description("bytes in the session's local spool").tag("session", s).register(registry);
-        Gauge.builder("tracker.breaker.state", this, d -> code(d.published))
-                .description("circuit breaker: 0 closed, 1 open, 2 half-open").tag("session", s).register(registry);
+        this.retries = meters.retries();
+        this.spilledRows = meters.spilledRows();
+        this.deadLettered = meters.deadLettered();
     }
 
     boolean isOpen() {
@@ -426,6 +415,11 @@ final class Delivery {
 
     private void publish() {
         published = breaker.state();
+    }
+
+    /** For the gauge: 0 closed, 1 open, 2 half-open (the Go tracker's numbering). */
+    int breakerCode() {
+        return code(published);
     }
 
     private static int code(CircuitBreaker.State s) {

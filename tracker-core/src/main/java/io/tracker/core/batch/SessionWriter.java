@@ -1,7 +1,5 @@
 package io.tracker.core.batch;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.tracker.core.config.BatchConfig;
 import io.tracker.core.model.Table;
 import io.tracker.core.session.Session;
@@ -56,7 +54,7 @@ final class SessionWriter {
     private long queuedBytes;
 
     SessionWriter(Session session, List<Table> tables, BatchConfig config, MemoryBudget budget, WriteAheadLog wal,
-                  Path dataDir, MeterRegistry registry, LongSupplier nanoClock, Erasures erasures) throws IOException {
+                  Path dataDir, BatchMeters meters, LongSupplier nanoClock, Erasures erasures) throws IOException {
         this.session = session;
         this.tables = List.copyOf(tables);
         this.budget = budget;
@@ -64,21 +62,18 @@ final class SessionWriter {
         this.nanoClock = nanoClock;
         List<TableQueue> qs = new ArrayList<>();
         for (Table t : tables) {
-            TableQueue q = new TableQueue(t, config.forTable(t.name()), session.name(), registry);
+            TableQueue q = new TableQueue(t, config.forTable(t.name()), meters.table(session.name(), t.name()));
             qs.add(q);
             byTable.put(t, q);
         }
         qs.sort(Comparator.comparingInt(q -> q.priority));
         this.queues = List.copyOf(qs);
         String s = session.name();
-        this.delivery = new Delivery(session, byTable, config, wal, dataDir, registry, nanoClock, erasures);
-        Gauge.builder("tracker.rows.queued", this, SessionWriter::queuedRows)
-                .description("rows queued in memory for the session").tag("session", s).register(registry);
-        Gauge.builder("tracker.bytes.queued", this, w -> w.queuedBytes())
-                .description("estimated bytes queued in memory for the session").tag("session", s).register(registry);
-        this.writerFailures = io.micrometer.core.instrument.Counter.builder("tracker.writer.failures")
-                .description("times the session's writer loop failed and was restarted (its rows kept)")
-                .tag("session", s).register(registry);
+        BatchMeters.SessionMeters sm = meters.session(s);
+        this.delivery = new Delivery(session, byTable, config, wal, dataDir, sm, nanoClock, erasures);
+        this.writerFailures = sm.writerFailures();
+        meters.sessionGauges(s, this, SessionWriter::queuedRows, SessionWriter::queuedBytes,
+                delivery, Delivery::spoolBytes, Delivery::breakerCode);
         this.thread = new Thread(this::run, "writer-" + s);
     }
 

@@ -1,7 +1,6 @@
 package io.tracker.core.batch;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tracker.core.config.TableBatchConfig;
 import io.tracker.core.model.Table;
@@ -21,17 +20,13 @@ final class TableQueue {
     private long bytes;
     private long oldestNanos;
 
-    TableQueue(Table table, TableBatchConfig config, String session, MeterRegistry registry) {
+    TableQueue(Table table, TableBatchConfig config, BatchMeters.TableMeters meters) {
         this.table = table;
         this.policy = FlushPolicy.of(config);
         this.priority = config.priority();
-        this.rowsFlushed = Counter.builder("tracker.rows.flushed").description("rows written to a session")
-                .tags("table", table.name(), "session", session).register(registry);
-        this.batchesFlushed = Counter.builder("tracker.batches.flushed").description("batches written to a session")
-                .tags("table", table.name(), "session", session).register(registry);
-        this.flushLatency = Timer.builder("tracker.flush.latency").description("time to write one batch")
-                .tags("table", table.name(), "session", session).publishPercentileHistogram()
-                .register(registry);
+        this.rowsFlushed = meters.rowsFlushed();
+        this.batchesFlushed = meters.batchesFlushed();
+        this.flushLatency = meters.flushLatency();
     }
 
     void add(Entry e, long nowNanos) {

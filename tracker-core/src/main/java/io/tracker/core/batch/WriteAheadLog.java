@@ -1,6 +1,5 @@
 package io.tracker.core.batch;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tracker.core.model.Row;
@@ -57,13 +56,9 @@ public final class WriteAheadLog implements Closeable {
         this.segments = new SegmentLog(dir, "wal", segmentBytes, opener);
         this.syncNanos = TimeUnit.MILLISECONDS.toNanos(syncMillis);
         this.sessions = sessions;
-        this.syncLatency = Timer.builder("tracker.wal.sync").description("write + fsync of one WAL group commit")
-                .publishPercentileHistogram().register(registry);
-        this.failures = io.micrometer.core.instrument.Counter.builder("tracker.wal.failures")
-                .description("group commits that failed (disk full, I/O error); their requests were refused")
-                .register(registry);
-        Gauge.builder("tracker.wal.lag.rows", owedRows, a -> (double) a.get() / sessions)
-                .description("rows in the WAL not yet stored by every session").register(registry);
+        BatchMeters.WalMeters meters = new BatchMeters(registry).wal(owedRows, sessions);
+        this.syncLatency = meters.sync();
+        this.failures = meters.failures();
     }
 
     /** A batch found in the log at start-up. */
