@@ -102,6 +102,17 @@ public abstract class SessionContract {
     }
 
     @Test
+    void answersItsProbeOnlyWhileItCanReachTheBackend() throws Exception {
+        // The probe is what tells a poison batch from an outage: it must really go to the backend.
+        Session s = newSession();
+        assertTrue(!s.probe(), "not open: no probe answer");
+        s.open(Tables.ALL);
+        assertTrue(s.probe(), "open and reachable");
+        s.close();
+        assertTrue(!s.probe(), "closed");
+    }
+
+    @Test
     void storesBatchesOfOneToManyExactlyOnce() throws Exception {
         Session s = newSession();
         s.open(Tables.ALL);

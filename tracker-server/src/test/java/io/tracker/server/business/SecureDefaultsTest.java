@@ -112,6 +112,22 @@ class SecureDefaultsTest {
     }
 
     @Test
+    void theVidCookieIsSecureOnHttpsBehindATrustedProxyAndConfigurable() throws Exception {
+        boot(c -> ((ObjectNode) c.get("server")).put("trustProxyHeaders", true));
+        String plain = http.get("/tr/v1/tr/?ename=a").headers().firstValue("set-cookie").orElseThrow();
+        assertFalse(plain.contains("Secure"), plain);
+        assertTrue(plain.contains("SameSite=Lax") && !plain.contains("HTTPOnly"), plain);
+        String https = http.get("/tr/v1/tr/?ename=b", "X-Forwarded-Proto", "https").headers().firstValue("set-cookie")
+                .orElseThrow();
+        assertTrue(https.contains("Secure"), https);
+        tracker.stop();
+        boot(c -> ((ObjectNode) c.get("tracking")).put("cookieSameSite", "Strict").put("cookieSecure", "always")
+                .put("cookieHttpOnly", true));
+        String strict = http.get("/tr/v1/img/?ename=c").headers().firstValue("set-cookie").orElseThrow();
+        assertTrue(strict.contains("SameSite=Strict") && strict.contains("Secure") && strict.contains("HTTPOnly"), strict);
+    }
+
+    @Test
     void ipAndEmailHashesAreKeyedAndDropModeStoresNoIpHash() throws Exception {
         boot(c -> { });
         assertEquals(200, http.post("/tr/v1/str/", "{\"ename\":\"a\",\"email\":\"Someone@Example.com\"}",
