@@ -170,7 +170,8 @@ public final class Tracker implements AutoCloseable {
                 jurisdictions, config.server().shutdownTimeoutSeconds() * 1000L, config.ltv().requireKey(), signer);
         HttpRouter router = new HttpRouter(track, new OpsHandler(batches, registry, limiter, version()), business,
                 new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()),
-                rejections);
+                rejections).withWebSocket(new io.tracker.server.ws.WebSocketTracker(ingest, address, config.websocket(),
+                config.tracking(), rejections, registry));
         return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections));
     }
 

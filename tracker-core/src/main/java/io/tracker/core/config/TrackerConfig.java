@@ -17,7 +17,8 @@ public record TrackerConfig(
         GeoIpConfig geoip,
         RateLimitConfig rateLimit,
         List<ConsumerConfig> consumers,
-        LtvConfig ltv) {
+        LtvConfig ltv,
+        WebSocketConfig websocket) {
 
     public TrackerConfig {
         sessions = sessions == null ? List.of() : List.copyOf(sessions);
@@ -27,6 +28,7 @@ public record TrackerConfig(
         rateLimit = rateLimit == null ? RateLimitConfig.standard() : rateLimit;
         consumers = consumers == null ? List.of() : List.copyOf(consumers);
         ltv = ltv == null ? LtvConfig.standard() : ltv;
+        websocket = websocket == null ? WebSocketConfig.standard() : websocket;
     }
 
     /** Built-in defaults: DuckDB embedded, HTTP on 8080. {@code config.json} at the root repeats them. */
@@ -34,43 +36,44 @@ public record TrackerConfig(
         return new TrackerConfig(ServerConfig.standard(), TrackingConfig.standard(), PrivacyConfig.standard(),
                 StorageConfig.standard(), BatchConfig.standard(),
                 List.of(new SessionConfig("duckdb", "duckdb", null)), AdminConfig.standard(), LinksConfig.standard(),
-                GeoIpConfig.standard(), RateLimitConfig.standard(), List.of(), LtvConfig.standard());
+                GeoIpConfig.standard(), RateLimitConfig.standard(), List.of(), LtvConfig.standard(),
+                WebSocketConfig.standard());
     }
 
     public TrackerConfig withServer(ServerConfig s) {
-        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv);
+        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket);
     }
 
     public TrackerConfig withStorage(StorageConfig s) {
-        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv);
+        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket);
     }
 
     public TrackerConfig withBatching(BatchConfig b) {
-        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv);
+        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket);
     }
 
     public TrackerConfig withPrivacy(PrivacyConfig p) {
-        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv);
+        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket);
     }
 
     public TrackerConfig withAdmin(AdminConfig a) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv, websocket);
     }
 
     public TrackerConfig withLinks(LinksConfig l) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv, websocket);
     }
 
     public TrackerConfig withGeoip(GeoIpConfig g) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv, websocket);
     }
 
     public TrackerConfig withRateLimit(RateLimitConfig r) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv, websocket);
     }
 
     public TrackerConfig withSessions(List<SessionConfig> s) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv, websocket);
     }
 
     void validate(Validation v) {
@@ -93,6 +96,7 @@ public record TrackerConfig(
         links.validate(v);
         geoip.validate(v);
         rateLimit.validate(v);
+        websocket.validate(v);
         for (int i = 0; i < consumers.size(); i++) {
             if (v.notNull("consumers[" + i + "]", consumers.get(i))) {
                 consumers.get(i).validate("consumers[" + i + "]", v);

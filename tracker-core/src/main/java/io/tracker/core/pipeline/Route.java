@@ -13,7 +13,9 @@ public enum Route {
     /** {@code /tr/v1/xrdr/}: as {@code rdr}, but a browser hit: sets the vid cookie. */
     XREDIRECT("xrdr", true),
     /** A short link followed (spec §2.10): recorded as {@code etyp=redirect, ename=short_rdr}; not a path of its own (the router never matches it). */
-    SHORT_LINK("short", true);
+    SHORT_LINK("short", true),
+    /** {@code /tr/v1/ws}: one event per WebSocket frame (spec §2.7, §13); values keep their case. */
+    WEBSOCKET("ws", true);
 
     private final String segment;
     private final boolean browser;
@@ -26,6 +28,11 @@ public enum Route {
     /** The path segment after the API version, e.g. {@code tr}. */
     public String segment() {
         return segment;
+    }
+
+    /** Whether string values are lower-cased ({@code tracking.lowercaseValues}): GET/POST hits, not WebSocket frames (spec §3). */
+    public boolean lowercasesValues() {
+        return this != WEBSOCKET;
     }
 
     /** Browser routes set the {@code vid} cookie (spec §5.1, quirk §18.1 fixed). */

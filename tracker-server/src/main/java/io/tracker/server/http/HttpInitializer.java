@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tracker.core.config.ServerConfig;
@@ -37,6 +38,8 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         // the router answers it 400, closes, and runs nothing that followed it on the wire.
         p.addLast("codec", new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(), 64 * 1024));
         p.addLast("aggregate", new BodyLimit(config.maxBodyBytes(), rejections));
+        // Negotiates permessage-deflate on a WebSocket upgrade; passes every other request through untouched.
+        p.addLast("ws-deflate", new WebSocketServerCompressionHandler());
         p.addLast("router", router);
     }
 

@@ -36,6 +36,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final BusinessHandler business;
     private final RateLimiter limiter;
     private final ClientAddress address;
+    private io.tracker.server.ws.WebSocketTracker websocket;
 
     public HttpRouter(TrackHandler track, OpsHandler ops, Cors cors, Rejections rejections) {
         this(track, ops, null, null, null, cors, rejections);
@@ -52,11 +53,24 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.rejections = rejections;
     }
 
+    /** Serves {@code /tr/v1/ws} with {@code ws} (no WebSocket without it). */
+    public HttpRouter withWebSocket(io.tracker.server.ws.WebSocketTracker ws) {
+        this.websocket = ws;
+        return this;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         RequestDeadline.disarm(ctx.channel());
         ResponseOrder order = ResponseOrder.of(ctx.channel());
         boolean malformed = !request.decoderResult().isSuccess();
+        if (!malformed && websocket != null && request.method().equals(HttpMethod.GET)
+                && HttpCall.path(request.uri()).equals("/tr/v1/ws")
+                && io.tracker.server.ws.WebSocketTracker.isUpgrade(request.headers()) && order.idle()
+                && websocket.originAllowed(request.headers())) {
+            websocket.upgrade(ctx, request); // the connection is a WebSocket from here on
+            return;
+        }
         long seq = order.begin(ctx.channel(), malformed || !HttpUtil.isKeepAlive(request));
         if (seq < 0) {
             return; // after the connection's last request: never run (a smuggled request would be one)
@@ -128,8 +142,21 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             int slash = path.indexOf('/', start);
             String segment = slash < 0 ? path.substring(start) : path.substring(start, slash);
             String rest = slash < 0 ? "" : path.substring(slash + 1);
+            if (segment.equals(Route.WEBSOCKET.segment()) && rest.isEmpty()) {
+                if (call.method().equals("OPTIONS")) {
+                    return CompletableFuture.completedFuture(cors.preflight(false));
+                }
+                if (websocket != null && io.tracker.server.ws.WebSocketTracker.isUpgrade(call.request().headers())
+                        && !websocket.originAllowed(call.request().headers())) {
+                    rejections.count("ws_origin");
+                    return CompletableFuture.completedFuture(HttpResponses.error(HttpResponseStatus.FORBIDDEN,
+                            "ws_origin", "pages of this origin may not connect (websocket.allowedOrigins)"));
+                }
+                rejections.count("not_websocket");
+                return CompletableFuture.completedFuture(io.tracker.server.ws.WebSocketTracker.notAnUpgrade());
+            }
             for (Route r : Route.values()) {
-                if (r != Route.SHORT_LINK && r.segment().equals(segment)) {
+                if (r != Route.SHORT_LINK && r != Route.WEBSOCKET && r.segment().equals(segment)) {
                     if (call.method().equals("OPTIONS")) {
                         return CompletableFuture.completedFuture(cors.preflight(false));
                     }

@@ -60,6 +60,11 @@ final class ResponseOrder {
         o.complete(ch, seq, response, true);
     }
 
+    /** No request of the connection is waiting for its answer (a protocol switch may happen now). */
+    boolean idle() {
+        return next == nextToWrite && !closed;
+    }
+
     /**
      * A request arrived: its place in the answer order, or -1 when the connection is done — a request answered with
      * a close (malformed, smuggling) or sent with {@code Connection: close} came before it, and nothing after that may

@@ -6,10 +6,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.CookieHeaderNames;
-import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
-import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import io.tracker.core.batch.QueueFullException;
 import io.tracker.core.config.TrackingConfig;
 import io.tracker.core.pipeline.BadRequestException;
@@ -34,7 +31,8 @@ public final class TrackHandler {
             Route.PIXEL, Set.of("GET", "HEAD"),
             Route.REDIRECT, Set.of("GET", "HEAD"),
             Route.XREDIRECT, Set.of("GET", "HEAD"),
-            Route.SHORT_LINK, Set.of("GET", "HEAD"));
+            Route.SHORT_LINK, Set.of("GET", "HEAD"),
+            Route.WEBSOCKET, Set.of("GET"));
 
     private final Ingest ingest;
     private final ClientAddress address;
@@ -54,6 +52,11 @@ public final class TrackHandler {
         this.address = address;
         this.tracking = tracking;
         this.rejections = rejections;
+    }
+
+    /** Values the WebSocket route reads from the upgrade request like any hit does. */
+    public static Map<String, String> cookiesOf(HttpHeaders h) {
+        return cookies(h);
     }
 
     /** The response, possibly later: {@code wal} and {@code sync} durability answer once the rows are safe. */
@@ -145,7 +148,7 @@ public final class TrackHandler {
                 r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
                 yield r;
             }
-            case TRACK -> HttpResponses.empty(HttpResponseStatus.OK);
+            case TRACK, WEBSOCKET -> HttpResponses.empty(HttpResponseStatus.OK); // WEBSOCKET: never routed here
             case SERVER -> HttpResponses.json(HttpResponseStatus.OK, idsBody(result.eids()));
             case PIXEL -> {
                 FullHttpResponse r = HttpResponses.bytes(HttpResponseStatus.OK, "image/gif", HttpResponses.PIXEL);
@@ -154,7 +157,7 @@ public final class TrackHandler {
             }
         };
         if (route.isBrowser() && result.vid() != null) {
-            response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(vidCookie(result.vid(), secure)));
+            response.headers().add(HttpHeaderNames.SET_COOKIE, VidCookie.encode(result.vid(), tracking, secure));
         }
         return response;
     }
@@ -164,23 +167,6 @@ public final class TrackHandler {
             return Map.of("eid", eids.get(0).toString());
         }
         return Map.of("eids", eids.stream().map(UUID::toString).toList());
-    }
-
-    private Cookie vidCookie(UUID vid, boolean secureRequest) {
-        DefaultCookie c = new DefaultCookie("vid", vid.toString());
-        c.setPath("/");
-        c.setMaxAge(tracking.cookieMaxAgeDays() * 86_400L);
-        c.setSameSite(CookieHeaderNames.SameSite.valueOf(tracking.cookieSameSite()));
-        c.setSecure(switch (tracking.cookieSecure()) {
-            case "always" -> true;
-            case "never" -> false;
-            default -> secureRequest || "None".equals(tracking.cookieSameSite());
-        });
-        c.setHttpOnly(tracking.cookieHttpOnly());
-        if (!tracking.cookieDomain().isEmpty()) {
-            c.setDomain(tracking.cookieDomain());
-        }
-        return c;
     }
 
     private static Map<String, String> cookies(HttpHeaders h) {

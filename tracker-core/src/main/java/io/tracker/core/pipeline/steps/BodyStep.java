@@ -31,7 +31,8 @@ public final class BodyStep implements Step {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey().toLowerCase(Locale.ROOT);
             // params is a client-owned object: its strings keep their case.
-            Values.putJson(event.values(), key, e.getValue(), lowercase && !key.equals("params"));
+            Values.putJson(event.values(), key, e.getValue(),
+                    lowercase && !key.equals("params") && event.request().route().lowercasesValues());
         }
         return StepResult.CONTINUE;
     }

@@ -27,7 +27,7 @@ public final class PathPairsStep implements Step {
 
     @Override
     public StepResult apply(EventContext event) throws BadRequestException {
-        parse(event.request().pairsPath(), lowercase, event.values());
+        parse(event.request().pairsPath(), lowercase && event.request().route().lowercasesValues(), event.values());
         return StepResult.CONTINUE;
     }
 

@@ -29,7 +29,8 @@ public final class QueryStep implements Step {
     @Override
     public StepResult apply(EventContext event) throws BadRequestException {
         String method = event.request().method();
-        if (!method.equals("GET") && !method.equals("HEAD")) {
+        // A WebSocket frame carries the upgrade request's query (a GET), as the Go tracker merges it (spec §2.7).
+        if (!method.equals("GET") && !method.equals("HEAD") && event.request().route() != io.tracker.core.pipeline.Route.WEBSOCKET) {
             return StepResult.CONTINUE;
         }
         Map<String, String> query = UrlCodec.parseQuery(event.request().rawQuery());
@@ -39,7 +40,8 @@ public final class QueryStep implements Step {
         for (Map.Entry<String, String> e : query.entrySet()) {
             String key = normaliseKey(e.getKey());
             if (!key.isEmpty()) {
-                event.values().put(key, Values.maybeLower(key, e.getValue(), lowercase));
+                event.values().put(key, Values.maybeLower(key, e.getValue(),
+                        lowercase && event.request().route().lowercasesValues()));
             }
         }
         return StepResult.CONTINUE;
