@@ -171,8 +171,9 @@ public final class Tracker implements AutoCloseable {
         HttpRouter router = new HttpRouter(track, new OpsHandler(batches, registry, limiter, version()), business,
                 new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()),
                 rejections).withWebSocket(new io.tracker.server.ws.WebSocketTracker(ingest, address, config.websocket(),
-                config.tracking(), rejections, registry));
-        return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections));
+                config.tracking(), config.privacy().defaultConsent(), rejections, registry));
+        return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections,
+                config.websocket().maxFrameBytes()));
     }
 
     /** Threads and queue of the pool that runs business-API reads and writes (never an event loop). */

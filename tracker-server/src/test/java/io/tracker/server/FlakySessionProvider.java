@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class FlakySessionProvider implements SessionProvider {
     static final AtomicBoolean FAILING = new AtomicBoolean();
+    /** Every write takes at least this long: a slow backend. */
+    static volatile long slowMillis;
 
     @Override
     public String type() {
@@ -46,6 +48,13 @@ public final class FlakySessionProvider implements SessionProvider {
             public void write(Table table, List<Row> rows, boolean mayRepeat) throws SessionException {
                 if (FAILING.get()) {
                     throw new SessionException("injected outage");
+                }
+                if (slowMillis > 0) {
+                    try {
+                        Thread.sleep(slowMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
                 inner.write(table, rows, mayRepeat);
             }

@@ -171,6 +171,89 @@ class WebSocketTest {
     }
 
     @Test
+    void aHandshakeWithoutItsKeyIsAPlain400AndTheServerStaysUp() throws Exception {
+        tracker = TestTrackers.start(dataDir, c -> { });
+        String answer;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", tracker.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /tr/v1/ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+        assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("ws_bad_handshake"), answer);
+        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/ready"))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    @Test
+    void aDeflateBombIsStoppedAtTheFrameLimit() throws Exception {
+        Path modules = NodeModules.install("ws@8.18.0", "lz4-wasm-nodejs@0.9.2");
+        tracker = TestTrackers.start(dataDir, c -> { });
+        Path script = dataDir.resolve("bomb.js");
+        Files.writeString(script, """
+                const WebSocket = require('ws');
+                const ws = new WebSocket(process.argv[2], { perMessageDeflate: true });
+                ws.on('open', () => {
+                  // 64 MiB of spaces compress to ~64 KB: inflated whole it would take the heap.
+                  ws.send('{"ename":"bomb","pad":"' + ' '.repeat(64 << 20) + '"}');
+                });
+                ws.on('close', (code) => { console.log(JSON.stringify({ code, extensions: ws.extensions })); });
+                ws.on('error', () => {});
+                """);
+        ProcessBuilder pb = new ProcessBuilder("node", "--max-old-space-size=512", script.toString(),
+                "ws://127.0.0.1:" + tracker.port() + "/tr/v1/ws").redirectErrorStream(true);
+        pb.environment().put("NODE_PATH", modules.toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        JsonNode result = JSON.readTree(out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
+        assertTrue(result.get("extensions").asText().contains("permessage-deflate"), out);
+        int code = result.get("code").asInt();
+        assertTrue(code == 1009 || code == 1002 || code == 1006, "closed: " + out);
+        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/ready"))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "the server is unharmed");
+        tracker.stop();
+        tracker = null;
+        assertEquals(0L, TestTrackers.count(dataDir, "SELECT count(*) FROM events WHERE ename = 'bomb'"));
+    }
+
+    @Test
+    void aFloodIntoASlowBackendIsSlowedDownNotDropped() throws Exception {
+        // 50-row batches that take 20 ms each (2,500 rows/s) and a 1 MiB memory budget: the client sends far faster.
+        FlakySessionProvider.slowMillis = 20;
+        try {
+            tracker = TestTrackers.start(dataDir, c -> {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) c.get("sessions").get(0)).put("type", "flaky-duckdb");
+                com.fasterxml.jackson.databind.node.ObjectNode b = (com.fasterxml.jackson.databind.node.ObjectNode) c.get("batching");
+                b.put("maxQueuedBytes", 1 << 20);
+                ((com.fasterxml.jackson.databind.node.ObjectNode) b.get("tables").get("events")).put("maxRows", 50);
+            });
+            Acks acks = new Acks();
+            WebSocket ws = connect("?ack=1", acks);
+            int n = 10_000;
+            for (int i = 0; i < n; i++) {
+                ws.sendBinary(ByteBuffer.wrap(lz4Frame("{\"ename\":\"flood\",\"n\":" + i + ",\"pad\":\""
+                        + "x".repeat(200) + "\"}")), true).join();
+            }
+            int acked = 0;
+            for (int i = 0; i < n; i++) {
+                JsonNode a = acks.next();
+                assertTrue(a.has("eids"), "every frame made durable, none refused: " + a);
+                acked++;
+            }
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
+            tracker.stop();
+            tracker = null;
+            assertEquals(n, acked);
+            assertEquals((long) n, TestTrackers.count(dataDir, "SELECT count(*) FROM events WHERE ename = 'flood'"));
+            assertEquals((long) n, TestTrackers.count(dataDir, "SELECT count(DISTINCT params->>'n') FROM events"));
+        } finally {
+            FlakySessionProvider.slowMillis = 0;
+        }
+    }
+
+    @Test
     void theGoBrowserClientsLz4FramesFromNpmOverPermessageDeflateAreAllStored() throws Exception {
         Path modules = NodeModules.install("ws@8.18.0", "lz4-wasm-nodejs@0.9.2");
         tracker = TestTrackers.start(dataDir, c -> { });

@@ -18,8 +18,15 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionLimiter limiter;
     private final HttpRouter router;
     private final Rejections rejections;
+    private final int maxWebSocketFrameBytes;
 
     public HttpInitializer(ServerConfig config, ConnectionLimiter limiter, HttpRouter router, Rejections rejections) {
+        this(config, limiter, router, rejections, 1 << 20);
+    }
+
+    public HttpInitializer(ServerConfig config, ConnectionLimiter limiter, HttpRouter router, Rejections rejections,
+                           int maxWebSocketFrameBytes) {
+        this.maxWebSocketFrameBytes = maxWebSocketFrameBytes;
         this.config = config;
         this.limiter = limiter;
         this.router = router;
@@ -39,7 +46,8 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("codec", new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(), 64 * 1024));
         p.addLast("aggregate", new BodyLimit(config.maxBodyBytes(), rejections));
         // Negotiates permessage-deflate on a WebSocket upgrade; passes every other request through untouched.
-        p.addLast("ws-deflate", new WebSocketServerCompressionHandler());
+        // Inflating is bounded too: a deflate bomb stops at the frame limit instead of filling the heap.
+        p.addLast("ws-deflate", new WebSocketServerCompressionHandler(maxWebSocketFrameBytes));
         p.addLast("router", router);
     }
 

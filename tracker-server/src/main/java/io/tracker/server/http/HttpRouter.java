@@ -67,7 +67,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (!malformed && websocket != null && request.method().equals(HttpMethod.GET)
                 && HttpCall.path(request.uri()).equals("/tr/v1/ws")
                 && io.tracker.server.ws.WebSocketTracker.isUpgrade(request.headers()) && order.idle()
-                && websocket.originAllowed(request.headers())) {
+                && websocket.originAllowed(request.headers()) && !ConnectionLimiter.isOverLimit(ctx.channel())
+                && (limiter == null || !limiter.enabled()
+                        || limiter.check(address.ip(ctx.channel(), request.headers())).allowed())) {
+            // (over a limit it falls through to the routing below, which answers 503 or 429 as for any request)
             websocket.upgrade(ctx, request); // the connection is a WebSocket from here on
             return;
         }

@@ -36,6 +36,10 @@ final class Lz4Frames {
         if (declared > maxDecoded) {
             throw new BadFrame("lz4_too_large", "declared length " + declared + " exceeds websocket.maxDecodedBytes");
         }
+        if (declared > 255L * (frame.length - 4) + 16) {
+            // LZ4 expands at most ~255:1: a small frame declaring megabytes is a lie, refused before allocating.
+            throw new BadFrame("lz4_corrupt", "declared length " + declared + " is beyond what the block can hold");
+        }
         byte[] out = new byte[(int) declared];
         int n;
         try {

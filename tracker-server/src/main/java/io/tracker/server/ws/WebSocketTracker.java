@@ -52,8 +52,11 @@ public final class WebSocketTracker {
     final Counter framesAccepted;
     final Counter framesRejected;
 
+    private final long defaultConsent;
+
     public WebSocketTracker(Ingest ingest, ClientAddress address, WebSocketConfig config, TrackingConfig tracking,
-                            Rejections rejections, MeterRegistry registry) {
+                            long defaultConsent, Rejections rejections, MeterRegistry registry) {
+        this.defaultConsent = defaultConsent;
         this.ingest = ingest;
         this.address = address;
         this.config = config;
@@ -84,6 +87,17 @@ public final class WebSocketTracker {
      */
     public void upgrade(ChannelHandlerContext ctx, FullHttpRequest request) {
         HttpHeaders h = request.headers();
+        String key = h.get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        if (key == null || key.isBlank() || !"13".equals(h.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+            // Checked before the pipeline changes: a broken handshake is a plain 400, not a half-switched connection.
+            rejections.count("ws_bad_handshake");
+            io.netty.handler.codec.http.FullHttpResponse r = HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
+                    "ws_bad_handshake", "a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13");
+            r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            return;
+        }
         String host = h.get(HttpHeaderNames.HOST, "localhost");
         WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(
                 "ws://" + host + PATH, null, true, config.maxFrameBytes());
@@ -97,9 +111,13 @@ public final class WebSocketTracker {
         Map<String, String> cookies = new HashMap<>(TrackHandler.cookiesOf(h));
         HttpHeaders extra = new DefaultHttpHeaders();
         if (!cookies.containsKey("vid")) {
+            // One visitor for every event of the connection (frames that carry their own vid keep it). The cookie is
+            // only offered with the analytics consent bit, as the HTTP routes do.
             UUID vid = ids.next();
             cookies.put("vid", vid.toString());
-            extra.add(HttpHeaderNames.SET_COOKIE, VidCookie.encode(vid, tracking, address.secure(ctx.channel(), h)));
+            if ((consent(cookies) & io.tracker.core.config.PrivacyConfig.ANALYTICS) != 0) {
+                extra.add(HttpHeaderNames.SET_COOKIE, VidCookie.encode(vid, tracking, address.secure(ctx.channel(), h)));
+            }
         }
         WsConnection.Upgrade context = new WsConnection.Upgrade(withoutAck(q.rawQuery()), Map.copyOf(cookies),
                 h.get("User"), h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
@@ -114,6 +132,15 @@ public final class WebSocketTracker {
         p.replace(ctx.name(), "ws", new WsConnection(handshaker, context, ingest, config, rejections, this));
         p.addBefore("ws", "ws-aggregate", new WebSocketFrameAggregator(config.maxFrameBytes()));
         handshaker.handshake(ctx.channel(), request, extra, ctx.channel().newPromise());
+    }
+
+    private long consent(Map<String, String> cookies) {
+        String c = cookies.get(io.tracker.core.pipeline.steps.CookieStep.CONSENT_COOKIE);
+        try {
+            return c == null ? defaultConsent : Long.parseLong(c.trim());
+        } catch (NumberFormatException e) {
+            return defaultConsent;
+        }
     }
 
     /** The upgrade query without {@code ack}, which is about the connection, not an event field. */
