@@ -24,8 +24,11 @@ public final class IpAnonymizer {
     private final Mode mode;
     private final Supplier<LocalDate> today;
     private final SecureRandom random = new SecureRandom();
-    private LocalDate saltDay;
-    private byte[] salt;
+    /** Today's salt, read without a lock on every event; replaced under the lock at the day's first use. */
+    private volatile DaySalt current;
+
+    private record DaySalt(LocalDate day, byte[] salt) {
+    }
 
     public IpAnonymizer(String mode) {
         this(Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), () -> LocalDate.now(ZoneOffset.UTC));
@@ -89,25 +92,43 @@ public final class IpAnonymizer {
         }
     }
 
-    private String hash(String ip) {
-        byte[] key = saltFor(today.get());
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(ip.getBytes(StandardCharsets.UTF_8)), 0, 16);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+    /** One keyed Mac per thread and salt: building one per event cost more than the rest of the IP handling. */
+    private final ThreadLocal<KeyedMac> macs = new ThreadLocal<>();
+
+    private record KeyedMac(byte[] salt, Mac mac) {
     }
 
-    private synchronized byte[] saltFor(LocalDate day) {
-        if (!day.equals(saltDay)) {
-            byte[] s = new byte[32];
-            random.nextBytes(s);
-            salt = s;
-            saltDay = day;
+    private String hash(String ip) {
+        byte[] key = saltFor(today.get());
+        KeyedMac km = macs.get();
+        if (km == null || km.salt() != key) { // the salt array is replaced, never changed, at the day's rotation
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(key, "HmacSHA256"));
+                km = new KeyedMac(key, mac);
+                macs.set(km);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 unavailable", e);
+            }
         }
-        return salt;
+        return HexFormat.of().formatHex(km.mac().doFinal(ip.getBytes(StandardCharsets.UTF_8)), 0, 16);
+    }
+
+    private byte[] saltFor(LocalDate day) {
+        DaySalt d = current;
+        if (d != null && d.day().equals(day)) {
+            return d.salt();
+        }
+        synchronized (this) {
+            d = current;
+            if (d == null || !d.day().equals(day)) {
+                byte[] s = new byte[32];
+                random.nextBytes(s);
+                d = new DaySalt(day, s);
+                current = d;
+            }
+            return d.salt();
+        }
     }
 
     /** The bytes of an IP literal; null for anything else (never a DNS lookup). */

@@ -91,6 +91,19 @@ final class ResponseOrder {
             ReferenceCountUtil.release(response);
             return;
         }
+        if (seq == nextToWrite && ready.isEmpty()) { // the common case: its turn, nothing waiting
+            nextToWrite++;
+            if (close) {
+                closed = true;
+                ch.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            ch.writeAndFlush(response);
+            if (next - nextToWrite < maxInFlight && !ch.config().isAutoRead()) {
+                ch.config().setAutoRead(true);
+            }
+            return;
+        }
         ready.put(seq, new Ready(response, close));
         boolean wrote = false;
         while (!ready.isEmpty() && ready.firstKey() == nextToWrite) {
