@@ -171,7 +171,8 @@ public final class Tracker implements AutoCloseable {
         HttpRouter router = new HttpRouter(track, new OpsHandler(batches, registry, limiter, version()), business,
                 new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()),
                 rejections).withWebSocket(new io.tracker.server.ws.WebSocketTracker(ingest, address, config.websocket(),
-                config.tracking(), config.privacy().defaultConsent(), rejections, registry));
+                config.tracking(), config.privacy().defaultConsent(), rejections, registry))
+                .withStaticFiles(new io.tracker.server.files.StaticFiles(config.staticFiles(), rejections));
         return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections,
                 config.websocket().maxFrameBytes()));
     }

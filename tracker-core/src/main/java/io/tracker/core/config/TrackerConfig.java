@@ -18,7 +18,8 @@ public record TrackerConfig(
         RateLimitConfig rateLimit,
         List<ConsumerConfig> consumers,
         LtvConfig ltv,
-        WebSocketConfig websocket) {
+        WebSocketConfig websocket,
+        @com.fasterxml.jackson.annotation.JsonProperty("static") StaticConfig staticFiles) {
 
     public TrackerConfig {
         sessions = sessions == null ? List.of() : List.copyOf(sessions);
@@ -29,6 +30,7 @@ public record TrackerConfig(
         consumers = consumers == null ? List.of() : List.copyOf(consumers);
         ltv = ltv == null ? LtvConfig.standard() : ltv;
         websocket = websocket == null ? WebSocketConfig.standard() : websocket;
+        staticFiles = staticFiles == null ? StaticConfig.standard() : staticFiles;
     }
 
     /** Built-in defaults: DuckDB embedded, HTTP on 8080. {@code config.json} at the root repeats them. */
@@ -37,43 +39,43 @@ public record TrackerConfig(
                 StorageConfig.standard(), BatchConfig.standard(),
                 List.of(new SessionConfig("duckdb", "duckdb", null)), AdminConfig.standard(), LinksConfig.standard(),
                 GeoIpConfig.standard(), RateLimitConfig.standard(), List.of(), LtvConfig.standard(),
-                WebSocketConfig.standard());
+                WebSocketConfig.standard(), StaticConfig.standard());
     }
 
     public TrackerConfig withServer(ServerConfig s) {
-        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket);
+        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles);
     }
 
     public TrackerConfig withStorage(StorageConfig s) {
-        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket);
+        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles);
     }
 
     public TrackerConfig withBatching(BatchConfig b) {
-        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket);
+        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles);
     }
 
     public TrackerConfig withPrivacy(PrivacyConfig p) {
-        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket);
+        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles);
     }
 
     public TrackerConfig withAdmin(AdminConfig a) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv, websocket);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles);
     }
 
     public TrackerConfig withLinks(LinksConfig l) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv, websocket);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv, websocket, staticFiles);
     }
 
     public TrackerConfig withGeoip(GeoIpConfig g) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv, websocket);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv, websocket, staticFiles);
     }
 
     public TrackerConfig withRateLimit(RateLimitConfig r) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv, websocket);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv, websocket, staticFiles);
     }
 
     public TrackerConfig withSessions(List<SessionConfig> s) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv, websocket);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles);
     }
 
     void validate(Validation v) {
@@ -97,6 +99,7 @@ public record TrackerConfig(
         geoip.validate(v);
         rateLimit.validate(v);
         websocket.validate(v);
+        staticFiles.validate(v);
         for (int i = 0; i < consumers.size(); i++) {
             if (v.notNull("consumers[" + i + "]", consumers.get(i))) {
                 consumers.get(i).validate("consumers[" + i + "]", v);

@@ -37,6 +37,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final RateLimiter limiter;
     private final ClientAddress address;
     private io.tracker.server.ws.WebSocketTracker websocket;
+    private io.tracker.server.files.StaticFiles files;
 
     public HttpRouter(TrackHandler track, OpsHandler ops, Cors cors, Rejections rejections) {
         this(track, ops, null, null, null, cors, rejections);
@@ -51,6 +52,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.ops = ops;
         this.cors = cors;
         this.rejections = rejections;
+    }
+
+    /** Serves {@code /tr/v1/pub/} from {@code files}. */
+    public HttpRouter withStaticFiles(io.tracker.server.files.StaticFiles files) {
+        this.files = files;
+        return this;
     }
 
     /** Serves {@code /tr/v1/ws} with {@code ws} (no WebSocket without it). */
@@ -145,6 +152,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             int slash = path.indexOf('/', start);
             String segment = slash < 0 ? path.substring(start) : path.substring(start, slash);
             String rest = slash < 0 ? "" : path.substring(slash + 1);
+            if (segment.equals("pub") && files != null) {
+                if (call.method().equals("OPTIONS")) {
+                    return CompletableFuture.completedFuture(cors.preflight(false));
+                }
+                if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
+                    rejections.count("method_not_allowed");
+                    FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                            call.method() + " is not allowed on /tr/v1/pub/");
+                    r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, OPTIONS");
+                    return CompletableFuture.completedFuture(r);
+                }
+                return CompletableFuture.completedFuture(files.serve(rest, call.request().headers()));
+            }
             if (segment.equals(Route.WEBSOCKET.segment()) && rest.isEmpty()) {
                 if (call.method().equals("OPTIONS")) {
                     return CompletableFuture.completedFuture(cors.preflight(false));

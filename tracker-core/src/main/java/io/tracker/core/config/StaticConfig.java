@@ -1,0 +1,23 @@
+package io.tracker.core.config;
+
+/**
+ * Static files under {@code /tr/v1/pub/} (spec §2.4).
+ *
+ * @param directory     what is served (relative to the working directory); a missing directory serves nothing
+ * @param cacheControl  the Cache-Control of every file answer (ETag/Last-Modified revalidation works either way)
+ * @param maxFileBytes  larger files are not served (files are answered from memory, hot ones cached)
+ * @param cacheBytes    memory for cached file bodies (and their gzip forms)
+ */
+public record StaticConfig(String directory, String cacheControl, long maxFileBytes, long cacheBytes) {
+
+    public static StaticConfig standard() {
+        return new StaticConfig("public", "public, max-age=3600", 16L << 20, 32L << 20);
+    }
+
+    void validate(Validation v) {
+        v.notNull("static.directory", directory);
+        v.notNull("static.cacheControl", cacheControl);
+        v.range("static.maxFileBytes", maxFileBytes, 1, 1L << 30);
+        v.range("static.cacheBytes", cacheBytes, 0, 1L << 34);
+    }
+}
