@@ -168,11 +168,14 @@ public final class Tracker implements AutoCloseable {
                 new io.tracker.core.business.DataSubjects(api, readers), geoip,
                 new io.tracker.core.business.AdminAuth(config.admin()), address, track, rejections, pool,
                 jurisdictions, config.server().shutdownTimeoutSeconds() * 1000L, config.ltv().requireKey(), signer);
+        io.tracker.server.files.StaticFiles statics = new io.tracker.server.files.StaticFiles(config.staticFiles(),
+                Path.of(config.storage().dataDir()), rejections);
+        extras.add(statics::close);
         HttpRouter router = new HttpRouter(track, new OpsHandler(batches, registry, limiter, version()), business,
                 new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()),
                 rejections).withWebSocket(new io.tracker.server.ws.WebSocketTracker(ingest, address, config.websocket(),
                 config.tracking(), config.privacy().defaultConsent(), rejections, registry))
-                .withStaticFiles(new io.tracker.server.files.StaticFiles(config.staticFiles(), rejections));
+                .withStaticFiles(statics);
         return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections,
                 config.websocket().maxFrameBytes()));
     }

@@ -42,6 +42,10 @@ class StaticFilesTest {
         Files.writeString(work.resolve("secret.txt"), "TOP SECRET");
         Files.createSymbolicLink(pub.resolve("leak.txt"), work.resolve("secret.txt"));
         Files.createSymbolicLink(pub.resolve("up"), work);
+        Files.createDirectories(pub.resolve(".git"));
+        Files.writeString(pub.resolve(".git/config"), "[remote] url=TOP SECRET");
+        Files.writeString(pub.resolve(".env"), "TOKEN=TOP SECRET");
+        Files.writeString(pub.resolve("a+b.txt"), "plus");
         tracker = TestTrackers.start(work.resolve("data"), c -> ((ObjectNode) c.get("static"))
                 .put("directory", pub.toString()).put("cacheControl", "public, max-age=60"));
     }
@@ -86,6 +90,10 @@ class StaticFilesTest {
 
         HttpResponse<byte[]> gz = get("/tr/v1/pub/t.js", "Accept-Encoding", "gzip");
         assertEquals("gzip", gz.headers().firstValue("content-encoding").orElseThrow());
+        assertTrue(!gz.headers().firstValue("etag").orElseThrow().equals(etag), "the gzip form has its own validator");
+        HttpResponse<byte[]> revalidated = get("/tr/v1/pub/t.js", "If-None-Match", etag);
+        assertEquals(304, revalidated.statusCode());
+        assertTrue(revalidated.headers().firstValue("vary").orElseThrow().equalsIgnoreCase("accept-encoding"), "Vary on 304 too");
         assertTrue(gz.body().length < JS.length() / 4, "compressed: " + gz.body().length);
         assertArrayEquals(JS.getBytes(StandardCharsets.UTF_8),
                 new GZIPInputStream(new ByteArrayInputStream(gz.body())).readAllBytes());
@@ -96,6 +104,12 @@ class StaticFilesTest {
         assertEquals("bytes 3-9/" + JS.length(), part.headers().firstValue("content-range").orElseThrow());
         HttpResponse<byte[]> tail = get("/tr/v1/pub/t.js", "Range", "bytes=-5");
         assertEquals(JS.substring(JS.length() - 5), new String(tail.body(), StandardCharsets.UTF_8));
+        HttpResponse<byte[]> huge = get("/tr/v1/pub/t.js", "Range", "bytes=5-99999999999999999999");
+        assertEquals(206, huge.statusCode(), "a last byte beyond any size means the end");
+        assertEquals(JS.substring(5), new String(huge.body(), StandardCharsets.UTF_8));
+        assertEquals(200, get("/tr/v1/pub/t.js", "Range", "bytes=3-9", "If-Range", "\"stale\"").statusCode(),
+                "a stale If-Range gets the whole file");
+        assertEquals("plus", new String(get("/tr/v1/pub/a+b.txt").body(), StandardCharsets.UTF_8), "'+' is a plus");
         HttpResponse<byte[]> beyond = get("/tr/v1/pub/t.js", "Range", "bytes=999999-");
         assertEquals(416, beyond.statusCode());
         assertEquals("bytes */" + JS.length(), beyond.headers().firstValue("content-range").orElseThrow());
@@ -126,11 +140,24 @@ class StaticFilesTest {
                 "/tr/v1/pub/docs/../../secret.txt", "/tr/v1/pub/./t.js/../../secret.txt", "/tr/v1/pub/%00secret.txt",
                 "/tr/v1/pub/t.js%00.html", "/tr/v1/pub//etc/passwd", "/tr/v1/pub/%2Fetc%2Fpasswd",
                 "/tr/v1/pub/leak.txt", "/tr/v1/pub/up/secret.txt", "/tr/v1/pub/%252e%252e/secret.txt",
-                "/tr/v1/pub/%c0%ae%c0%ae/secret.txt")) {
+                "/tr/v1/pub/%c0%ae%c0%ae/secret.txt", "/tr/v1/pub/.git/config", "/tr/v1/pub/.env",
+                "/tr/v1/pub/%2egit/config")) {
             String answer = raw(target);
             assertTrue(!answer.contains("TOP SECRET") && !answer.contains("root:"), target + " leaked:\n" + answer);
             assertTrue(answer.startsWith("HTTP/1.1 404") || answer.startsWith("HTTP/1.1 400"), target + ":\n" + answer);
         }
         assertTrue(raw("/tr/v1/pub/t.js").startsWith("HTTP/1.1 200"), "the server still serves");
+    }
+
+    @Test
+    void aStaticDirectoryHoldingTheConfigOrTheDataIsRefused() throws Exception {
+        tracker.stop();
+        tracker = null;
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> TestTrackers.start(
+                work.resolve("data"), c -> ((ObjectNode) c.get("static")).put("directory", ".")));
+        assertTrue(e.getMessage().contains("static.directory"), e.getMessage());
+        Exception e2 = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> TestTrackers.start(
+                work.resolve("data"), c -> ((ObjectNode) c.get("static")).put("directory", work.toString())));
+        assertTrue(e2.getMessage().contains("static.directory"), e2.getMessage());
     }
 }

@@ -15,7 +15,10 @@ public record StaticConfig(String directory, String cacheControl, long maxFileBy
     }
 
     void validate(Validation v) {
-        v.notNull("static.directory", directory);
+        if (v.notNull("static.directory", directory)
+                && java.util.List.of("", ".", "./", "/", "..").contains(directory.trim())) {
+            v.fail("static.directory", "must name a directory of public files (not the working directory or /)");
+        }
         v.notNull("static.cacheControl", cacheControl);
         v.range("static.maxFileBytes", maxFileBytes, 1, 1L << 30);
         v.range("static.cacheBytes", cacheBytes, 0, 1L << 34);

@@ -35,7 +35,9 @@ import java.util.zip.GZIPOutputStream;
  * lead out are all answered 404, like a missing file. Bodies come from memory (hot files cached, gzip forms too).
  */
 public final class StaticFiles {
-    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    /** IMF-fixdate (RFC 9110 §5.6.7): two-digit day, English names, GMT. */
+    private static final DateTimeFormatter HTTP_DATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     private static final Map<String, String> TYPES = Map.ofEntries(
             Map.entry("html", "text/html; charset=utf-8"), Map.entry("htm", "text/html; charset=utf-8"),
             Map.entry("js", "text/javascript; charset=utf-8"), Map.entry("mjs", "text/javascript; charset=utf-8"),
@@ -49,13 +51,20 @@ public final class StaticFiles {
     private final Path root;
     private final StaticConfig config;
     private final Rejections rejections;
-    private final Cache<String, Body> cache;
+    private final Cache<String, byte[]> cache;
+    /** File reads and gzip never run on an event loop: a small pool, bounded, 503 when it is full. */
+    private final java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(2, 2,
+            60, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(256), r -> {
+                Thread t = new Thread(r, "static-files");
+                t.setDaemon(true);
+                return t;
+            });
 
-    /** A file's bytes as of its size and modification time (a change makes a new key). */
-    private record Body(byte[] bytes, byte[] gzip) {
-    }
-
-    public StaticFiles(StaticConfig config, Rejections rejections) {
+    /**
+     * @param dataDir the tracker's data directory: a static directory that contains it (or the working directory,
+     *                where config.json lives) is refused
+     */
+    public StaticFiles(StaticConfig config, Path dataDir, Rejections rejections) {
         this.config = config;
         this.rejections = rejections;
         Path r = Path.of(config.directory()).toAbsolutePath().normalize();
@@ -65,10 +74,44 @@ public final class StaticFiles {
         } catch (IOException e) {
             real = null; // nothing to serve
         }
+        if (real != null) {
+            Path cwd = realOrSelf(Path.of("").toAbsolutePath());
+            Path data = realOrSelf(dataDir.toAbsolutePath());
+            if (cwd.startsWith(real) || data.startsWith(real)) {
+                throw new io.tracker.core.config.ConfigException("static.directory: " + real + " contains the working "
+                        + "or the data directory (config.json, the store): name a directory of public files only");
+            }
+        }
         this.root = real;
         this.cache = Caffeine.newBuilder().maximumWeight(Math.max(1, config.cacheBytes()))
-                .<String, Body>weigher((k, v) -> v.bytes().length + (v.gzip() == null ? 0 : v.gzip().length) + 64)
+                .<String, byte[]>weigher((k, v) -> (int) Math.min(Integer.MAX_VALUE, v.length + 64L))
                 .build();
+    }
+
+    private static Path realOrSelf(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.normalize();
+        }
+    }
+
+    /** The answer for {@code /tr/v1/pub/<rawRest>}, computed off the event loop. */
+    public java.util.concurrent.CompletableFuture<FullHttpResponse> serveAsync(String rawRest, HttpHeaders request) {
+        HttpHeaders copy = new io.netty.handler.codec.http.DefaultHttpHeaders().set(request); // the request is released
+        try {
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> serve(rawRest, copy), pool);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            rejections.count("overloaded");
+            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded",
+                    "too many file requests in flight; retry shortly");
+            r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            return java.util.concurrent.CompletableFuture.completedFuture(r);
+        }
+    }
+
+    public void close() {
+        pool.shutdown();
     }
 
     /** The answer for {@code /tr/v1/pub/<rawRest>} ({@code rawRest} still percent-encoded). */
@@ -79,6 +122,10 @@ public final class StaticFiles {
         }
         BasicFileAttributes attrs;
         try {
+            file = file.toRealPath(); // from here on the real file, opened without following links again
+            if (!file.startsWith(root)) {
+                return notFound();
+            }
             if (Files.isDirectory(file)) {
                 if (!rawRest.isEmpty() && !rawRest.endsWith("/")) {
                     FullHttpResponse r = HttpResponses.empty(HttpResponseStatus.MOVED_PERMANENTLY);
@@ -90,41 +137,54 @@ public final class StaticFiles {
                 if (!inside(file)) {
                     return notFound();
                 }
+                file = file.toRealPath();
             }
-            attrs = Files.readAttributes(file, BasicFileAttributes.class);
-        } catch (IOException e) {
+            attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException e) {
             return notFound();
         }
         if (!attrs.isRegularFile() || attrs.size() > config.maxFileBytes()) {
             return notFound();
         }
         long mtime = attrs.lastModifiedTime().toMillis();
-        String etag = "\"" + Long.toHexString(attrs.size()) + "-" + Long.toHexString(mtime) + "\"";
-        String lastModified = HTTP_DATE.format(ZonedDateTime.ofInstant(Instant.ofEpochMilli(mtime), ZoneOffset.UTC));
+        String tag = Long.toHexString(attrs.size()) + "-" + Long.toHexString(mtime);
+        String type = type(file);
+        boolean gzip = compressible(type) && attrs.size() > 256 && acceptsGzip(request)
+                && request.get(HttpHeaderNames.RANGE) == null;
+        // The gzip form is another representation: its own validator, so a resumed download never mixes the two.
+        String etag = "\"" + tag + (gzip ? "-gz" : "") + "\"";
+        String lastModified = HTTP_DATE.format(Instant.ofEpochMilli(mtime));
         if (notModified(request, etag, mtime)) {
             FullHttpResponse r = HttpResponses.empty(HttpResponseStatus.NOT_MODIFIED);
             r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-            headers(r, etag, lastModified);
+            headers(r, etag, lastModified, type);
             return r;
         }
-        String type = type(file);
-        Body body;
+        String key = file + "\n" + tag;
+        byte[] bytes;
         try {
             Path f = file;
-            body = cache.get(file + "\n" + attrs.size() + "\n" + mtime, k -> load(f, type));
+            bytes = cache.get(key, k -> read(f));
+            if (gzip) {
+                byte[] plain = bytes;
+                byte[] z = cache.get(key + "\ngz", k -> gzipOrPlain(plain));
+                if (z.length < bytes.length) {
+                    bytes = z;
+                } else {
+                    gzip = false;
+                    etag = "\"" + tag + "\"";
+                }
+            }
         } catch (RuntimeException e) {
-            return notFound(); // vanished or unreadable between the check and the read
+            return notFound(); // vanished, grew past the limit or unreadable between the check and the read
         }
         String range = request.get(HttpHeaderNames.RANGE);
-        if (range != null) {
-            return ranged(body.bytes(), range, type, etag, lastModified);
+        String ifRange = request.get(HttpHeaderNames.IF_RANGE);
+        if (range != null && (ifRange == null || ifRange.trim().equals(etag) || ifRange.trim().equals(lastModified))) {
+            return ranged(bytes, range, type, etag, lastModified);
         }
-        boolean gzip = body.gzip() != null && acceptsGzip(request);
-        FullHttpResponse r = HttpResponses.bytes(HttpResponseStatus.OK, type, gzip ? body.gzip() : body.bytes());
-        headers(r, etag, lastModified);
-        if (body.gzip() != null) {
-            r.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
-        }
+        FullHttpResponse r = HttpResponses.bytes(HttpResponseStatus.OK, type, bytes);
+        headers(r, etag, lastModified, type);
         if (gzip) {
             r.headers().set(HttpHeaderNames.CONTENT_ENCODING, HttpHeaderValues.GZIP);
         }
@@ -143,7 +203,8 @@ public final class StaticFiles {
         }
         String decoded;
         try {
-            decoded = QueryStringDecoder.decodeComponent(rawRest, StandardCharsets.UTF_8);
+            // A path, not a query: '+' is a plus sign.
+            decoded = QueryStringDecoder.decodeComponent(rawRest.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             rejections.count("static_refused");
             return null;
@@ -153,12 +214,17 @@ public final class StaticFiles {
             return null;
         }
         for (String segment : decoded.split("/", -1)) {
-            if (segment.equals("..") || segment.equals(".")) {
+            if (segment.startsWith(".")) { // . and .., and dotfiles (.git, .env) are never public
                 rejections.count("static_refused");
                 return null;
             }
         }
-        Path p = root.resolve(decoded).normalize();
+        Path p;
+        try {
+            p = root.resolve(decoded).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
         return p.startsWith(root) && inside(p) ? p : null;
     }
 
@@ -174,13 +240,29 @@ public final class StaticFiles {
         }
     }
 
-    private Body load(Path file, String type) {
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            byte[] gzip = compressible(type) && bytes.length > 256 ? gzip(bytes) : null;
-            return new Body(bytes, gzip != null && gzip.length < bytes.length ? gzip : null);
+    /** The file's bytes, read without following a link and never more than {@code static.maxFileBytes}. */
+    private byte[] read(Path file) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = ch.size();
+            if (size > config.maxFileBytes()) {
+                throw new java.io.UncheckedIOException(new IOException("grew past static.maxFileBytes"));
+            }
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) size);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // read it all
+            }
+            return buf.hasRemaining() ? java.util.Arrays.copyOf(buf.array(), buf.position()) : buf.array();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] gzipOrPlain(byte[] plain) {
+        try {
+            return gzip(plain);
+        } catch (IOException e) {
+            return plain;
         }
     }
 
@@ -189,7 +271,7 @@ public final class StaticFiles {
         String spec = range.trim();
         if (!spec.startsWith("bytes=") || spec.indexOf(',') >= 0) {
             FullHttpResponse r = HttpResponses.bytes(HttpResponseStatus.OK, type, bytes); // several ranges: the whole file
-            headers(r, etag, lastModified);
+            headers(r, etag, lastModified, type);
             return r;
         }
         String[] ab = spec.substring(6).split("-", -1);
@@ -205,7 +287,11 @@ public final class StaticFiles {
                 to = size - 1;
             } else {
                 from = Long.parseLong(ab[0].trim());
-                to = ab[1].isEmpty() ? size - 1 : Math.min(size - 1, Long.parseLong(ab[1].trim()));
+                to = ab[1].isEmpty() || !ab[1].trim().matches("\\d{1,18}") ? size - 1
+                        : Math.min(size - 1, Long.parseLong(ab[1].trim())); // a huge last byte means the end
+                if (!ab[1].isEmpty() && !ab[1].trim().matches("\\d+")) {
+                    throw new NumberFormatException();
+                }
             }
         } catch (NumberFormatException e) {
             from = -1;
@@ -217,14 +303,21 @@ public final class StaticFiles {
             r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
             return r;
         }
-        byte[] part = java.util.Arrays.copyOfRange(bytes, (int) from, (int) to + 1);
-        FullHttpResponse r = HttpResponses.bytes(HttpResponseStatus.PARTIAL_CONTENT, type, part);
+        // A view of the cached bytes, not a copy: a pipelined flood of ranges costs no heap per answer.
+        FullHttpResponse r = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.PARTIAL_CONTENT,
+                io.netty.buffer.Unpooled.wrappedBuffer(bytes, (int) from, (int) (to - from + 1)));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, (int) (to - from + 1));
         r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + from + "-" + to + "/" + size);
-        headers(r, etag, lastModified);
+        headers(r, etag, lastModified, type);
         return r;
     }
 
-    private void headers(FullHttpResponse r, String etag, String lastModified) {
+    private void headers(FullHttpResponse r, String etag, String lastModified, String type) {
+        if (compressible(type)) {
+            r.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING); // 200, 206 and 304 alike
+        }
         r.headers().set(HttpHeaderNames.ETAG, etag);
         r.headers().set(HttpHeaderNames.LAST_MODIFIED, lastModified);
         r.headers().set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
@@ -248,7 +341,7 @@ public final class StaticFiles {
         String ims = request.get(HttpHeaderNames.IF_MODIFIED_SINCE);
         if (ims != null) {
             try {
-                long since = ZonedDateTime.parse(ims.trim(), HTTP_DATE).toInstant().toEpochMilli();
+                long since = ZonedDateTime.parse(ims.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
                 return mtime / 1000 <= since / 1000;
             } catch (DateTimeParseException e) {
                 return false;

@@ -163,7 +163,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, OPTIONS");
                     return CompletableFuture.completedFuture(r);
                 }
-                return CompletableFuture.completedFuture(files.serve(rest, call.request().headers()));
+                return files.serveAsync(rest, call.request().headers());
             }
             if (segment.equals(Route.WEBSOCKET.segment()) && rest.isEmpty()) {
                 if (call.method().equals("OPTIONS")) {
