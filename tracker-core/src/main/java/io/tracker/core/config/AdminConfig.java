@@ -32,13 +32,7 @@ public record AdminConfig(String token, List<String> tokenSha256, List<Account> 
     }
 
     void validate(Validation v) {
-        for (int i = 0; i < allowedOrigins.size(); i++) {
-            String o = allowedOrigins.get(i);
-            if (o == null || !o.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
-                v.fail("admin.allowedOrigins[" + i + "]", "must be an origin such as https://admin.example.com "
-                        + "(scheme://host[:port], no path, no wildcard)");
-            }
-        }
+        v.origins("admin.allowedOrigins", allowedOrigins);
         for (int i = 0; i < tokenSha256.size(); i++) {
             String h = tokenSha256.get(i);
             if (h == null || !h.matches("[0-9a-fA-F]{64}")) {

@@ -70,10 +70,22 @@ public final class Cidr {
         return false;
     }
 
-    /** The bytes of an IP literal (4 or 16), or null for anything else. */
+    private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile(
+            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final java.util.regex.Pattern IPV6ISH = java.util.regex.Pattern.compile("[0-9a-fA-F:.]+");
+
+    /** Whether {@code ip} is a dotted IPv4 literal with octets 0–255. */
+    public static boolean isIpv4(String ip) {
+        return IPV4.matcher(ip).matches();
+    }
+
+    /**
+     * The bytes of an IP literal (4 or 16), or null for anything else. Only strings that are literals reach
+     * InetAddress (999.1.1.1 would otherwise be taken for a host name and looked up).
+     */
     public static byte[] literal(String ip) {
-        if (ip == null || ip.isEmpty() || !ip.matches("[0-9a-fA-F:.]+") || (ip.indexOf(':') < 0 && !ip.matches(
-                "\\d{1,3}(\\.\\d{1,3}){3}"))) {
+        if (ip == null || ip.isEmpty()
+                || (ip.indexOf(':') < 0 ? !IPV4.matcher(ip).matches() : !IPV6ISH.matcher(ip).matches())) {
             return null;
         }
         try {

@@ -34,6 +34,17 @@ public final class Validation {
         }
     }
 
+    /** Each entry a web origin ({@code scheme://host[:port]}, no path, no wildcard). */
+    public void origins(String key, java.util.List<String> origins) {
+        for (int i = 0; i < origins.size(); i++) {
+            String o = origins.get(i);
+            if (o == null || !o.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                fail(key + "[" + i + "]", "must be an origin such as https://www.example.com "
+                        + "(scheme://host[:port], no path, no wildcard)");
+            }
+        }
+    }
+
     public void fail(String key, String message) {
         errors.add(key + ": " + message);
     }

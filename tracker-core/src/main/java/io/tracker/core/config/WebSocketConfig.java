@@ -29,11 +29,6 @@ public record WebSocketConfig(int maxFrameBytes, int maxDecodedBytes, int idleTi
         v.range("websocket.maxDecodedBytes", maxDecodedBytes, 1024, 256 << 20);
         v.range("websocket.idleTimeoutSeconds", idleTimeoutSeconds, 1, 86_400);
         v.range("websocket.maxInFlight", maxInFlight, 1, 100_000);
-        for (int i = 0; i < allowedOrigins.size(); i++) {
-            String o = allowedOrigins.get(i);
-            if (o == null || !o.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
-                v.fail("websocket.allowedOrigins[" + i + "]", "must be an origin such as https://www.example.com");
-            }
-        }
+        v.origins("websocket.allowedOrigins", allowedOrigins);
     }
 }

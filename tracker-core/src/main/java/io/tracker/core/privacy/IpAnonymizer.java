@@ -68,16 +68,13 @@ public final class IpAnonymizer {
         return hash(ip);
     }
 
-    private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile(
-            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    private static final java.util.regex.Pattern IPV6ISH = java.util.regex.Pattern.compile("[0-9a-fA-F:.]+");
 
     /** IPv4: last octet zeroed ({@code 203.0.113.77} → {@code 203.0.113.0}); IPv6: all but the first 48 bits zeroed. */
     public static String truncate(String ip) {
-        if (IPV4.matcher(ip).matches()) { // the common case, without an InetAddress per event
+        if (io.tracker.core.config.Cidr.isIpv4(ip)) { // the common case, without an InetAddress per event
             return ip.substring(0, ip.lastIndexOf('.') + 1) + "0";
         }
-        byte[] b = literal(ip);
+        byte[] b = io.tracker.core.config.Cidr.literal(ip);
         if (b == null) {
             return null;
         }
@@ -131,15 +128,4 @@ public final class IpAnonymizer {
         }
     }
 
-    /** The bytes of an IP literal; null for anything else (never a DNS lookup). */
-    static byte[] literal(String ip) {
-        if (ip.indexOf(':') < 0 ? !IPV4.matcher(ip).matches() : !IPV6ISH.matcher(ip).matches()) {
-            return null;
-        }
-        try {
-            return InetAddress.getByName(ip).getAddress(); // a literal: parsed, not resolved
-        } catch (UnknownHostException e) {
-            return null;
-        }
-    }
 }

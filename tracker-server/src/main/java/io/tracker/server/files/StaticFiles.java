@@ -116,16 +116,12 @@ public final class StaticFiles {
 
     /** The answer for {@code /tr/v1/pub/<rawRest>} ({@code rawRest} still percent-encoded). */
     public FullHttpResponse serve(String rawRest, HttpHeaders request) {
-        Path file = resolve(rawRest);
+        Path file = resolve(rawRest); // the real file: opened from here on without following links again
         if (file == null) {
             return notFound();
         }
         BasicFileAttributes attrs;
         try {
-            file = file.toRealPath(); // from here on the real file, opened without following links again
-            if (!file.startsWith(root)) {
-                return notFound();
-            }
             if (Files.isDirectory(file)) {
                 if (!rawRest.isEmpty() && !rawRest.endsWith("/")) {
                     FullHttpResponse r = HttpResponses.empty(HttpResponseStatus.MOVED_PERMANENTLY);
@@ -133,11 +129,10 @@ public final class StaticFiles {
                     r.headers().set(HttpHeaderNames.LOCATION, "/tr/v1/pub/" + rawRest + "/");
                     return r;
                 }
-                file = file.resolve("index.html"); // no listings
-                if (!inside(file)) {
+                file = realInside(file.resolve("index.html")); // no listings
+                if (file == null) {
                     return notFound();
                 }
-                file = file.toRealPath();
             }
             attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException | RuntimeException e) {
@@ -191,7 +186,7 @@ public final class StaticFiles {
         return r;
     }
 
-    /** The file a request path names, or null when it is malformed or would leave the directory. */
+    /** The real file a request path names, or null when it is malformed, missing or would leave the directory. */
     private Path resolve(String rawRest) {
         if (root == null) {
             return null;
@@ -225,18 +220,16 @@ public final class StaticFiles {
         } catch (java.nio.file.InvalidPathException e) {
             return null;
         }
-        return p.startsWith(root) && inside(p) ? p : null;
+        return p.startsWith(root) ? realInside(p) : null;
     }
 
-    /** After symbolic links: still under the directory (a link leading out is refused). */
-    private boolean inside(Path p) {
+    /** {@code p} after symbolic links, or null when it does not exist or a link leads out of the directory. */
+    private Path realInside(Path p) {
         try {
-            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                return false;
-            }
-            return p.toRealPath().startsWith(root);
+            Path real = p.toRealPath();
+            return real.startsWith(root) ? real : null;
         } catch (IOException e) {
-            return false;
+            return null;
         }
     }
 

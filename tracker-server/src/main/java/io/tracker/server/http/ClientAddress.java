@@ -31,8 +31,7 @@ public final class ClientAddress {
     }
 
     public String ip(Channel ch, HttpHeaders headers) {
-        String peer = ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : null;
+        String peer = peer(ch);
         if (!trusts(peer)) {
             return peer;
         }
@@ -46,14 +45,17 @@ public final class ClientAddress {
 
     /** Whether the request came through TLS: a trusted proxy's {@code X-Forwarded-Proto: https} (TLS here: not yet). */
     public boolean secure(Channel ch, HttpHeaders headers) {
-        String peer = ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : null;
         String proto = headers.get("X-Forwarded-Proto");
-        if (!trusts(peer) || proto == null) {
+        if (!trusts(peer(ch)) || proto == null) {
             return false;
         }
         String[] hops = proto.split(",");
         return hops[hops.length - 1].trim().equalsIgnoreCase("https"); // the value our proxy appended, not the client's
+    }
+
+    private static String peer(Channel ch) {
+        return ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : null;
     }
 
     private boolean trusts(String peer) {

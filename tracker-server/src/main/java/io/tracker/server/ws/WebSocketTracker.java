@@ -135,12 +135,8 @@ public final class WebSocketTracker {
     }
 
     private long consent(Map<String, String> cookies) {
-        String c = cookies.get(io.tracker.core.pipeline.steps.CookieStep.CONSENT_COOKIE);
-        try {
-            return c == null ? defaultConsent : Long.parseLong(c.trim());
-        } catch (NumberFormatException e) {
-            return defaultConsent;
-        }
+        Long c = io.tracker.core.pipeline.steps.CookieStep.consent(cookies);
+        return c == null ? defaultConsent : c;
     }
 
     /** The upgrade query without {@code ack}, which is about the connection, not an event field. */

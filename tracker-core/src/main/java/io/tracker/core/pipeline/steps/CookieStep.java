@@ -23,15 +23,24 @@ public final class CookieStep implements Step {
         putIfPresent(event, cookies, "vid");
         putIfPresent(event, cookies, "sid");
         putIfPresent(event, cookies, "ehash");
-        String consent = cookies.get(CONSENT_COOKIE);
+        Long consent = consent(cookies);
         if (consent != null) {
-            try {
-                event.values().put("cflags", Long.parseLong(consent.trim()));
-            } catch (NumberFormatException ignored) {
-                // Spec §3 step 2: only a base-10 int64 counts; anything else is not a consent value.
-            }
+            event.values().put("cflags", consent);
         }
         return StepResult.CONTINUE;
+    }
+
+    /** The consent bits of the {@code CookieConsent} cookie, or null when there is none that counts. */
+    public static Long consent(java.util.Map<String, String> cookies) {
+        String consent = cookies.get(CONSENT_COOKIE);
+        if (consent == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(consent.trim());
+        } catch (NumberFormatException ignored) {
+            return null; // spec §3 step 2: only a base-10 int64 counts; anything else is not a consent value
+        }
     }
 
     private static void putIfPresent(EventContext event, Map<String, String> cookies, String name) {
