@@ -1,7 +1,6 @@
 package io.tracker.server.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
@@ -95,7 +94,7 @@ final class ResponseOrder {
             nextToWrite++;
             if (close) {
                 closed = true;
-                ch.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                lingeringClose(ch, ch.writeAndFlush(response));
                 return;
             }
             ch.writeAndFlush(response);
@@ -112,7 +111,7 @@ final class ResponseOrder {
             wrote = true;
             if (r.close()) {
                 closed = true;
-                ch.writeAndFlush(r.response()).addListener(ChannelFutureListener.CLOSE);
+                lingeringClose(ch, ch.writeAndFlush(r.response()));
                 ready.values().forEach(x -> ReferenceCountUtil.release(x.response()));
                 ready.clear();
                 return;
@@ -125,5 +124,24 @@ final class ResponseOrder {
                 ch.config().setAutoRead(true);
             }
         }
+    }
+
+    /**
+     * Closes after the last answer the way RFC 9112 §9.6 asks: our side of the connection first (the client reads
+     * the answer, then end of stream), the whole socket once the client closes too or a second has passed. Closing
+     * at once while a refused body is still arriving makes the kernel send a reset, which can destroy the answer
+     * (a 413, a 400) in the client's buffers before it is read.
+     */
+    private static void lingeringClose(Channel ch, io.netty.channel.ChannelFuture written) {
+        written.addListener(f -> {
+            if (ch instanceof io.netty.channel.socket.DuplexChannel d && f.isSuccess() && ch.isActive()) {
+                d.shutdownOutput();
+                ch.eventLoop().schedule(() -> {
+                    ch.close();
+                }, 1, java.util.concurrent.TimeUnit.SECONDS);
+            } else {
+                ch.close();
+            }
+        });
     }
 }
