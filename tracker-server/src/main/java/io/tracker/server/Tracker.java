@@ -16,7 +16,10 @@ import io.tracker.core.pipeline.EventPipeline;
 import io.tracker.core.pipeline.Ingest;
 import io.tracker.core.session.Session;
 import io.tracker.core.session.SessionRegistry;
-import io.tracker.server.http.BusinessHandler;
+import io.tracker.server.http.LinkRoutes;
+import io.tracker.server.http.LtvRoutes;
+import io.tracker.server.http.PrivacyRoutes;
+import io.tracker.server.http.Routes;
 import io.tracker.server.http.ClientAddress;
 import io.tracker.server.http.RateLimiter;
 import io.tracker.server.http.ConnectionLimiter;
@@ -162,20 +165,28 @@ public final class Tracker implements AutoCloseable {
         extras.add(pool::shutdown);
         byte[] jurisdictions = io.tracker.core.session.SchemaFiles.read("schema/jurisdictions.json")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        BusinessHandler business = new BusinessHandler(batches, api,
-                new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids),
-                new io.tracker.core.business.Ltv(ids), new io.tracker.core.business.Consents(ids, ips, geoip),
-                new io.tracker.core.business.DataSubjects(api, readers), geoip,
-                new io.tracker.core.business.AdminAuth(config.admin()), address, track, rejections, pool,
-                jurisdictions, config.server().shutdownTimeoutSeconds() * 1000L, config.ltv().requireKey(), signer);
+        io.tracker.server.http.ApiSupport support = new io.tracker.server.http.ApiSupport(pool,
+                new io.tracker.core.business.AdminAuth(config.admin()), address, rejections);
         io.tracker.server.files.StaticFiles statics = new io.tracker.server.files.StaticFiles(config.staticFiles(),
                 Path.of(config.storage().dataDir()), rejections);
         extras.add(statics::close);
-        HttpRouter router = new HttpRouter(track, new OpsHandler(batches, registry, limiter, version()), business,
-                new RateLimiter(config.rateLimit(), registry), address, new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()),
-                rejections).withWebSocket(new io.tracker.server.ws.WebSocketTracker(ingest, address, config.websocket(),
-                config.tracking(), config.privacy().defaultConsent(), rejections, registry))
-                .withStaticFiles(statics);
+        io.tracker.server.ws.WebSocketTracker websocket = new io.tracker.server.ws.WebSocketTracker(ingest, address,
+                config.websocket(), config.tracking(), config.privacy().defaultConsent(), rejections, registry);
+        // The route table: every path, its methods and its service, declared by the family that serves it.
+        Routes.Builder table = Routes.builder().reserve("/tr/v1");
+        new OpsHandler(batches, registry, limiter, version()).register(table);
+        track.register(table);
+        websocket.register(table);
+        statics.register(table);
+        new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
+                .register(table);
+        new LinkRoutes(support, new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids), signer, track)
+                .register(table);
+        new PrivacyRoutes(support, batches, api, new io.tracker.core.business.Consents(ids, ips, geoip),
+                new io.tracker.core.business.DataSubjects(api, readers), geoip, jurisdictions,
+                config.server().shutdownTimeoutSeconds() * 1000L).register(table);
+        HttpRouter router = new HttpRouter(table.build(), new RateLimiter(config.rateLimit(), registry), address,
+                new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()), rejections);
         return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections,
                 config.websocket().maxFrameBytes()));
     }

@@ -54,6 +54,26 @@ class OpsRoutesTest {
     }
 
     @Test
+    void everyRefusalIsCountedUnderTheCodeItAnswersAndAllowComesFromTheRouteTable() throws Exception {
+        try (Tracker t = TestTrackers.start(dataDir, c -> { })) {
+            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.port()
+                    + "/metrics")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, post.statusCode());
+            assertEquals("GET, HEAD", post.headers().firstValue("allow").orElse(""));
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.port()
+                    + "/tr/v1/img/")).PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals("GET, HEAD, OPTIONS", put.headers().firstValue("allow").orElse(""));
+            assertEquals("bad_path", JSON.readTree(get(t, "/tr/v1/ltv/nope").body()).get("code").asText());
+            assertEquals("not_found", JSON.readTree(get(t, "/tr/v1/ppi/nope").body()).get("code").asText());
+            assertEquals("not_found", JSON.readTree(get(t, "/tr/v1/nope").body()).get("code").asText());
+            String m = get(t, "/metrics").body();
+            assertTrue(m.contains("tracker_requests_rejected_total{reason=\"method_not_allowed\"} 2.0"), m);
+            assertTrue(m.contains("tracker_requests_rejected_total{reason=\"bad_path\"} 1.0"), m);
+            assertTrue(m.contains("tracker_requests_rejected_total{reason=\"not_found\"} 2.0"), m);
+        }
+    }
+
+    @Test
     void flushedRowsAreCountedPerTableAndSession() throws Exception {
         Tracker t = TestTrackers.start(dataDir, c -> { });
         for (int i = 0; i < 5; i++) {

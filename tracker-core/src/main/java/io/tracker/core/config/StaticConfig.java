@@ -4,17 +4,26 @@ package io.tracker.core.config;
  * Static files under {@code /tr/v1/pub/} (spec §2.4).
  *
  * @param directory     what is served (relative to the working directory); a missing directory serves nothing
+ * @param prefix        the URL path it is served under ({@code /tr/v1/pub/})
  * @param cacheControl  the Cache-Control of every file answer (ETag/Last-Modified revalidation works either way)
  * @param maxFileBytes  larger files are not served (files are answered from memory, hot ones cached)
  * @param cacheBytes    memory for cached file bodies (and their gzip forms)
  */
-public record StaticConfig(String directory, String cacheControl, long maxFileBytes, long cacheBytes) {
+public record StaticConfig(String directory, String prefix, String cacheControl, long maxFileBytes, long cacheBytes) {
 
     public static StaticConfig standard() {
-        return new StaticConfig("public", "public, max-age=3600", 16L << 20, 32L << 20);
+        return new StaticConfig("public", "/tr/v1/pub/", "public, max-age=3600", 16L << 20, 32L << 20);
+    }
+
+    public StaticConfig {
+        prefix = prefix == null ? "/tr/v1/pub/" : prefix.endsWith("/") ? prefix : prefix + "/";
     }
 
     void validate(Validation v) {
+        if (!prefix.startsWith("/") || prefix.equals("/") || prefix.contains("//") || prefix.contains("?")
+                || prefix.contains("%") || prefix.contains("/../") || prefix.contains("/./")) {
+            v.fail("static.prefix", "must be a plain absolute path below / such as /tr/v1/pub/");
+        }
         if (v.notNull("static.directory", directory)
                 && java.util.List.of("", ".", "./", "/", "..").contains(directory.trim())) {
             v.fail("static.directory", "must name a directory of public files (not the working directory or /)");

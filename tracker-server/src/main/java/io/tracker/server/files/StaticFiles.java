@@ -96,6 +96,12 @@ public final class StaticFiles {
         }
     }
 
+    /** Declares {@code static.prefix} (GET and HEAD; preflights answered). */
+    public io.tracker.server.http.Routes.Builder register(io.tracker.server.http.Routes.Builder table) {
+        return table.prefix(config.prefix()).methods("GET", "HEAD")
+                .to((call, rest) -> serveAsync(rest, call.request().headers()));
+    }
+
     /** The answer for {@code /tr/v1/pub/<rawRest>}, computed off the event loop. */
     public java.util.concurrent.CompletableFuture<FullHttpResponse> serveAsync(String rawRest, HttpHeaders request) {
         HttpHeaders copy = new io.netty.handler.codec.http.DefaultHttpHeaders().set(request); // the request is released
@@ -126,7 +132,7 @@ public final class StaticFiles {
                 if (!rawRest.isEmpty() && !rawRest.endsWith("/")) {
                     FullHttpResponse r = HttpResponses.empty(HttpResponseStatus.MOVED_PERMANENTLY);
                     // A path of ours, never a host: no open redirect.
-                    r.headers().set(HttpHeaderNames.LOCATION, "/tr/v1/pub/" + rawRest + "/");
+                    r.headers().set(HttpHeaderNames.LOCATION, config.prefix() + rawRest + "/");
                     return r;
                 }
                 file = realInside(file.resolve("index.html")); // no listings

@@ -13,57 +13,35 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.tracker.core.pipeline.Route;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dispatches complete requests to the route handlers and writes their response with CORS and
- * keep-alive handling. Malformed requests are answered here with a JSON reason.
+ * Dispatches complete requests through the {@link Routes} table and writes the answers, in request order, with CORS
+ * and keep-alive handling: 404, 405 + {@code Allow}, preflights, rate limits and the admin origin check are decided
+ * here from what each route declares. Malformed requests are answered here with a JSON reason.
  */
 @ChannelHandler.Sharable
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
-    static final String API_PREFIX = "/tr/v1/";
 
-    private final TrackHandler track;
-    private final OpsHandler ops;
+    private final Routes routes;
     private final Cors cors;
     private final Rejections rejections;
-
-    private final BusinessHandler business;
     private final RateLimiter limiter;
     private final ClientAddress address;
-    private io.tracker.server.ws.WebSocketTracker websocket;
-    private io.tracker.server.files.StaticFiles files;
 
-    public HttpRouter(TrackHandler track, OpsHandler ops, Cors cors, Rejections rejections) {
-        this(track, ops, null, null, null, cors, rejections);
-    }
-
-    public HttpRouter(TrackHandler track, OpsHandler ops, BusinessHandler business, RateLimiter limiter,
-                      ClientAddress address, Cors cors, Rejections rejections) {
-        this.business = business;
+    public HttpRouter(Routes routes, RateLimiter limiter, ClientAddress address, Cors cors, Rejections rejections) {
+        this.routes = routes;
         this.limiter = limiter;
         this.address = address;
-        this.track = track;
-        this.ops = ops;
         this.cors = cors;
         this.rejections = rejections;
     }
 
-    /** Serves {@code /tr/v1/pub/} from {@code files}. */
-    public HttpRouter withStaticFiles(io.tracker.server.files.StaticFiles files) {
-        this.files = files;
-        return this;
-    }
-
-    /** Serves {@code /tr/v1/ws} with {@code ws} (no WebSocket without it). */
-    public HttpRouter withWebSocket(io.tracker.server.ws.WebSocketTracker ws) {
-        this.websocket = ws;
-        return this;
+    public Routes routes() {
+        return routes;
     }
 
     @Override
@@ -71,58 +49,126 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         RequestDeadline.disarm(ctx.channel());
         ResponseOrder order = ResponseOrder.of(ctx.channel());
         boolean malformed = !request.decoderResult().isSuccess();
-        if (!malformed && websocket != null && request.method().equals(HttpMethod.GET)
-                && HttpCall.path(request.uri()).equals("/tr/v1/ws")
-                && io.tracker.server.ws.WebSocketTracker.isUpgrade(request.headers()) && order.idle()
-                && websocket.originAllowed(request.headers()) && !ConnectionLimiter.isOverLimit(ctx.channel())
-                && (limiter == null || !limiter.enabled()
-                        || limiter.check(address.ip(ctx.channel(), request.headers())).allowed())) {
-            // (over a limit it falls through to the routing below, which answers 503 or 429 as for any request)
-            websocket.upgrade(ctx, request); // the connection is a WebSocket from here on
+        HttpCall call = malformed ? null : HttpCall.of(ctx.channel(), request);
+        Routes.Match match = malformed ? null : routes.match(call.path());
+        if (match != null && match.route().upgrade() != null && order.idle() && match.route().upgrade().wants(call)
+                && !ConnectionLimiter.isOverLimit(ctx.channel()) && rateLimit(match.route(), call) == null) {
+            // (refused, it goes through the routing below, which answers 503, 429 or the route's own 4xx)
+            match.route().upgrade().takeOver(ctx, request); // the connection speaks another protocol from here on
             return;
         }
-        long seq = order.begin(ctx.channel(), malformed || !HttpUtil.isKeepAlive(request));
+        boolean overLimit = ConnectionLimiter.isOverLimit(ctx.channel()); // answered 503, then closed
+        boolean close = malformed || overLimit || !HttpUtil.isKeepAlive(request);
+        long seq = order.begin(ctx.channel(), close);
         if (seq < 0) {
             return; // after the connection's last request: never run (a smuggled request would be one)
         }
         if (malformed) {
-            order.complete(ctx.channel(), seq, finish(request, malformed(request.decoderResult().cause()), true), true);
-        } else if (ConnectionLimiter.isOverLimit(ctx.channel())) {
-            rejections.count("max_connections");
-            FullHttpResponse response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "max_connections",
-                    "maximum connections reached on this node");
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            order.complete(ctx.channel(), seq, finish(request, response, true), true);
-        } else {
-            CompletableFuture<FullHttpResponse> pending = route(HttpCall.of(ctx.channel(), request));
-            boolean close = !HttpUtil.isKeepAlive(request);
-            if (pending.isDone()) {
-                order.complete(ctx.channel(), seq, finish(request, pending.join(), close), close);
-            } else {
-                // Durable modes answer later, from the WAL or writer thread: back on the event loop, in request order.
-                request.retain();
-                pending.whenComplete((response, error) -> {
+            order.complete(ctx.channel(), seq, finish(request, malformed(request.decoderResult().cause()), false, true), true);
+            return;
+        }
+        boolean admin = match != null && match.route().access().admin(askedMethod(request));
+        CompletableFuture<FullHttpResponse> called;
+        try {
+            called = overLimit
+                    ? rejections.refuse(ApiError.unavailable("max_connections", "maximum connections reached on this node", 1))
+                    : route(call, match);
+        } catch (ApiError e) {
+            called = rejections.refuse(e);
+        }
+        CompletableFuture<FullHttpResponse> pending = called;
+        if (pending.isDone()) {
+            order.complete(ctx.channel(), seq, finish(request, answer(pending), admin, close), close);
+            return;
+        }
+        // Durable modes answer later, from the WAL or writer thread: back on the event loop, in request order.
+        request.retain();
+        pending.whenComplete((response, error) -> {
+            try {
+                ctx.executor().execute(() -> {
                     try {
-                        ctx.executor().execute(() -> {
-                            try {
-                                order.complete(ctx.channel(), seq, finish(request, error == null ? response : HttpResponses.error(
-                                        HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error"),
-                                        close), close);
-                            } finally {
-                                request.release();
-                            }
-                        });
-                    } catch (java.util.concurrent.RejectedExecutionException stopped) {
-                        request.release(); // the event loop is gone: the client gets no answer, so no ack
+                        order.complete(ctx.channel(), seq, finish(request, answer(pending), admin, close), close);
+                    } finally {
+                        request.release();
                     }
                 });
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                request.release(); // the event loop is gone: the client gets no answer, so no ack
             }
+        });
+    }
+
+    /** The answer of a completed service call: an {@link ApiError} it failed with is rendered, anything else is a 500. */
+    private FullHttpResponse answer(CompletableFuture<FullHttpResponse> done) {
+        try {
+            return done.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof ApiError api) {
+                return rejections.answer(api);
+            }
+            log.atWarn().setCause(cause).log("request failed");
+            return rejections.answer(ApiError.internal());
         }
     }
 
+    private CompletableFuture<FullHttpResponse> route(HttpCall call, Routes.Match match) {
+        if (match == null) {
+            Routes.Service fallback = routes.fallback(call.path());
+            if (fallback != null && (call.method().equals("GET") || call.method().equals("HEAD"))) {
+                ApiError limited = rateLimit(null, call);
+                return limited != null ? rejections.refuse(limited) : fallback.answer(call, call.path());
+            }
+            return rejections.refuse(ApiError.notFound("not_found", "no route for " + sanitise(call.path())));
+        }
+        Routes.Route route = match.route();
+        ApiError limited = rateLimit(route, call);
+        if (limited != null) {
+            return rejections.refuse(limited);
+        }
+        if (call.method().equals("OPTIONS") && route.cors()) {
+            // A page of admin.allowedOrigins may send Authorization to any business route (an LTV refund, say).
+            boolean admin = route.access() != Routes.Access.TRACKING && (route.access().admin(askedMethod(call.request()))
+                    || cors.fromAdminOrigin(call.request().headers()));
+            return CompletableFuture.completedFuture(cors.preflight(admin));
+        }
+        if (!route.methods().contains(call.method())) {
+            return rejections.refuse(ApiError.methodNotAllowed(call.method(), route.display(), route.allow()));
+        }
+        if (route.access() != Routes.Access.TRACKING) {
+            boolean admin = route.access().admin(call.method())
+                    || call.request().headers().contains(HttpHeaderNames.AUTHORIZATION);
+            if (admin && !cors.adminRequestAllowed(call.request().headers())) {
+                return rejections.refuse(ApiError.forbidden("cross_origin", "admin routes refuse requests from web pages "
+                        + "of other origins (admin.allowedOrigins lists the ones allowed)"));
+            }
+        }
+        return route.service().answer(call, match.rest());
+    }
+
+    /** The refusal when the caller's address is over its limit, or null ({@code route} null: the fallback). */
+    private ApiError rateLimit(Routes.Route route, HttpCall call) {
+        if ((route != null && !route.limited()) || limiter == null || !limiter.enabled()) {
+            return null;
+        }
+        RateLimiter.Decision d = limiter.check(address.ip(call.channel(), call.request().headers()));
+        return d.allowed() ? null : ApiError.tooManyRequests("the " + d.limit() + " request limit for this address is reached",
+                d.retryAfterSeconds());
+    }
+
+    /** The method a request is judged by: a preflight's is the one it asks for. */
+    private static String askedMethod(FullHttpRequest request) {
+        String method = request.method().name();
+        if (method.equals("OPTIONS")) {
+            String asked = request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
+            return asked == null ? "GET" : asked;
+        }
+        return method;
+    }
+
     /** CORS, HEAD and connection headers of the response to {@code request}. */
-    private FullHttpResponse finish(FullHttpRequest request, FullHttpResponse response, boolean close) {
-        cors.decorate(request.headers(), response, isAdminRoute(request));
+    private FullHttpResponse finish(FullHttpRequest request, FullHttpResponse response, boolean admin, boolean close) {
+        cors.decorate(request.headers(), response, admin);
         if (request.method().equals(HttpMethod.HEAD)) {
             response.content().clear(); // headers, incl. Content-Length, describe the GET response
         }
@@ -134,137 +180,23 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         return response;
     }
 
-    private CompletableFuture<FullHttpResponse> route(HttpCall call) {
-        String path = call.path();
-        boolean ops = OpsHandler.PATHS.contains(path);
-        if (!ops && limiter != null && limiter.enabled()) {
-            RateLimiter.Decision d = limiter.check(address.ip(call.channel(), call.request().headers()));
-            if (!d.allowed()) {
-                rejections.count("rate_limited");
-                FullHttpResponse r = HttpResponses.error(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited",
-                        "the " + d.limit() + " request limit for this address is reached");
-                r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(d.retryAfterSeconds()));
-                return CompletableFuture.completedFuture(r);
-            }
-        }
-        if (path.startsWith(API_PREFIX)) {
-            int start = API_PREFIX.length();
-            int slash = path.indexOf('/', start);
-            String segment = slash < 0 ? path.substring(start) : path.substring(start, slash);
-            String rest = slash < 0 ? "" : path.substring(slash + 1);
-            if (segment.equals("pub") && files != null) {
-                if (call.method().equals("OPTIONS")) {
-                    return CompletableFuture.completedFuture(cors.preflight(false));
-                }
-                if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
-                    rejections.count("method_not_allowed");
-                    FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
-                            call.method() + " is not allowed on /tr/v1/pub/");
-                    r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, OPTIONS");
-                    return CompletableFuture.completedFuture(r);
-                }
-                return files.serveAsync(rest, call.request().headers());
-            }
-            if (segment.equals(Route.WEBSOCKET.segment()) && rest.isEmpty()) {
-                if (call.method().equals("OPTIONS")) {
-                    return CompletableFuture.completedFuture(cors.preflight(false));
-                }
-                if (websocket != null && io.tracker.server.ws.WebSocketTracker.isUpgrade(call.request().headers())
-                        && !websocket.originAllowed(call.request().headers())) {
-                    rejections.count("ws_origin");
-                    return CompletableFuture.completedFuture(HttpResponses.error(HttpResponseStatus.FORBIDDEN,
-                            "ws_origin", "pages of this origin may not connect (websocket.allowedOrigins)"));
-                }
-                rejections.count("not_websocket");
-                return CompletableFuture.completedFuture(io.tracker.server.ws.WebSocketTracker.notAnUpgrade());
-            }
-            for (Route r : Route.values()) {
-                if (r != Route.SHORT_LINK && r != Route.WEBSOCKET && r.segment().equals(segment)) {
-                    if (call.method().equals("OPTIONS")) {
-                        return CompletableFuture.completedFuture(cors.preflight(false));
-                    }
-                    return track.handle(call, r, rest);
-                }
-            }
-            if (business != null) {
-                if (call.method().equals("OPTIONS") && List.of("ltv", "rpi", "ppi").contains(segment)) {
-                    // An admin page (admin.allowedOrigins) may send Authorization anywhere here, e.g. an LTV refund.
-                    boolean admin = isAdminRoute(call.request()) || cors.fromAdminOrigin(call.request().headers());
-                    return CompletableFuture.completedFuture(cors.preflight(admin));
-                }
-                boolean admin = isAdminRoute(call.request())
-                        || call.request().headers().contains(HttpHeaderNames.AUTHORIZATION);
-                if (admin && !cors.adminRequestAllowed(call.request().headers())) {
-                    rejections.count("cross_origin");
-                    return CompletableFuture.completedFuture(HttpResponses.error(HttpResponseStatus.FORBIDDEN,
-                            "cross_origin", "admin routes refuse requests from web pages of other origins "
-                                    + "(admin.allowedOrigins lists the ones allowed)"));
-                }
-                CompletableFuture<FullHttpResponse> r = business.handleApi(call, segment, rest);
-                if (r != null) {
-                    return r;
-                }
-            }
-        } else if (call.method().equals("GET") || call.method().equals("HEAD")) {
-            FullHttpResponse r = this.ops.handle(call);
-            if (r != null) {
-                return CompletableFuture.completedFuture(r);
-            }
-            if (business != null) {
-                return path.equals("/clear") ? CompletableFuture.completedFuture(business.clear()) : business.shortLink(call);
-            }
-        } else if (this.ops.handle(call) != null) {
-            rejections.count("method_not_allowed");
-            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
-                    call.method() + " is not allowed on " + path);
-            r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
-            return CompletableFuture.completedFuture(r);
-        }
-        rejections.count("not_found");
-        return CompletableFuture.completedFuture(
-                HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found", "no route for " + sanitise(path)));
-    }
-
-    /**
-     * Admin routes: short links ({@code rpi}), the data-subject API ({@code ppi/subject}) and LTV totals (GET
-     * {@code ltv}); a preflight is judged by the method it asks for.
-     */
-    static boolean isAdminRoute(FullHttpRequest request) {
-        String path = HttpCall.path(request.uri()); // the path routing sees (absolute-form URIs included)
-        if (!path.startsWith(API_PREFIX)) {
-            return false;
-        }
-        String rest = path.substring(API_PREFIX.length());
-        String method = request.method().name();
-        if (method.equals("OPTIONS")) {
-            String asked = request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
-            method = asked == null ? "GET" : asked;
-        }
-        return rest.startsWith("rpi/") || rest.equals("rpi") || rest.startsWith("ppi/subject")
-                || (rest.startsWith("ltv/") && !method.equals("POST"));
-    }
-
     private FullHttpResponse malformed(Throwable cause) {
         if (cause instanceof TooLongHttpLineException) {
-            rejections.count("uri_too_long");
-            return HttpResponses.error(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line too long");
+            return rejections.answer(ApiError.of(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", "request line too long"));
         }
         if (cause instanceof TooLongHttpHeaderException) {
-            rejections.count("headers_too_large");
-            return HttpResponses.error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large",
-                    "request headers too large");
+            return rejections.answer(ApiError.of(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large",
+                    "request headers too large"));
         }
         if (cause instanceof TooLongFrameException) {
-            rejections.count("body_too_large");
-            return HttpResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", "request too large");
+            return rejections.answer(ApiError.of(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", "request too large"));
         }
-        rejections.count("malformed_request");
-        return HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "malformed_request",
-                "malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage()));
+        return rejections.answer(ApiError.badRequest("malformed_request",
+                "malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage())));
     }
 
     /** Echo at most a short, printable prefix of a client path. */
-    private static String sanitise(String path) {
+    static String sanitise(String path) {
         String p = path.length() > 200 ? path.substring(0, 200) + "…" : path;
         return p.replaceAll("[^\\x20-\\x7e]", "?");
     }
@@ -273,8 +205,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.atWarn().addKeyValue("remote", ctx.channel().remoteAddress()).setCause(cause).log("request failed");
         if (ctx.channel().isActive()) {
-            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
-                    "internal error");
+            FullHttpResponse r = rejections.answer(ApiError.internal());
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ResponseOrder.answerAndClose(ctx.channel(), r);
         }

@@ -25,11 +25,16 @@ public final class OpsHandler {
         this.version = version;
     }
 
-    /** The ops paths: never rate-limited, never short links. */
-    public static final java.util.Set<String> PATHS = java.util.Set.of("/health", "/ping", "/ready", "/status", "/metrics");
+    /** Declares the ops paths: GET and HEAD, never rate-limited (load balancers and scrapers poll them), no CORS. */
+    public Routes.Builder register(Routes.Builder table) {
+        for (String path : List.of("/health", "/ping", "/ready", "/status", "/metrics")) {
+            table.exact(path).methods("GET", "HEAD").unlimited().noCors()
+                    .to((call, rest) -> java.util.concurrent.CompletableFuture.completedFuture(handle(call)));
+        }
+        return table;
+    }
 
-    /** The response for an ops path, or null when {@code path} is not one. */
-    public FullHttpResponse handle(HttpCall call) {
+    private FullHttpResponse handle(HttpCall call) {
         return switch (call.path()) {
             case "/health" -> HttpResponses.json(HttpResponseStatus.OK, Map.of("status", "ok"));
             case "/ping" -> HttpResponses.text(HttpResponseStatus.OK, "pong");
@@ -37,7 +42,7 @@ public final class OpsHandler {
             case "/status" -> HttpResponses.json(HttpResponseStatus.OK, status());
             case "/metrics" -> HttpResponses.bytes(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
                     registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            default -> null;
+            default -> throw new IllegalStateException("not an ops path: " + call.path());
         };
     }
 

@@ -25,14 +25,13 @@ import java.util.concurrent.CompletableFuture;
  * a {@link HitRequest}, hand it to {@link Ingest}, answer. No business rule lives here.
  */
 public final class TrackHandler {
+    static final String API = "/tr/v1/";
     private static final Map<Route, Set<String>> METHODS = Map.of(
             Route.TRACK, Set.of("GET", "POST", "HEAD"),
             Route.SERVER, Set.of("GET", "POST"),
             Route.PIXEL, Set.of("GET", "HEAD"),
             Route.REDIRECT, Set.of("GET", "HEAD"),
-            Route.XREDIRECT, Set.of("GET", "HEAD"),
-            Route.SHORT_LINK, Set.of("GET", "HEAD"),
-            Route.WEBSOCKET, Set.of("GET"));
+            Route.XREDIRECT, Set.of("GET", "HEAD"));
 
     private final Ingest ingest;
     private final ClientAddress address;
@@ -59,23 +58,23 @@ public final class TrackHandler {
         return cookies(h);
     }
 
-    /** The response, possibly later: {@code wal} and {@code sync} durability answer once the rows are safe. */
-    public CompletableFuture<FullHttpResponse> handle(HttpCall call, Route route, String pairsPath) {
-        Set<String> allowed = METHODS.get(route);
-        if (!allowed.contains(call.method())) {
-            rejections.count("method_not_allowed");
-            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
-                    call.method() + " is not allowed on /tr/v1/" + route.segment() + "/");
-            r.headers().set(HttpHeaderNames.ALLOW, String.join(", ", allowed.stream().sorted().toList()) + ", OPTIONS");
-            return CompletableFuture.completedFuture(r);
+    /** Declares the ingest routes: {@code /tr/v1/<segment>/<pairs...>} of each {@link Route} with its methods. */
+    public Routes.Builder register(Routes.Builder table) {
+        for (Route r : List.of(Route.TRACK, Route.SERVER, Route.PIXEL, Route.REDIRECT, Route.XREDIRECT)) {
+            table.prefix(API + r.segment()).methods(METHODS.get(r).toArray(String[]::new))
+                    .to((call, rest) -> handle(call, r, rest));
         }
+        return table;
+    }
+
+    /** The response, possibly later: {@code wal} and {@code sync} durability answer once the rows are safe. */
+    CompletableFuture<FullHttpResponse> handle(HttpCall call, Route route, String pairsPath) {
         String target = null;
         if (route == Route.REDIRECT || route == Route.XREDIRECT) {
             target = redirectTarget(call.rawQuery());
             if (target == null) {
-                rejections.count("bad_redirect");
-                return CompletableFuture.completedFuture(HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
-                        "bad_redirect", "url: an absolute http(s) URL to a host of links.allowedHosts, or signed (sig), is required"));
+                throw ApiError.badRequest("bad_redirect",
+                        "url: an absolute http(s) URL to a host of links.allowedHosts, or signed (sig), is required");
             }
         }
         return record(call, route, pairsPath, call.rawQuery(), target);
@@ -100,22 +99,14 @@ public final class TrackHandler {
         try {
             return ingest.ingest(hit).handle((result, error) -> error == null
                     ? respond(route, result, target, secure)
-                    : unavailable("storage_error", "the event could not be made durable; retry shortly"));
+                    : rejections.answer(ApiError.unavailable("storage_error",
+                            "the event could not be made durable; retry shortly", 1)));
         } catch (BadRequestException e) {
-            rejections.count(e.reason());
-            return CompletableFuture.completedFuture(
-                    HttpResponses.error(HttpResponseStatus.BAD_REQUEST, e.reason(), e.getMessage()));
+            throw ApiError.badRequest(e.reason(), e.getMessage());
         } catch (QueueFullException e) {
-            return CompletableFuture.completedFuture(
-                    unavailable("overloaded", "the tracker is at its queue limit (" + e.getMessage() + "); retry shortly"));
+            throw ApiError.unavailable("overloaded", "the tracker is at its queue limit (" + e.getMessage()
+                    + "); retry shortly", 1);
         }
-    }
-
-    private FullHttpResponse unavailable(String code, String message) {
-        rejections.count(code);
-        FullHttpResponse r = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, code, message);
-        r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-        return r;
     }
 
     /**

@@ -70,6 +70,31 @@ public final class WebSocketTracker {
                 .register(registry);
     }
 
+    /**
+     * Declares {@code /tr/v1/ws}: an upgrade from an allowed origin takes the connection over; any other GET is a 400
+     * (403 for a page of an origin {@code websocket.allowedOrigins} does not list).
+     */
+    public io.tracker.server.http.Routes.Builder register(io.tracker.server.http.Routes.Builder table) {
+        return table.exact(PATH).methods("GET").upgrade(new io.tracker.server.http.Routes.Upgrade() {
+            @Override
+            public boolean wants(io.tracker.server.http.HttpCall call) {
+                return isUpgrade(call.request().headers()) && originAllowed(call.request().headers());
+            }
+
+            @Override
+            public void takeOver(ChannelHandlerContext ctx, FullHttpRequest request) {
+                upgrade(ctx, request);
+            }
+        }).to((call, rest) -> {
+            if (isUpgrade(call.request().headers()) && !originAllowed(call.request().headers())) {
+                throw io.tracker.server.http.ApiError.forbidden("ws_origin",
+                        "pages of this origin may not connect (websocket.allowedOrigins)");
+            }
+            throw io.tracker.server.http.ApiError.badRequest("not_websocket",
+                    "GET /tr/v1/ws with Upgrade: websocket (ws:// or wss://) is required");
+        });
+    }
+
     public static boolean isUpgrade(HttpHeaders h) {
         return h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                 && h.contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
@@ -152,11 +177,5 @@ public final class WebSocketTracker {
             b.append(b.length() == 0 ? "" : "&").append(part);
         }
         return b.length() == 0 ? null : b.toString();
-    }
-
-    /** The JSON 4xx for a request to /tr/v1/ws that is no upgrade. */
-    public static io.netty.handler.codec.http.FullHttpResponse notAnUpgrade() {
-        return HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "not_websocket",
-                "GET /tr/v1/ws with Upgrade: websocket (ws:// or wss://) is required");
     }
 }
