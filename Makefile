@@ -8,7 +8,7 @@ JAVA_OPTS ?= -Xms128m -Xmx160m -XX:+UseParallelGC -XX:MaxDirectMemorySize=32m -X
 SOURCES := $(shell find tracker-core/src/main tracker-backends/src/main tracker-server/src/main schema -type f 2>/dev/null) \
            pom.xml tracker-core/pom.xml tracker-backends/pom.xml tracker-server/pom.xml
 
-.PHONY: run test build clean bench
+.PHONY: run test build clean bench certs
 
 # 143 = stopped by SIGTERM (Ctrl-C sends SIGINT: 130); both are a clean, drained stop.
 run: $(JAR)
@@ -32,6 +32,10 @@ build: $(JAR)
 $(JAR): $(SOURCES)
 	$(MVN) -DskipTests package
 	@touch $(JAR)
+
+# A self-signed development certificate for https://localhost:8443 (tls.* keys in README).
+certs:
+	scripts/certs.sh certs
 
 bench: $(JAR)
 	bash bench/ingest.sh

@@ -187,8 +187,19 @@ public final class Tracker implements AutoCloseable {
                 config.server().shutdownTimeoutSeconds() * 1000L).register(table);
         HttpRouter router = new HttpRouter(table.build(), new RateLimiter(config.rateLimit(), registry), address,
                 new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()), rejections);
-        return new HttpServer(config.server(), new HttpInitializer(config.server(), limiter, router, rejections,
-                config.websocket().maxFrameBytes()));
+        HttpInitializer plain = new HttpInitializer(config.server(), limiter, router, rejections,
+                config.websocket().maxFrameBytes());
+        if (!config.tls().enabled()) {
+            return new HttpServer(config.server(), plain);
+        }
+        io.tracker.server.tls.TlsContext tls = io.tracker.server.tls.TlsContext.open(config.tls(),
+                config.tls().acme().enabled());
+        extras.add(tls);
+        java.util.concurrent.atomic.AtomicReference<HttpServer> server = new java.util.concurrent.atomic.AtomicReference<>();
+        router.withTls(() -> config.tls().redirectPort() > 0 ? config.tls().redirectPort() : server.get().tlsPort(),
+                config.tls().redirectHttp(), config.tls().hstsSeconds());
+        server.set(new HttpServer(config.server(), plain, plain.withTls(tls::current), config.tls().port()));
+        return server.get();
     }
 
     /** Threads and queue of the pool that runs business-API reads and writes (never an event loop). */
@@ -197,6 +208,11 @@ public final class Tracker implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** The bound HTTPS port, or -1 without TLS. */
+    public int tlsPort() {
+        return http.tlsPort();
     }
 
     public BatchManager batches() {

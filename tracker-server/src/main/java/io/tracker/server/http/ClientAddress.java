@@ -43,8 +43,11 @@ public final class ClientAddress {
         return forwarded != null ? forwarded : peer;
     }
 
-    /** Whether the request came through TLS: a trusted proxy's {@code X-Forwarded-Proto: https} (TLS here: not yet). */
+    /** Whether the request came through TLS: to this process, or to a trusted proxy that says {@code X-Forwarded-Proto: https}. */
     public boolean secure(Channel ch, HttpHeaders headers) {
+        if (Transport.isTls(ch)) {
+            return true;
+        }
         String proto = headers.get("X-Forwarded-Proto");
         if (!trusts(peer(ch)) || proto == null) {
             return false;

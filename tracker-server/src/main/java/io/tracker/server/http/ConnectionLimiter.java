@@ -40,6 +40,6 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     }
 
     static boolean isOverLimit(io.netty.channel.Channel ch) {
-        return Boolean.TRUE.equals(ch.attr(OVER_LIMIT).get());
+        return Boolean.TRUE.equals(Transport.connection(ch).attr(OVER_LIMIT).get());
     }
 }

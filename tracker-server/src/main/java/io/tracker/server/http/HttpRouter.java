@@ -40,6 +40,20 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.rejections = rejections;
     }
 
+    private volatile java.util.function.IntSupplier httpsPort;
+    private volatile String hsts;
+
+    /**
+     * With TLS on: plain-HTTP requests to routes not marked {@link Routes.RouteBuilder#plainHttp} get a 308 to the
+     * same path and query on {@code https://<host>:<port>} ({@code redirect}); TLS answers carry HSTS when
+     * {@code hstsSeconds > 0}. Set before the listeners bind.
+     */
+    public HttpRouter withTls(java.util.function.IntSupplier httpsPort, boolean redirect, long hstsSeconds) {
+        this.httpsPort = redirect ? httpsPort : null;
+        this.hsts = hstsSeconds > 0 ? "max-age=" + hstsSeconds + "; includeSubDomains" : null;
+        return this;
+    }
+
     public Routes routes() {
         return routes;
     }
@@ -51,7 +65,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         boolean malformed = !request.decoderResult().isSuccess();
         HttpCall call = malformed ? null : HttpCall.of(ctx.channel(), request);
         Routes.Match match = malformed ? null : routes.match(call.path());
-        if (match != null && match.route().upgrade() != null && order.idle() && match.route().upgrade().wants(call)
+        if (match != null && match.route().upgrade() != null && order.idle()
+                && (httpsPort == null || Transport.isTls(ctx.channel())) && match.route().upgrade().wants(call)
                 && !ConnectionLimiter.isOverLimit(ctx.channel()) && rateLimit(match.route(), call) == null) {
             // (refused, it goes through the routing below, which answers 503, 429 or the route's own 4xx)
             match.route().upgrade().takeOver(ctx, request); // the connection speaks another protocol from here on
@@ -64,7 +79,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return; // after the connection's last request: never run (a smuggled request would be one)
         }
         if (malformed) {
-            order.complete(ctx.channel(), seq, finish(request, malformed(request.decoderResult().cause()), false, true), true);
+            order.complete(ctx.channel(), seq, finish(ctx, request, malformed(request.decoderResult().cause()), false, true), true);
             return;
         }
         boolean admin = match != null && match.route().access().admin(askedMethod(request));
@@ -78,7 +93,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         CompletableFuture<FullHttpResponse> pending = called;
         if (pending.isDone()) {
-            order.complete(ctx.channel(), seq, finish(request, answer(pending), admin, close), close);
+            order.complete(ctx.channel(), seq, finish(ctx, request, answer(pending), admin, close), close);
             return;
         }
         // Durable modes answer later, from the WAL or writer thread: back on the event loop, in request order.
@@ -87,7 +102,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             try {
                 ctx.executor().execute(() -> {
                     try {
-                        order.complete(ctx.channel(), seq, finish(request, answer(pending), admin, close), close);
+                        order.complete(ctx.channel(), seq, finish(ctx, request, answer(pending), admin, close), close);
                     } finally {
                         request.release();
                     }
@@ -113,6 +128,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private CompletableFuture<FullHttpResponse> route(HttpCall call, Routes.Match match) {
+        if (match == null && httpsPort != null && !Transport.isTls(call.channel())) {
+            return CompletableFuture.completedFuture(toHttps(call)); // short links too: they set cookies
+        }
         if (match == null) {
             Routes.Service fallback = routes.fallback(call.path());
             if (fallback != null && (call.method().equals("GET") || call.method().equals("HEAD"))) {
@@ -122,6 +140,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return rejections.refuse(ApiError.notFound("not_found", "no route for " + sanitise(call.path())));
         }
         Routes.Route route = match.route();
+        if (httpsPort != null && !route.plainHttp() && !Transport.isTls(call.channel())) {
+            return CompletableFuture.completedFuture(toHttps(call));
+        }
         ApiError limited = rateLimit(route, call);
         if (limited != null) {
             return rejections.refuse(limited);
@@ -146,6 +167,47 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         return route.service().answer(call, match.rest());
     }
 
+    /**
+     * 308 (the method and body are kept, unlike 301/302) to the same path and query over TLS. The host is the one the
+     * client asked for, checked to be a host name or IP literal, so the redirect can never point anywhere else.
+     */
+    private FullHttpResponse toHttps(HttpCall call) {
+        String host = hostOnly(call.request().headers().get(HttpHeaderNames.HOST));
+        if (host == null) {
+            return rejections.answer(ApiError.badRequest("bad_host", "a Host header naming this server is required"));
+        }
+        int port = httpsPort.getAsInt();
+        String target = "https://" + host + (port == 443 ? "" : ":" + port) + call.path()
+                + (call.rawQuery() == null ? "" : "?" + call.rawQuery());
+        FullHttpResponse r = HttpResponses.empty(HttpResponseStatus.PERMANENT_REDIRECT);
+        r.headers().set(HttpHeaderNames.LOCATION, target);
+        return r;
+    }
+
+    /** The host of a Host header without its port, or null when it is not a host name or IP literal. */
+    static String hostOnly(String header) {
+        if (header == null || header.isEmpty() || header.length() > 255) {
+            return null;
+        }
+        String host = header;
+        if (host.startsWith("[")) {
+            int end = host.indexOf(']');
+            if (end < 0 || io.tracker.core.config.Cidr.literal(host.substring(1, end)) == null) {
+                return null;
+            }
+            String after = host.substring(end + 1);
+            return after.isEmpty() || after.matches(":[0-9]{1,5}") ? host.substring(0, end + 1) : null;
+        }
+        int colon = host.indexOf(':');
+        if (colon >= 0) {
+            if (!host.substring(colon).matches(":[0-9]{1,5}")) {
+                return null;
+            }
+            host = host.substring(0, colon);
+        }
+        return host.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\\.?") ? host : null;
+    }
+
     /** The refusal when the caller's address is over its limit, or null ({@code route} null: the fallback). */
     private ApiError rateLimit(Routes.Route route, HttpCall call) {
         if ((route != null && !route.limited()) || limiter == null || !limiter.enabled()) {
@@ -167,8 +229,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     /** CORS, HEAD and connection headers of the response to {@code request}. */
-    private FullHttpResponse finish(FullHttpRequest request, FullHttpResponse response, boolean admin, boolean close) {
+    private FullHttpResponse finish(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response,
+                                    boolean admin, boolean close) {
         cors.decorate(request.headers(), response, admin);
+        if (hsts != null && Transport.isTls(ctx.channel())) {
+            response.headers().set("Strict-Transport-Security", hsts);
+        }
         if (request.method().equals(HttpMethod.HEAD)) {
             response.content().clear(); // headers, incl. Content-Length, describe the GET response
         }

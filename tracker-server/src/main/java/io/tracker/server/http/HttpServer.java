@@ -22,15 +22,25 @@ public final class HttpServer {
 
     private final ServerConfig config;
     private final HttpInitializer initializer;
+    private final HttpInitializer tlsInitializer;
+    private final int tlsPort;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel channel;
+    private Channel tlsChannel;
     private Class<? extends ServerSocketChannel> channelType;
     private boolean epoll;
 
     public HttpServer(ServerConfig config, HttpInitializer initializer) {
+        this(config, initializer, null, 0);
+    }
+
+    /** Also a TLS listener on {@code tlsPort} built by {@code tlsInitializer} (none when it is null). */
+    public HttpServer(ServerConfig config, HttpInitializer initializer, HttpInitializer tlsInitializer, int tlsPort) {
         this.config = config;
         this.initializer = initializer;
+        this.tlsInitializer = tlsInitializer;
+        this.tlsPort = tlsPort;
     }
 
     /** Creates the event loops (loads the native transport) without binding. */
@@ -54,6 +64,21 @@ public final class HttpServer {
 
     public void start() throws InterruptedException {
         prepare();
+        channel = bind(initializer, config.port());
+        log.atInfo().addKeyValue("address", channel.localAddress()).addKeyValue("transport", epoll ? "epoll" : "nio")
+                .log("http listening");
+        if (tlsInitializer != null) {
+            try {
+                tlsChannel = bind(tlsInitializer, tlsPort);
+            } catch (RuntimeException | InterruptedException e) {
+                closeListener();
+                throw e;
+            }
+            log.atInfo().addKeyValue("address", tlsChannel.localAddress()).log("https listening (h2, http/1.1)");
+        }
+    }
+
+    private Channel bind(HttpInitializer init, int port) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
@@ -61,20 +86,26 @@ public final class HttpServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(initializer);
-        channel = b.bind(config.host(), config.port()).sync().channel();
-        log.atInfo().addKeyValue("address", channel.localAddress()).addKeyValue("transport", epoll ? "epoll" : "nio")
-                .log("http listening");
+                .childHandler(init);
+        return b.bind(config.host(), port).sync().channel();
     }
 
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
+    /** The bound TLS port, or -1 without TLS. */
+    public int tlsPort() {
+        return tlsChannel == null ? -1 : ((InetSocketAddress) tlsChannel.localAddress()).getPort();
+    }
+
     /** Stops accepting new connections; open ones keep being served. */
     public void closeListener() {
         if (channel != null) {
             channel.close().syncUninterruptibly();
+        }
+        if (tlsChannel != null) {
+            tlsChannel.close().syncUninterruptibly();
         }
     }
 

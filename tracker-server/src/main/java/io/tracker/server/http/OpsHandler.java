@@ -25,11 +25,17 @@ public final class OpsHandler {
         this.version = version;
     }
 
-    /** Declares the ops paths: GET and HEAD, never rate-limited (load balancers and scrapers poll them), no CORS. */
+    /**
+     * Declares the ops paths: GET and HEAD, never rate-limited (load balancers and scrapers poll them), no CORS; the
+     * probes answer on plain HTTP even when TLS is on ({@code /status} tells too much for that).
+     */
     public Routes.Builder register(Routes.Builder table) {
         for (String path : List.of("/health", "/ping", "/ready", "/status", "/metrics")) {
-            table.exact(path).methods("GET", "HEAD").unlimited().noCors()
-                    .to((call, rest) -> java.util.concurrent.CompletableFuture.completedFuture(handle(call)));
+            Routes.RouteBuilder r = table.exact(path).methods("GET", "HEAD").unlimited().noCors();
+            if (!path.equals("/status")) {
+                r.plainHttp();
+            }
+            r.to((call, rest) -> java.util.concurrent.CompletableFuture.completedFuture(handle(call)));
         }
         return table;
     }

@@ -62,9 +62,10 @@ public final class Routes {
      * @param cors      answers preflights and gets CORS headers; {@code OPTIONS} is in its {@code Allow}
      * @param exclusive nothing else may live under or above it (the proxy prefix: checked at start)
      * @param streamed  requests are not aggregated (relayed as they arrive): served by a per-connection handler
+     * @param plainHttp served over plain HTTP even when TLS is on (probes, ACME challenges); others are redirected
      */
     public record Route(String path, boolean prefix, Set<String> methods, Access access, boolean limited, boolean cors,
-                        boolean exclusive, boolean streamed, Service service, Upgrade upgrade) {
+                        boolean exclusive, boolean streamed, boolean plainHttp, Service service, Upgrade upgrade) {
         /** The {@code Allow} header: the declared methods, and OPTIONS where preflights are answered. */
         public String allow() {
             Stream<String> all = cors ? Stream.concat(methods.stream(), Stream.of("OPTIONS")) : methods.stream();
@@ -212,6 +213,7 @@ public final class Routes {
         private boolean cors = true;
         private boolean exclusive;
         private boolean streamed;
+        private boolean plainHttp;
         private Upgrade upgrade;
 
         private RouteBuilder(Builder owner, String path, boolean prefix) {
@@ -255,6 +257,12 @@ public final class Routes {
             return this;
         }
 
+        /** Answered on the plain listener too when TLS is on (no redirect to https). */
+        public RouteBuilder plainHttp() {
+            this.plainHttp = true;
+            return this;
+        }
+
         public RouteBuilder upgrade(Upgrade u) {
             this.upgrade = u;
             return this;
@@ -265,7 +273,7 @@ public final class Routes {
                 throw new IllegalArgumentException("route " + path + " declares no method");
             }
             owner.routes.add(new Route(path, prefix, Set.copyOf(methods), access, limited, cors, exclusive, streamed,
-                    service, upgrade));
+                    plainHttp, service, upgrade));
             return owner;
         }
     }
