@@ -185,7 +185,18 @@ public final class Tracker implements AutoCloseable {
         new PrivacyRoutes(support, batches, api, new io.tracker.core.business.Consents(ids, ips, geoip),
                 new io.tracker.core.business.DataSubjects(api, readers), geoip, jurisdictions,
                 config.server().shutdownTimeoutSeconds() * 1000L).register(table);
-        HttpRouter router = new HttpRouter(table.build(), new RateLimiter(config.rateLimit(), registry), address,
+        if (config.proxy().enabled()) {
+            io.tracker.server.proxy.ReverseProxy proxy = new io.tracker.server.proxy.ReverseProxy(config.proxy(), address, track);
+            proxy.register(table);
+            extras.add(proxy);
+        }
+        Routes routes;
+        try {
+            routes = table.build();
+        } catch (IllegalArgumentException e) {
+            throw new io.tracker.core.config.ConfigException("proxy.prefix: " + e.getMessage());
+        }
+        HttpRouter router = new HttpRouter(routes, new RateLimiter(config.rateLimit(), registry), address,
                 new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()), rejections);
         HttpInitializer plain = new HttpInitializer(config.server(), limiter, router, rejections,
                 config.websocket().maxFrameBytes());

@@ -11,10 +11,10 @@ package io.tracker.core.config;
  *                            (empty: none is recorded)
  * @param connectTimeoutMillis an upstream that does not accept within this is a 502
  * @param responseTimeoutSeconds an upstream that sends nothing for this long is a 504 (or, mid-answer, a cut)
- * @param maxIdleConnections  upstream connections kept open for reuse
+ * @param maxConnections  upstream connections per event loop (busy ones beyond it wait for one)
  */
 public record ProxyConfig(String url, String prefix, boolean forceJson, String trackFilter, int connectTimeoutMillis,
-                          int responseTimeoutSeconds, int maxIdleConnections) {
+                          int responseTimeoutSeconds, int maxConnections) {
 
     /** The Go tracker's shipped filter: assets and logins are relayed without an event. */
     public static final String DEFAULT_FILTER = ".*(dontlogthese|login|css|js|json|jpeg|jpg|gif|png|ico)";
@@ -55,6 +55,6 @@ public record ProxyConfig(String url, String prefix, boolean forceJson, String t
         }
         v.range("proxy.connectTimeoutMillis", connectTimeoutMillis, 50, 60_000);
         v.range("proxy.responseTimeoutSeconds", responseTimeoutSeconds, 1, 3_600);
-        v.range("proxy.maxIdleConnections", maxIdleConnections, 0, 10_000);
+        v.range("proxy.maxConnections", maxConnections, 1, 10_000);
     }
 }

@@ -15,7 +15,9 @@ public enum Route {
     /** A short link followed (spec §2.10): recorded as {@code etyp=redirect, ename=short_rdr}; not a path of its own (the router never matches it). */
     SHORT_LINK("short", true),
     /** {@code /tr/v1/ws}: one event per WebSocket frame (spec §2.7, §13); values keep their case. */
-    WEBSOCKET("ws", true);
+    WEBSOCKET("ws", true),
+    /** A request relayed by the reverse proxy (spec §2.12), recorded server-style when {@code proxy.trackFilter} lets it; no path of its own under /tr/v1/. */
+    PROXY("proxy", false);
 
     private final String segment;
     private final boolean browser;

@@ -15,11 +15,29 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 final class BodyLimit extends HttpObjectAggregator {
     private final int maxBodyBytes;
     private final Rejections rejections;
+    private final java.util.function.Predicate<String> streamed;
+    private boolean relaying;
 
-    BodyLimit(int maxBodyBytes, Rejections rejections) {
+    /** {@code streamed}: paths whose requests pass through in pieces, for a relay (the proxy streams bodies). */
+    BodyLimit(int maxBodyBytes, Rejections rejections, java.util.function.Predicate<String> streamed) {
         super(maxBodyBytes, true);
         this.maxBodyBytes = maxBodyBytes;
         this.rejections = rejections;
+        this.streamed = streamed;
+    }
+
+    @Override
+    public boolean acceptInboundMessage(Object msg) throws Exception {
+        if (msg instanceof io.netty.handler.codec.http.HttpRequest head && !(msg instanceof io.netty.handler.codec.http.FullHttpRequest)
+                && head.decoderResult().isSuccess() && streamed.test(HttpCall.path(head.uri()))) {
+            relaying = !(msg instanceof io.netty.handler.codec.http.LastHttpContent);
+            return false;
+        }
+        if (relaying && msg instanceof io.netty.handler.codec.http.HttpContent) {
+            relaying = !(msg instanceof io.netty.handler.codec.http.LastHttpContent);
+            return false;
+        }
+        return super.acceptInboundMessage(msg);
     }
 
     @Override

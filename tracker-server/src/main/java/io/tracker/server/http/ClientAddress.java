@@ -61,7 +61,8 @@ public final class ClientAddress {
                 ? a.getAddress().getHostAddress() : null;
     }
 
-    private boolean trusts(String peer) {
+    /** Whether {@code peer} is a proxy whose forwarding headers are believed ({@code server.trustedProxies}). */
+    public boolean trusts(String peer) {
         if (!trustProxyHeaders) {
             return false;
         }

@@ -29,7 +29,7 @@ public final class Cors {
         this.adminOrigins = adminOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
     }
 
-    public void decorate(HttpHeaders request, FullHttpResponse response, boolean admin) {
+    public void decorate(HttpHeaders request, io.netty.handler.codec.http.HttpResponse response, boolean admin) {
         String origin = request.get(HttpHeaderNames.ORIGIN);
         if (admin) {
             response.headers().add(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);

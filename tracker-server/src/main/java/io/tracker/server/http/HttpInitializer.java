@@ -88,7 +88,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         // Netty's decoder marks a request with both Content-Length and Transfer-Encoding failed (request smuggling);
         // the router answers it 400, closes, and runs nothing that followed it on the wire.
         p.addLast("codec", new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(), 64 * 1024));
-        p.addLast("aggregate", new BodyLimit(config.maxBodyBytes(), rejections));
+        p.addLast("aggregate", new BodyLimit(config.maxBodyBytes(), rejections, router.routes()::streamed));
         // Negotiates permessage-deflate on a WebSocket upgrade; passes every other request through untouched.
         // Inflating is bounded too: a deflate bomb stops at the frame limit instead of filling the heap.
         p.addLast("ws-deflate", new WebSocketServerCompressionHandler(maxWebSocketFrameBytes));
@@ -113,7 +113,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
                 ChannelPipeline p = stream.pipeline();
                 p.addLast("deadline", new RequestDeadline(TimeUnit.SECONDS.toMillis(config.requestTimeoutSeconds()), rejections));
                 p.addLast("codec", new Http2StreamFrameToHttpObjectCodec(true));
-                p.addLast("aggregate", new BodyLimit(config.maxBodyBytes(), rejections));
+                p.addLast("aggregate", new BodyLimit(config.maxBodyBytes(), rejections, router.routes()::streamed));
                 p.addLast("router", router);
             }
         }));

@@ -1,10 +1,17 @@
 package io.tracker.server.http;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -128,21 +135,33 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private CompletableFuture<FullHttpResponse> route(HttpCall call, Routes.Match match) {
-        if (match == null && httpsPort != null && !Transport.isTls(call.channel())) {
+        CompletableFuture<FullHttpResponse> refused = refusal(call, match);
+        if (refused != null) {
+            return refused;
+        }
+        if (match == null) {
+            return routes.fallback(call.path()).answer(call, call.path());
+        }
+        return match.route().service().answer(call, match.rest());
+    }
+
+    /**
+     * What the table itself answers for {@code call} — 404, a redirect to https, 429, a preflight, 405, the admin
+     * origin check — or null when the route's service (or the fallback) is to answer it.
+     */
+    private CompletableFuture<FullHttpResponse> refusal(HttpCall call, Routes.Match match) {
+        if (httpsPort != null && !Transport.isTls(call.channel()) && (match == null || !match.route().plainHttp())) {
             return CompletableFuture.completedFuture(toHttps(call)); // short links too: they set cookies
         }
         if (match == null) {
             Routes.Service fallback = routes.fallback(call.path());
             if (fallback != null && (call.method().equals("GET") || call.method().equals("HEAD"))) {
                 ApiError limited = rateLimit(null, call);
-                return limited != null ? rejections.refuse(limited) : fallback.answer(call, call.path());
+                return limited != null ? rejections.refuse(limited) : null;
             }
             return rejections.refuse(ApiError.notFound("not_found", "no route for " + sanitise(call.path())));
         }
         Routes.Route route = match.route();
-        if (httpsPort != null && !route.plainHttp() && !Transport.isTls(call.channel())) {
-            return CompletableFuture.completedFuture(toHttps(call));
-        }
         ApiError limited = rateLimit(route, call);
         if (limited != null) {
             return rejections.refuse(limited);
@@ -164,7 +183,107 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                         + "of other origins (admin.allowedOrigins lists the ones allowed)"));
             }
         }
-        return route.service().answer(call, match.rest());
+        return null;
+    }
+
+    // ---- relayed (streamed) requests: the reverse proxy ----
+
+    private static final io.netty.util.AttributeKey<Routes.Body> BODY = io.netty.util.AttributeKey.valueOf("tracker.relayBody");
+
+    /** The body of a request that was answered without its relay: dropped as it arrives. */
+    private static final Routes.Body DISCARD = new Routes.Body() {
+        @Override
+        public void content(HttpContent content) {
+            content.release();
+        }
+
+        @Override
+        public void abort() {
+        }
+    };
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof FullHttpRequest full && (!full.decoderResult().isSuccess()
+                || !routes.streamed(HttpCall.path(full.uri())))) {
+            super.channelRead(ctx, msg); // aggregated: channelRead0
+        } else if (msg instanceof HttpRequest head) {
+            relayStart(ctx, head);
+            if (msg instanceof FullHttpRequest full) { // h2 streams that end with their headers arrive whole
+                relayBody(ctx, new io.netty.handler.codec.http.DefaultLastHttpContent(full.content(),
+                        full.trailingHeaders()));
+            }
+        } else if (msg instanceof HttpContent piece) {
+            relayBody(ctx, piece);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private void relayStart(ChannelHandlerContext ctx, HttpRequest head) {
+        RequestDeadline.disarm(ctx.channel());
+        Channel ch = ctx.channel();
+        ResponseOrder order = ResponseOrder.of(ch);
+        boolean malformed = !head.decoderResult().isSuccess();
+        boolean overLimit = ConnectionLimiter.isOverLimit(ch);
+        boolean close = malformed || overLimit || !HttpUtil.isKeepAlive(head);
+        long seq = order.begin(ch, close);
+        if (seq < 0) {
+            ch.attr(BODY).set(DISCARD);
+            return;
+        }
+        FullHttpRequest view = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE);
+        HttpCall call = HttpCall.of(ch, view);
+        CompletableFuture<FullHttpResponse> refused;
+        if (malformed) {
+            refused = CompletableFuture.completedFuture(malformed(head.decoderResult().cause()));
+        } else if (overLimit) {
+            refused = rejections.refuse(ApiError.unavailable("max_connections", "maximum connections reached on this node", 1));
+        } else if (!head.uri().startsWith("/")) {
+            // Never a forward proxy: the upstream is proxy.url, whatever a request target names.
+            refused = rejections.refuse(ApiError.badRequest("absolute_form",
+                    "request targets here are paths; this is no forward proxy"));
+        } else {
+            refused = refusal(call, routes.match(call.path()));
+        }
+        if (refused != null) {
+            // A body still to come is not read just to be dropped: the connection ends with this answer.
+            boolean body = HttpUtil.getContentLength(head, 0L) > 0 || HttpUtil.isTransferEncodingChunked(head);
+            order.complete(ch, seq, finish(ctx, view, answer(refused), false, close || body), close || body);
+            ch.attr(BODY).set(DISCARD);
+            return;
+        }
+        Routes.Match match = routes.match(call.path());
+        try {
+            ch.attr(BODY).set(match.route().relay().open(new StreamedExchange(ctx, call, seq, order, close, cors, hsts,
+                    rejections)));
+        } catch (RuntimeException e) {
+            log.atWarn().setCause(e).log("relay failed to start");
+            order.complete(ch, seq, finish(ctx, view, rejections.answer(ApiError.internal()), false, true), true);
+            ch.attr(BODY).set(DISCARD);
+        }
+    }
+
+    private void relayBody(ChannelHandlerContext ctx, HttpContent piece) {
+        Routes.Body body = ctx.channel().attr(BODY).get();
+        if (body == null) {
+            piece.release(); // no relayed request is open
+            return;
+        }
+        if (piece instanceof LastHttpContent) {
+            ctx.channel().attr(BODY).set(null);
+        }
+        body.content(piece);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        Routes.Body body = ctx.channel().attr(BODY).getAndSet(null);
+        if (body != null) {
+            body.abort();
+        }
+        super.channelInactive(ctx);
     }
 
     /**

@@ -18,6 +18,9 @@ final class ResponseOrder {
 
     private final int maxInFlight;
     private final TreeMap<Long, Ready> ready = new TreeMap<>();
+    private final TreeMap<Long, Runnable> turns = new TreeMap<>(); // streamed answers waiting for their turn
+    private long streaming = -1; // the request whose streamed answer is being written
+    private boolean held; // a relay paces reading
     private long next;
     private long nextToWrite;
     private boolean closed;
@@ -90,7 +93,7 @@ final class ResponseOrder {
             ReferenceCountUtil.release(response);
             return;
         }
-        if (seq == nextToWrite && ready.isEmpty()) { // the common case: its turn, nothing waiting
+        if (seq == nextToWrite && ready.isEmpty() && turns.isEmpty()) { // the common case: its turn, nothing waiting
             nextToWrite++;
             if (close) {
                 closed = true;
@@ -98,12 +101,15 @@ final class ResponseOrder {
                 return;
             }
             ch.writeAndFlush(response);
-            if (next - nextToWrite < maxInFlight && !ch.config().isAutoRead()) {
-                ch.config().setAutoRead(true);
-            }
+            resumeReading(ch);
             return;
         }
         ready.put(seq, new Ready(response, close));
+        drain(ch);
+    }
+
+    /** Writes what is ready from {@code nextToWrite} on; hands the connection to a streamed answer whose turn came. */
+    private void drain(Channel ch) {
         boolean wrote = false;
         while (!ready.isEmpty() && ready.firstKey() == nextToWrite) {
             Ready r = ready.pollFirstEntry().getValue();
@@ -120,9 +126,68 @@ final class ResponseOrder {
         }
         if (wrote) {
             ch.flush();
-            if (next - nextToWrite < maxInFlight && !ch.config().isAutoRead()) {
-                ch.config().setAutoRead(true);
-            }
+            resumeReading(ch);
+        }
+        Runnable turn = turns.remove(nextToWrite);
+        if (turn != null && !closed) {
+            streaming = nextToWrite;
+            turn.run();
+        }
+    }
+
+    /**
+     * Request {@code seq} is answered by a stream (a proxied response): {@code onTurn} runs on the event loop once every
+     * earlier answer is out — now, if they are — and writes the head and body itself, then calls {@link #streamed}.
+     */
+    void awaitTurn(Channel ch, long seq, Runnable onTurn) {
+        if (closed) {
+            return;
+        }
+        if (seq == nextToWrite && streaming < 0) {
+            streaming = seq;
+            onTurn.run();
+        } else {
+            turns.put(seq, onTurn);
+        }
+    }
+
+    /** The streamed answer of {@code seq} is fully written: the answers after it may go. */
+    void streamed(Channel ch, long seq, boolean close) {
+        if (seq != streaming) {
+            return;
+        }
+        streaming = -1;
+        nextToWrite++;
+        if (close) {
+            closed = true;
+            lastRequestSeen = true;
+            ready.values().forEach(x -> ReferenceCountUtil.release(x.response()));
+            ready.clear();
+            turns.clear();
+            lingeringClose(ch, ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER));
+            return;
+        }
+        resumeReading(ch);
+        drain(ch);
+    }
+
+    /**
+     * While a request body is relayed, its relay paces reading (one read per chunk written upstream): the order does
+     * not turn automatic reading back on until it is released.
+     */
+    void holdReading(Channel ch, boolean hold) {
+        held = hold;
+        if (hold) {
+            ch.config().setAutoRead(false);
+        } else {
+            resumeReading(ch);
+        }
+    }
+
+    /** Turns reading back on unless the pipelining bound or a relay holds it. */
+    private void resumeReading(Channel ch) {
+        if (next - nextToWrite < maxInFlight && !closed && !held && !ch.config().isAutoRead()) {
+            ch.config().setAutoRead(true);
         }
     }
 

@@ -55,6 +55,21 @@ public final class Routes {
         void takeOver(ChannelHandlerContext ctx, FullHttpRequest request);
     }
 
+    /** A route whose requests arrive in pieces and are relayed as they come (the reverse proxy). */
+    public interface Relay {
+        /** The request head passed the table's checks: where its body goes. The exchange answers, in order. */
+        Body open(StreamedExchange exchange);
+    }
+
+    /** The body of a relayed request, piece by piece ({@link io.netty.handler.codec.http.LastHttpContent} ends it). */
+    public interface Body {
+        /** Takes ownership of {@code content}. */
+        void content(io.netty.handler.codec.http.HttpContent content);
+
+        /** The client went away: drop everything. */
+        void abort();
+    }
+
     /**
      * One declared route.
      *
@@ -65,7 +80,8 @@ public final class Routes {
      * @param plainHttp served over plain HTTP even when TLS is on (probes, ACME challenges); others are redirected
      */
     public record Route(String path, boolean prefix, Set<String> methods, Access access, boolean limited, boolean cors,
-                        boolean exclusive, boolean streamed, boolean plainHttp, Service service, Upgrade upgrade) {
+                        boolean exclusive, boolean streamed, boolean plainHttp, Service service, Upgrade upgrade,
+                        Relay relay) {
         /** The {@code Allow} header: the declared methods, and OPTIONS where preflights are answered. */
         public String allow() {
             Stream<String> all = cors ? Stream.concat(methods.stream(), Stream.of("OPTIONS")) : methods.stream();
@@ -273,7 +289,17 @@ public final class Routes {
                 throw new IllegalArgumentException("route " + path + " declares no method");
             }
             owner.routes.add(new Route(path, prefix, Set.copyOf(methods), access, limited, cors, exclusive, streamed,
-                    plainHttp, service, upgrade));
+                    plainHttp, service, upgrade, null));
+            return owner;
+        }
+
+        /** Ends a streamed route: its requests are relayed by {@code relay}, never aggregated. */
+        public Builder relay(Relay relay) {
+            if (methods.isEmpty()) {
+                throw new IllegalArgumentException("route " + path + " declares no method");
+            }
+            owner.routes.add(new Route(path, prefix, Set.copyOf(methods), access, limited, cors, exclusive, true,
+                    plainHttp, null, upgrade, relay));
             return owner;
         }
     }

@@ -139,7 +139,7 @@ public final class TrackHandler {
                 r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
                 yield r;
             }
-            case TRACK, WEBSOCKET -> HttpResponses.empty(HttpResponseStatus.OK); // WEBSOCKET: never routed here
+            case TRACK, WEBSOCKET, PROXY -> HttpResponses.empty(HttpResponseStatus.OK); // WEBSOCKET, PROXY: answered elsewhere
             case SERVER -> HttpResponses.json(HttpResponseStatus.OK, idsBody(result.eids()));
             case PIXEL -> {
                 FullHttpResponse r = HttpResponses.bytes(HttpResponseStatus.OK, "image/gif", HttpResponses.PIXEL);

@@ -38,7 +38,7 @@ class HttpPipelineTest {
     @Test
     void bodyLimitAnswers413WithAJsonReasonAndCloses() {
         Rejections rejections = new Rejections(new SimpleMeterRegistry());
-        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new BodyLimit(1024, rejections));
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new BodyLimit(1024, rejections, path -> false));
         ch.writeInbound(ascii("POST /tr/v1/tr/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"));
         String out = drain(ch);
         assertTrue(out.startsWith("HTTP/1.1 413"), out);

@@ -1,0 +1,434 @@
+package io.tracker.server.proxy;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.pool.FixedChannelPool;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.tracker.core.pipeline.Route;
+import io.tracker.server.http.ApiError;
+import io.tracker.server.http.HttpCall;
+import io.tracker.server.http.Routes;
+import io.tracker.server.http.StreamedExchange;
+import java.net.ConnectException;
+import java.util.ArrayDeque;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxied request, on the client connection's event loop (its upstream connection lives there too). The request
+ * body goes upstream one piece per client read; the answer comes back one piece per upstream read, each read only once
+ * the previous piece is written, so neither side's buffers grow with a slow peer. Before the answer's head is out, a
+ * failure is a JSON 502 (refused, broken) or 504 (no answer in {@code proxy.responseTimeoutSeconds}); after it, the
+ * client connection is cut so the client sees a truncated answer, never a wrong one.
+ */
+final class ProxyExchange implements Routes.Body {
+    private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+    static final AttributeKey<ProxyExchange> CURRENT = AttributeKey.valueOf("tracker.proxyExchange");
+
+    /** Hop-by-hop headers (RFC 9110 §7.6.1): never relayed. */
+    private static final Set<String> HOP = Set.of("connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "expect", "http2-settings");
+
+    private final ReverseProxy proxy;
+    private final StreamedExchange client;
+    private final ArrayDeque<HttpContent> early = new ArrayDeque<>(); // request pieces read before the upstream is there
+    private final ArrayDeque<HttpObject> answer = new ArrayDeque<>(); // answer pieces read before the answer's turn
+    private FixedChannelPool pool;
+    private Channel upstream;
+    private boolean requestDone;
+    private boolean turn;      // the client connection is ours to write
+    private boolean headSent;
+    private boolean finished;
+    private boolean reusable = true;
+    private boolean skipInformational;
+    private ApiError failure;
+    private boolean closeAtEnd;
+    private io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClientClose;
+
+    ProxyExchange(ReverseProxy proxy, StreamedExchange client) {
+        this.proxy = proxy;
+        this.client = client;
+    }
+
+    void start(FixedChannelPool pool) {
+        this.pool = pool;
+        client.holdReading(true);
+        onClientClose = f -> client.channel().eventLoop().execute(this::abort);
+        client.channel().closeFuture().addListener(onClientClose);
+        if (HttpUtil.is100ContinueExpected(client.head())) { // the body is relayed as it comes: let the client send it
+            client.channel().writeAndFlush(new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                    client.head().protocolVersion(), HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+        }
+        pool.acquire().addListener((Future<Channel> f) -> onUpstream(f));
+    }
+
+    private void onUpstream(Future<Channel> f) {
+        if (!f.isSuccess()) {
+            Throwable e = f.cause();
+            fail(e instanceof ConnectTimeoutException || e instanceof java.util.concurrent.TimeoutException
+                    ? ApiError.of(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_timeout", "the upstream did not accept in time")
+                    : e instanceof ConnectException
+                    ? ApiError.of(HttpResponseStatus.BAD_GATEWAY, "upstream_refused", "the upstream refused the connection")
+                    : ApiError.of(HttpResponseStatus.BAD_GATEWAY, "upstream_unreachable", "the upstream cannot be reached"));
+            return;
+        }
+        Channel ch = f.getNow();
+        if (finished) { // the client left while we connected
+            pool.release(ch);
+            return;
+        }
+        upstream = ch;
+        ch.attr(CURRENT).set(this);
+        ch.writeAndFlush(upstreamHead()).addListener(w -> {
+            if (!w.isSuccess()) {
+                reusable = false;
+                fail(ApiError.of(HttpResponseStatus.BAD_GATEWAY, "upstream_broken", "the upstream connection failed"));
+            }
+        });
+        ch.read(); // the answer may come before the whole body (an early 4xx)
+        if (early.isEmpty() && !requestDone) {
+            client.read();
+        }
+        while (!early.isEmpty()) {
+            forward(early.poll());
+        }
+    }
+
+    /** The request as the upstream gets it: same method, path and query; hop-by-hop headers dropped; X-Forwarded-*. */
+    private HttpRequest upstreamHead() {
+        HttpRequest in = client.head();
+        HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        for (var e : in.headers()) {
+            if (!HOP.contains(e.getKey().toLowerCase(java.util.Locale.ROOT)) && !e.getKey().startsWith(":")) {
+                h.add(e.getKey(), e.getValue());
+            }
+        }
+        for (String named : in.headers().getAll(HttpHeaderNames.CONNECTION)) { // and those the client marked hop-by-hop
+            for (String n : named.split(",")) {
+                h.remove(n.trim());
+            }
+        }
+        HttpCall call = client.call();
+        String original = in.headers().get(HttpHeaderNames.HOST);
+        h.set(HttpHeaderNames.HOST, proxy.upstreamAuthority);
+        if (original != null) {
+            h.set("X-Forwarded-Host", original);
+        }
+        h.set("X-Origin-Host", proxy.upstreamAuthority);
+        String peer = client.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : null;
+        String chain = proxy.address.trusts(peer) ? in.headers().get("X-Forwarded-For") : null; // a client's own is a lie
+        if (peer != null) {
+            h.set("X-Forwarded-For", chain == null || chain.isBlank() ? peer : chain + ", " + peer);
+        }
+        h.set("X-Forwarded-Proto", proxy.address.secure(client.channel(), in.headers()) ? "https" : "http");
+        if (proxy.config.forceJson()) {
+            h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        }
+        // Framing upstream: a Content-Length is kept; a chunked body stays chunked; an h2 body (no length on the wire)
+        // is chunked while it is still coming, or sized when it all arrived before the upstream connection did.
+        if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (HttpUtil.isTransferEncodingChunked(in) || !requestDone) {
+                if (HttpUtil.isTransferEncodingChunked(in)
+                        || client.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel) {
+                    h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                }
+            } else {
+                long bytes = early.stream().mapToLong(c -> c.content().readableBytes()).sum();
+                if (bytes > 0) {
+                    h.set(HttpHeaderNames.CONTENT_LENGTH, bytes);
+                }
+            }
+        }
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri(), h);
+    }
+
+    // ---- the request body, from the client ----
+
+    @Override
+    public void content(HttpContent piece) {
+        if (piece instanceof LastHttpContent) {
+            requestDone = true;
+            client.holdReading(false); // the next request of the connection is read as usual (and waits its turn)
+        }
+        if (finished || failure != null) {
+            piece.release();
+            return;
+        }
+        if (upstream == null) {
+            early.add(piece);
+            return;
+        }
+        forward(piece);
+    }
+
+    private void forward(HttpContent piece) {
+        boolean last = piece instanceof LastHttpContent;
+        HttpContent out = last && !((LastHttpContent) piece).trailingHeaders().isEmpty()
+                ? new io.netty.handler.codec.http.DefaultLastHttpContent(piece.content()) : piece; // no trailers upstream
+        upstream.writeAndFlush(out).addListener(w -> {
+            if (!w.isSuccess()) {
+                reusable = false;
+                fail(ApiError.of(HttpResponseStatus.BAD_GATEWAY, "upstream_broken", "the upstream connection failed"));
+            } else if (!last && !requestDone) {
+                client.read(); // the next piece, now that this one is out
+            }
+        });
+    }
+
+    // ---- the answer, from the upstream ----
+
+    void fromUpstream(HttpObject piece) {
+        if (finished) {
+            ReferenceCountUtil.release(piece);
+            return;
+        }
+        if (piece instanceof HttpResponse head) {
+            if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                skipInformational = !(piece instanceof LastHttpContent); // 100/103: not relayed (Expect was dropped)
+                ReferenceCountUtil.release(piece);
+                upstream.read();
+                return;
+            }
+            if (!HttpUtil.isKeepAlive(head)) {
+                reusable = false;
+            }
+        } else if (skipInformational) {
+            skipInformational = !(piece instanceof LastHttpContent);
+            ReferenceCountUtil.release(piece);
+            upstream.read();
+            return;
+        }
+        answer.add(piece);
+        if (!turn) {
+            client.awaitTurn(this::onTurn);
+            return;
+        }
+        drainAnswer();
+    }
+
+    private void onTurn() {
+        turn = true;
+        if (failure != null && !headSent) {
+            boolean close = !requestDone; // the rest of the body is not read just to be dropped
+            client.write(client.refusal(failure, close || client.closeAfter()));
+            finish(close);
+            return;
+        }
+        drainAnswer();
+    }
+
+    private void drainAnswer() {
+        while (!answer.isEmpty()) {
+            HttpObject piece = answer.poll();
+            if (piece instanceof HttpResponse head) {
+                piece = clientHead(head);
+                headSent = true;
+            }
+            boolean last = piece instanceof LastHttpContent;
+            client.write(piece).addListener(w -> {
+                if (!w.isSuccess()) {
+                    abort();
+                } else if (!last && upstream != null && !finished) {
+                    upstream.read(); // the next piece, now that this one is out
+                }
+            });
+            if (last) {
+                complete();
+                return;
+            }
+        }
+    }
+
+    /** The answer's head as the client gets it: hop-by-hop headers dropped, framing fixed, CORS/HSTS added. */
+    private HttpResponse clientHead(HttpResponse head) {
+        HttpResponse out = head instanceof io.netty.handler.codec.http.FullHttpResponse full
+                ? full.replace(full.content().retain()) : new DefaultHttpResponse(client.head().protocolVersion(), head.status());
+        if (head instanceof io.netty.handler.codec.http.FullHttpResponse full) {
+            full.release();
+        }
+        out.setProtocolVersion(client.head().protocolVersion());
+        HttpHeaders h = out.headers();
+        h.clear();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+        for (var e : head.headers()) {
+            if (!HOP.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                h.add(e.getKey(), e.getValue());
+            }
+        }
+        for (String named : head.headers().getAll(HttpHeaderNames.CONNECTION)) {
+            for (String n : named.split(",")) {
+                h.remove(n.trim());
+            }
+        }
+        boolean bodyless = client.head().method().equals(HttpMethod.HEAD) || head.status().code() == 204
+                || head.status().code() == 304;
+        if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (client.head().protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // an HTTP/1.0 answer ends with the connection
+            } else {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED); // (re-)chunked for the client
+            }
+        }
+        closeAtEnd = client.closeAfter() || !requestDone
+                || (client.head().protocolVersion().equals(HttpVersion.HTTP_1_0) && !h.contains(HttpHeaderNames.CONTENT_LENGTH));
+        client.decorate(out, closeAtEnd);
+        return out;
+    }
+
+    private void complete() {
+        finish(closeAtEnd);
+        record();
+    }
+
+    private void finish(boolean closeClient) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        client.channel().closeFuture().removeListener(onClientClose);
+        client.finish(closeClient || !requestDone);
+        releaseUpstream();
+        early.forEach(ReferenceCountUtil::release);
+        early.clear();
+        answer.forEach(ReferenceCountUtil::release);
+        answer.clear();
+    }
+
+    private void releaseUpstream() {
+        Channel ch = upstream;
+        upstream = null;
+        if (ch == null) {
+            return;
+        }
+        ch.attr(CURRENT).set(null);
+        if (!reusable || !requestDone || failure != null) {
+            ch.close();
+        }
+        pool.release(ch);
+    }
+
+    /** A failure: an error answer in its turn if nothing is out yet, else the client connection is cut. */
+    void fail(ApiError error) {
+        if (finished) {
+            return;
+        }
+        reusable = false;
+        if (failure == null) {
+            failure = error;
+        }
+        if (headSent) {
+            log.atInfo().addKeyValue("code", error.code()).log("proxy answer cut short");
+            finished = true;
+            client.channel().closeFuture().removeListener(onClientClose);
+            client.channel().close();
+            releaseUpstream();
+            return;
+        }
+        answer.forEach(ReferenceCountUtil::release);
+        answer.clear();
+        if (turn) {
+            onTurn();
+        } else {
+            client.awaitTurn(this::onTurn);
+        }
+    }
+
+    @Override
+    public void abort() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        reusable = false;
+        client.channel().closeFuture().removeListener(onClientClose);
+        releaseUpstream();
+        early.forEach(ReferenceCountUtil::release);
+        early.clear();
+        answer.forEach(ReferenceCountUtil::release);
+        answer.clear();
+    }
+
+    /** Records the proxied request as a server-side event when {@code proxy.trackFilter} does not exclude its path. */
+    private void record() {
+        HttpCall call = client.call();
+        if (!proxy.tracked(call.path())) {
+            return;
+        }
+        HttpHeaders headers = new io.netty.handler.codec.http.DefaultHttpHeaders().set(client.head().headers());
+        DefaultFullHttpRequest view = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, call.request().uri(),
+                Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE);
+        String query = "etyp=proxy&url=" + java.net.URLEncoder.encode(call.path(), java.nio.charset.StandardCharsets.UTF_8)
+                + (call.rawQuery() == null ? "" : "&" + call.rawQuery());
+        try {
+            proxy.track.record(new HttpCall(call.channel(), view, "GET", call.path(), call.rawQuery()), Route.PROXY, "",
+                    query, null);
+        } catch (RuntimeException e) {
+            log.atDebug().addKeyValue("error", e.toString()).log("proxied request not recorded");
+        }
+    }
+
+    /** The upstream connection's end: hands its answer to the exchange that uses it. */
+    static final class Upstream extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ProxyExchange x = ctx.channel().attr(CURRENT).get();
+            if (x == null) {
+                ReferenceCountUtil.release(msg); // nothing asked (a pooled connection's stray bytes)
+                ctx.close();
+                return;
+            }
+            x.fromUpstream((HttpObject) msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            ProxyExchange x = ctx.channel().attr(CURRENT).get();
+            if (evt instanceof IdleStateEvent && x != null) {
+                x.fail(ApiError.of(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_timeout",
+                        "the upstream did not answer in time (proxy.responseTimeoutSeconds)"));
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ProxyExchange x = ctx.channel().attr(CURRENT).get();
+            if (x != null) {
+                x.fail(ApiError.of(HttpResponseStatus.BAD_GATEWAY, "upstream_closed", "the upstream closed the connection"));
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ProxyExchange x = ctx.channel().attr(CURRENT).get();
+            if (x != null) {
+                x.fail(ApiError.of(HttpResponseStatus.BAD_GATEWAY, "upstream_broken", "the upstream answer was not HTTP"));
+            }
+            ctx.close();
+        }
+    }
+}
