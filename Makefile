@@ -17,15 +17,17 @@ run: $(JAR)
 # The suite talks to real servers, installed and started on loopback by the project's scripts and stopped afterwards
 # whatever the outcome: Cassandra (cassandra-all jars from Maven Central, its own JVM; started first and left to boot
 # while the build compiles and the other tests run — its tests wait for it with `scripts/cassandra.sh wait`),
-# ClickHouse (Debian's clickhouse-server), NATS JetStream (Debian's nats-server).
+# ClickHouse (Debian's clickhouse-server), NATS JetStream (Debian's nats-server), Pebble (Debian's pebble, Let's
+# Encrypt's test CA, for ACME).
 test:
 	@tmp=$$(mktemp -d) && java scripts/ClusterSchema.java schema/clickhouse $$tmp && diff -r $$tmp schema/clickhouse/cluster \
 	  && rm -rf $$tmp || { echo "schema/clickhouse/cluster is stale: run java scripts/ClusterSchema.java schema/clickhouse schema/clickhouse/cluster"; exit 1; }
 	scripts/cassandra.sh start
 	scripts/clickhouse.sh start
 	scripts/nats.sh start
+	scripts/pebble.sh start
 	rm -rf tracker-*/target/surefire-reports
-	$(MVN) verify; rc=$$?; scripts/test-summary.sh; scripts/clickhouse.sh stop; scripts/nats.sh stop; scripts/cassandra.sh stop; exit $$rc
+	$(MVN) verify; rc=$$?; scripts/test-summary.sh; scripts/clickhouse.sh stop; scripts/nats.sh stop; scripts/pebble.sh stop; scripts/cassandra.sh stop; exit $$rc
 
 build: $(JAR)
 

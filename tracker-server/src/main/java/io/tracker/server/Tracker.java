@@ -111,9 +111,11 @@ public final class Tracker implements AutoCloseable {
             }
         });
         try {
-            http = assembleHttp(config, batches, registry, extras, ips, signer);
+            java.util.List<Runnable> afterStart = new java.util.ArrayList<>();
+            http = assembleHttp(config, batches, registry, extras, ips, signer, afterStart);
             http.prepare();
             http.start(); // whatever the backends' state: a collector with a WAL and a spool accepts while they are away
+            afterStart.forEach(Runnable::run);
             batches.awaitStartup(Duration.ofSeconds(config.server().startupWaitSeconds()));
             io.tracker.core.business.ConsumedMessages consumed = new io.tracker.core.business.ConsumedMessages(new EventIds(), ips);
             for (io.tracker.core.config.ConsumerConfig cc : config.consumers()) {
@@ -135,7 +137,8 @@ public final class Tracker implements AutoCloseable {
     private static HttpServer assembleHttp(TrackerConfig config, BatchManager batches, PrometheusMeterRegistry registry,
                                            java.util.List<AutoCloseable> extras,
                                            io.tracker.core.privacy.IpAnonymizer ips,
-                                           io.tracker.core.business.LinkSigner signer) throws java.io.IOException {
+                                           io.tracker.core.business.LinkSigner signer,
+                                           java.util.List<Runnable> afterStart) throws java.io.IOException {
         ObjectMapper mapper = new ObjectMapper();
         EventIds ids = new EventIds();
         io.tracker.core.enrich.GeoIp geoip = io.tracker.core.enrich.GeoIp.open(config.geoip().path()).orElse(null);
@@ -174,6 +177,17 @@ public final class Tracker implements AutoCloseable {
                 config.websocket(), config.tracking(), config.privacy().defaultConsent(), rejections, registry);
         // The route table: every path, its methods and its service, declared by the family that serves it.
         Routes.Builder table = Routes.builder().reserve("/tr/v1");
+        io.tracker.server.tls.TlsContext tls = null;
+        if (config.tls().enabled()) {
+            tls = io.tracker.server.tls.TlsContext.open(config.tls(), config.tls().acme().enabled());
+            extras.add(tls);
+            if (config.tls().acme().enabled()) {
+                io.tracker.server.tls.AcmeManager acme = new io.tracker.server.tls.AcmeManager(config.tls(), tls);
+                acme.register(table);
+                extras.add(acme);
+                afterStart.add(acme::start); // the CA connects back: once the listeners are up
+            }
+        }
         new OpsHandler(batches, registry, limiter, version()).register(table);
         track.register(table);
         websocket.register(table);
@@ -200,12 +214,9 @@ public final class Tracker implements AutoCloseable {
                 new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()), rejections);
         HttpInitializer plain = new HttpInitializer(config.server(), limiter, router, rejections,
                 config.websocket().maxFrameBytes());
-        if (!config.tls().enabled()) {
+        if (tls == null) {
             return new HttpServer(config.server(), plain);
         }
-        io.tracker.server.tls.TlsContext tls = io.tracker.server.tls.TlsContext.open(config.tls(),
-                config.tls().acme().enabled());
-        extras.add(tls);
         java.util.concurrent.atomic.AtomicReference<HttpServer> server = new java.util.concurrent.atomic.AtomicReference<>();
         router.withTls(() -> config.tls().redirectPort() > 0 ? config.tls().redirectPort() : server.get().tlsPort(),
                 config.tls().redirectHttp(), config.tls().hstsSeconds());

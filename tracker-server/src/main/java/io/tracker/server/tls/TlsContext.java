@@ -181,13 +181,14 @@ public final class TlsContext implements AutoCloseable {
     /** A PEM private key: PKCS#8 ({@code PRIVATE KEY}), PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}). */
     static PrivateKey privateKey(String pem) throws IOException, GeneralSecurityException {
         try (Reader r = new StringReader(pem); PEMParser parser = new PEMParser(r)) {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
-                if (o instanceof PrivateKeyInfo info) {
-                    return converter.getPrivateKey(info);
-                }
-                if (o instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                PrivateKeyInfo info = o instanceof PrivateKeyInfo i ? i : o instanceof PEMKeyPair pair ? pair.getPrivateKeyInfo() : null;
+                if (info != null) {
+                    // Through the JDK's own key factory: a key object both TLS providers know, whatever else is installed.
+                    String alg = new JcaPEMKeyConverter().getPrivateKey(info).getAlgorithm();
+                    alg = alg.equals("ECDSA") ? "EC" : alg;
+                    return java.security.KeyFactory.getInstance(alg)
+                            .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(info.getEncoded()));
                 }
             }
         }
