@@ -111,6 +111,36 @@ class TlsTest {
     }
 
     @Test
+    void theWebSocketWorksOverWssAndAcksDurableFrames() throws Exception {
+        TestCerts certs = TestCerts.create("wss", false);
+        try (Tracker t = start("auto", certs, false, c -> { })) {
+            java.util.concurrent.LinkedBlockingQueue<String> acks = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket ws = HttpClient.newBuilder().sslContext(TestCerts.trusting(certs.certificate)).build()
+                    .newWebSocketBuilder().buildAsync(URI.create("wss://localhost:" + t.tlsPort() + "/tr/v1/ws?ack=1"),
+                            new java.net.http.WebSocket.Listener() {
+                                @Override
+                                public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w,
+                                                                                      CharSequence data, boolean last) {
+                                    acks.add(data.toString());
+                                    w.request(1);
+                                    return null;
+                                }
+                            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            for (int i = 0; i < 20; i++) {
+                ws.sendText("{\"ename\":\"wss" + i + "\"}", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            int eids = 0;
+            while (eids < 20) {
+                String ack = acks.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(ack != null, "an ack per durable frame");
+                eids += JSON.readTree(ack).get("eids").size();
+            }
+            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertEquals(20, TestTrackers.count(dir.resolve("data"), "SELECT count(*) FROM events WHERE ename LIKE 'wss%'"));
+    }
+
+    @Test
     void curlSpeaksH2AndHttp11OverTls12And13AndTls11IsRefused() throws Exception {
         TestCerts certs = TestCerts.create("tracker-curl", true);
         try (Tracker t = start("auto", certs, true, c -> { })) { // an RSA key in PKCS#1 form loads too
