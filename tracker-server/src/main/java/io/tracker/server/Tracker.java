@@ -191,7 +191,7 @@ public final class Tracker implements AutoCloseable {
         new OpsHandler(batches, registry, limiter, version()).register(table);
         track.register(table);
         websocket.register(table);
-        statics.register(table);
+        statics.register(table, track);
         new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
                 .register(table);
         new LinkRoutes(support, new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids), signer, track)

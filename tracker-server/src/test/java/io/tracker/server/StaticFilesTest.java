@@ -160,4 +160,19 @@ class StaticFilesTest {
                 work.resolve("data"), c -> ((ObjectNode) c.get("static")).put("directory", work.toString())));
         assertTrue(e2.getMessage().contains("static.directory"), e2.getMessage());
     }
+
+    @Test
+    void withStaticTrackEveryFileServedIsAServerEventAndAPrefixOfItsOwnWorks() throws Exception {
+        tracker.stop();
+        tracker = TestTrackers.start(work.resolve("data2"), c -> ((ObjectNode) c.get("static"))
+                .put("directory", pub.toString()).put("prefix", "/assets/").put("track", true));
+        assertEquals(200, get("/assets/t.js").statusCode());
+        assertEquals(200, get("/assets/docs/?campaign=x").statusCode());
+        assertEquals(404, get("/assets/nope.js").statusCode());
+        assertEquals(404, get("/tr/v1/pub/t.js").statusCode(), "served under static.prefix only");
+        assertEquals(301, get("/assets/docs").statusCode());
+        tracker.stop();
+        tracker = null;
+        assertEquals(2, TestTrackers.count(work.resolve("data2"), "SELECT count(*) FROM events WHERE etyp = 'static'"));
+    }
 }

@@ -8,11 +8,13 @@ package io.tracker.core.config;
  * @param cacheControl  the Cache-Control of every file answer (ETag/Last-Modified revalidation works either way)
  * @param maxFileBytes  larger files are not served (files are answered from memory, hot ones cached)
  * @param cacheBytes    memory for cached file bodies (and their gzip forms)
+ * @param track         record every file answered (200) as a server-side event, as the Go tracker did
  */
-public record StaticConfig(String directory, String prefix, String cacheControl, long maxFileBytes, long cacheBytes) {
+public record StaticConfig(String directory, String prefix, String cacheControl, long maxFileBytes, long cacheBytes,
+                           boolean track) {
 
     public static StaticConfig standard() {
-        return new StaticConfig("public", "/tr/v1/pub/", "public, max-age=3600", 16L << 20, 32L << 20);
+        return new StaticConfig("public", "/tr/v1/pub/", "public, max-age=3600", 16L << 20, 32L << 20, false);
     }
 
     public StaticConfig {

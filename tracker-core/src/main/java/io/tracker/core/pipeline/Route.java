@@ -17,7 +17,9 @@ public enum Route {
     /** {@code /tr/v1/ws}: one event per WebSocket frame (spec §2.7, §13); values keep their case. */
     WEBSOCKET("ws", true),
     /** A request relayed by the reverse proxy (spec §2.12), recorded server-style when {@code proxy.trackFilter} lets it; no path of its own under /tr/v1/. */
-    PROXY("proxy", false);
+    PROXY("proxy", false),
+    /** A static file served with {@code static.track} on, recorded server-style. */
+    STATIC("pub", false);
 
     private final String segment;
     private final boolean browser;

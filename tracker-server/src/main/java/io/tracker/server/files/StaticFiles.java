@@ -97,9 +97,21 @@ public final class StaticFiles {
     }
 
     /** Declares {@code static.prefix} (GET and HEAD; preflights answered). */
-    public io.tracker.server.http.Routes.Builder register(io.tracker.server.http.Routes.Builder table) {
-        return table.prefix(config.prefix()).methods("GET", "HEAD")
-                .to((call, rest) -> serveAsync(rest, call.request().headers()));
+    public io.tracker.server.http.Routes.Builder register(io.tracker.server.http.Routes.Builder table,
+                                                          io.tracker.server.http.TrackHandler track) {
+        return table.prefix(config.prefix()).methods("GET", "HEAD").to((call, rest) -> {
+            var answer = serveAsync(rest, call.request().headers());
+            if (!config.track() || !call.method().equals("GET")) {
+                return answer;
+            }
+            io.tracker.server.http.HttpCall copy = call.detached(); // the request is released before the answer
+            return answer.thenApply(r -> {
+                if (r.status().code() == 200) {
+                    track.recordAside(copy, io.tracker.core.pipeline.Route.STATIC, "static");
+                }
+                return r;
+            });
+        });
     }
 
     /** The answer for {@code /tr/v1/pub/<rawRest>}, computed off the event loop. */

@@ -12,6 +12,15 @@ import io.netty.handler.codec.http.FullHttpRequest;
  */
 public record HttpCall(Channel channel, FullHttpRequest request, String method, String path, String rawQuery) {
 
+    /** The same call over a bodiless copy of the request's line and headers, usable after the request is released. */
+    public HttpCall detached() {
+        FullHttpRequest copy = new io.netty.handler.codec.http.DefaultFullHttpRequest(request.protocolVersion(),
+                request.method(), request.uri(), io.netty.buffer.Unpooled.EMPTY_BUFFER,
+                new io.netty.handler.codec.http.DefaultHttpHeaders().set(request.headers()),
+                io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+        return new HttpCall(channel, copy, method, path, rawQuery);
+    }
+
     static HttpCall of(Channel channel, FullHttpRequest request) {
         String uri = request.uri();
         int q = uri.indexOf('?');

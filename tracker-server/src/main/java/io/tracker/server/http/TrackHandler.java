@@ -81,6 +81,26 @@ public final class TrackHandler {
     }
 
     /**
+     * Records a request answered by another service (a proxied call, a static file) as a server-side event, without
+     * waiting for it: {@code etyp} and {@code url} (the path) plus the request's own query, cookies and headers. A hit
+     * that cannot be recorded (overload, bad input) is counted and dropped; the request's own answer stands.
+     */
+    public void recordAside(HttpCall call, Route route, String etyp) {
+        io.netty.handler.codec.http.DefaultFullHttpRequest view = new io.netty.handler.codec.http.DefaultFullHttpRequest(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET,
+                call.request().uri(), io.netty.buffer.Unpooled.EMPTY_BUFFER,
+                new io.netty.handler.codec.http.DefaultHttpHeaders().set(call.request().headers()),
+                io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+        String query = "etyp=" + etyp + "&url=" + java.net.URLEncoder.encode(call.path(), java.nio.charset.StandardCharsets.UTF_8)
+                + (call.rawQuery() == null ? "" : "&" + call.rawQuery());
+        try {
+            record(new HttpCall(call.channel(), view, "GET", call.path(), call.rawQuery()), route, "", query, null);
+        } catch (ApiError e) {
+            rejections.count(e.code());
+        }
+    }
+
+    /**
      * Records the hit and answers: 302 to {@code target} when one is given (rdr, xrdr, short links), else the
      * route's own answer. HEAD answers without recording (link checkers and mail scanners probe with HEAD).
      */
@@ -139,7 +159,7 @@ public final class TrackHandler {
                 r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
                 yield r;
             }
-            case TRACK, WEBSOCKET, PROXY -> HttpResponses.empty(HttpResponseStatus.OK); // WEBSOCKET, PROXY: answered elsewhere
+            case TRACK, WEBSOCKET, PROXY, STATIC -> HttpResponses.empty(HttpResponseStatus.OK); // the last three answer elsewhere
             case SERVER -> HttpResponses.json(HttpResponseStatus.OK, idsBody(result.eids()));
             case PIXEL -> {
                 FullHttpResponse r = HttpResponses.bytes(HttpResponseStatus.OK, "image/gif", HttpResponses.PIXEL);

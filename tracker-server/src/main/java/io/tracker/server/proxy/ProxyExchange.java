@@ -6,10 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.pool.FixedChannelPool;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -379,17 +377,7 @@ final class ProxyExchange implements Routes.Body {
         if (!proxy.tracked(call.path())) {
             return;
         }
-        HttpHeaders headers = new io.netty.handler.codec.http.DefaultHttpHeaders().set(client.head().headers());
-        DefaultFullHttpRequest view = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, call.request().uri(),
-                Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE);
-        String query = "etyp=proxy&url=" + java.net.URLEncoder.encode(call.path(), java.nio.charset.StandardCharsets.UTF_8)
-                + (call.rawQuery() == null ? "" : "&" + call.rawQuery());
-        try {
-            proxy.track.record(new HttpCall(call.channel(), view, "GET", call.path(), call.rawQuery()), Route.PROXY, "",
-                    query, null);
-        } catch (RuntimeException e) {
-            log.atDebug().addKeyValue("error", e.toString()).log("proxied request not recorded");
-        }
+        proxy.track.recordAside(call, Route.PROXY, "proxy");
     }
 
     /** The upstream connection's end: hands its answer to the exchange that uses it. */
