@@ -218,8 +218,11 @@ public final class Tracker implements AutoCloseable {
             return new HttpServer(config.server(), plain);
         }
         java.util.concurrent.atomic.AtomicReference<HttpServer> server = new java.util.concurrent.atomic.AtomicReference<>();
-        router.withTls(() -> config.tls().redirectPort() > 0 ? config.tls().redirectPort() : server.get().tlsPort(),
-                config.tls().redirectHttp(), config.tls().hstsSeconds());
+        io.tracker.server.tls.TlsContext context = tls;
+        router.withTls(() -> config.tls().redirectPort() > 0 ? config.tls().redirectPort()
+                        : config.tls().port() > 0 ? config.tls().port() : server.get().tlsPort(),
+                () -> context.current() != null, config.tls().redirectHttp(), config.tls().hstsSeconds(),
+                config.tls().hstsIncludeSubdomains());
         server.set(new HttpServer(config.server(), plain, plain.withTls(tls::current), config.tls().port()));
         return server.get();
     }

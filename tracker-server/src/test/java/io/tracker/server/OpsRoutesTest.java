@@ -64,10 +64,14 @@ class OpsRoutesTest {
                     + "/tr/v1/img/")).PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals("GET, HEAD, OPTIONS", put.headers().firstValue("allow").orElse(""));
             assertEquals("bad_path", JSON.readTree(get(t, "/tr/v1/ltv/nope").body()).get("code").asText());
+            assertEquals("ok", JSON.readTree(get(t, "/health/").body()).get("status").asText(), "a trailing slash is the same path");
+            HttpResponse<String> wsPost = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.port()
+                    + "/tr/v1/ws")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, wsPost.statusCode());
             assertEquals("not_found", JSON.readTree(get(t, "/tr/v1/ppi/nope").body()).get("code").asText());
             assertEquals("not_found", JSON.readTree(get(t, "/tr/v1/nope").body()).get("code").asText());
             String m = get(t, "/metrics").body();
-            assertTrue(m.contains("tracker_requests_rejected_total{reason=\"method_not_allowed\"} 2.0"), m);
+            assertTrue(m.contains("tracker_requests_rejected_total{reason=\"method_not_allowed\"} 3.0"), m);
             assertTrue(m.contains("tracker_requests_rejected_total{reason=\"bad_path\"} 1.0"), m);
             assertTrue(m.contains("tracker_requests_rejected_total{reason=\"not_found\"} 2.0"), m);
         }

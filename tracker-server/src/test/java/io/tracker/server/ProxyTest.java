@@ -42,6 +42,7 @@ class ProxyTest {
     Path dir;
     private HttpServer upstream;
     private final AtomicLong uploaded = new AtomicLong();
+    private final AtomicLong upstreamAdminHits = new AtomicLong();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
@@ -50,6 +51,11 @@ class ProxyTest {
         upstream.setExecutor(Executors.newCachedThreadPool());
         upstream.createContext("/api/echo", this::echo);
         upstream.createContext("/api/login", this::echo);
+        upstream.createContext("/admin", x -> {
+            upstreamAdminHits.incrementAndGet();
+            x.sendResponseHeaders(200, -1);
+            x.close();
+        });
         upstream.createContext("/api/big", x -> { // 48 MB, chunked, from a seeded generator
             x.sendResponseHeaders(200, 0);
             Random r = new Random(7);
@@ -255,13 +261,66 @@ class ProxyTest {
             JsonNode echo = JSON.readTree(up.body());
             assertEquals(upload.length, echo.get("bytes").asLong());
             assertEquals("https", echo.get("headers").get("x-forwarded-proto").asText());
-            assertEquals("max-age=100; includeSubDomains", up.headers().firstValue("strict-transport-security").orElse(""));
+            assertEquals("max-age=100", up.headers().firstValue("strict-transport-security").orElse(""));
             HttpResponse<byte[]> down = h2.send(HttpRequest.newBuilder(URI.create("https://localhost:" + t.tlsPort()
                     + "/api/big")).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(BIG, down.body().length);
             HttpResponse<String> get = h2.send(HttpRequest.newBuilder(URI.create("https://localhost:" + t.tlsPort()
                     + "/api/echo")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(0, JSON.readTree(get.body()).get("bytes").asLong());
+        }
+    }
+
+    @Test
+    void framingComesFromTheRequestNeverFromAConnectionListAndNothingIsSmuggled() throws Exception {
+        try (Tracker t = start(upstreamUrl(), c -> { }); Socket s = new Socket("127.0.0.1", t.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            // Connection names Content-Length; the body comes after the upstream connection is up, and holds what
+            // would be a second request if it went upstream unframed.
+            String smuggled = "GET /admin HTTP/1.1\r\nHost: x\r\n\r\n";
+            out.write(("POST /api/echo HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Content-Length\r\n"
+                    + "Content-Length: " + smuggled.length() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Thread.sleep(300);
+            out.write((smuggled + "GET /ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(all.contains("\"bytes\":" + smuggled.length()), all);
+            assertTrue(all.indexOf("pong") > all.indexOf("\"bytes\""), all);
+        }
+        assertEquals(0, upstreamAdminHits.get(), "the body never reached the upstream as a request");
+    }
+
+    @Test
+    void pathsThatWouldLeaveThePrefixUpstreamAreRefused() throws Exception {
+        try (Tracker t = start(upstreamUrl(), c -> { })) {
+            for (String p : new String[] {"/api/../admin", "/api/%2e%2e/admin", "/api/.%2E/admin", "/api/..%2fadmin",
+                "/api/a%5cb", "/api/a/./b"}) {
+                try (Socket s = new Socket("127.0.0.1", t.port())) {
+                    s.setSoTimeout(5_000);
+                    s.getOutputStream().write(("GET " + p + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("bad_path"), p + ": " + answer);
+                }
+            }
+        }
+        assertEquals(0, upstreamAdminHits.get());
+    }
+
+    @Test
+    void theTrackersCorsPolicyIsNotPutOnUpstreamAnswers() throws Exception {
+        try (Tracker t = start(upstreamUrl(), c -> { })) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.port()
+                    + "/api/echo")).header("Origin", "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertTrue(r.headers().firstValue("access-control-allow-origin").isEmpty(), r.headers().map().toString());
+            assertTrue(r.headers().firstValue("access-control-allow-credentials").isEmpty());
+            HttpResponse<String> pre = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.port()
+                    + "/api/echo")).method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals("OPTIONS", JSON.readTree(pre.body()).get("method").asText(), "preflights are the upstream's");
         }
     }
 

@@ -205,7 +205,8 @@ class TlsTest {
     @Test
     void thePlainListenerRedirectsToHttpsWithThePortButAnswersProbes() throws Exception {
         TestCerts certs = TestCerts.create("redirect", false);
-        try (Tracker t = start("jdk", certs, false, c -> ((ObjectNode) c.get("tls")).put("hstsSeconds", 600))) {
+        try (Tracker t = start("jdk", certs, false, c -> ((ObjectNode) c.get("tls")).put("hstsSeconds", 600)
+                .put("hstsIncludeSubdomains", true))) {
             HttpClient plain = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
             HttpResponse<String> r = plain.send(HttpRequest.newBuilder(URI.create("http://localhost:" + t.port()
                     + "/tr/v1/tr/ename/x?a=1&b=%20")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),

@@ -18,11 +18,12 @@ import java.util.List;
  *                         {@code /ping}, {@code /metrics} and ACME challenges
  * @param redirectPort     the port put in those redirects (0: {@code port}; 443 is left out of the URL)
  * @param hstsSeconds      {@code Strict-Transport-Security} max-age on TLS answers (0: not sent)
+ * @param hstsIncludeSubdomains HSTS covers every subdomain too (only when all of them serve HTTPS)
  * @param acme             certificates from an ACME CA (Let's Encrypt) instead of files an operator provides
  */
 public record TlsConfig(boolean enabled, int port, String certFile, String keyFile, List<String> protocols,
                         String provider, int reloadSeconds, boolean redirectHttp, int redirectPort, long hstsSeconds,
-                        AcmeConfig acme) {
+                        boolean hstsIncludeSubdomains, AcmeConfig acme) {
 
     public TlsConfig {
         protocols = protocols == null ? List.of("TLSv1.3", "TLSv1.2") : List.copyOf(protocols);
@@ -33,7 +34,7 @@ public record TlsConfig(boolean enabled, int port, String certFile, String keyFi
     }
 
     public static TlsConfig standard() {
-        return new TlsConfig(false, 8443, "", "", List.of("TLSv1.3", "TLSv1.2"), "auto", 10, true, 0, 0,
+        return new TlsConfig(false, 8443, "", "", List.of("TLSv1.3", "TLSv1.2"), "auto", 10, true, 0, 0, false,
                 AcmeConfig.standard());
     }
 

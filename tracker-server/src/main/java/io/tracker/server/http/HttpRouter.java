@@ -48,6 +48,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private volatile java.util.function.IntSupplier httpsPort;
+    private volatile java.util.function.BooleanSupplier tlsReady = () -> true;
     private volatile String hsts;
 
     /**
@@ -55,10 +56,17 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
      * same path and query on {@code https://<host>:<port>} ({@code redirect}); TLS answers carry HSTS when
      * {@code hstsSeconds > 0}. Set before the listeners bind.
      */
-    public HttpRouter withTls(java.util.function.IntSupplier httpsPort, boolean redirect, long hstsSeconds) {
+    public HttpRouter withTls(java.util.function.IntSupplier httpsPort, java.util.function.BooleanSupplier ready,
+                              boolean redirect, long hstsSeconds, boolean hstsSubdomains) {
         this.httpsPort = redirect ? httpsPort : null;
-        this.hsts = hstsSeconds > 0 ? "max-age=" + hstsSeconds + "; includeSubDomains" : null;
+        this.tlsReady = ready;
+        this.hsts = hstsSeconds > 0 ? "max-age=" + hstsSeconds + (hstsSubdomains ? "; includeSubDomains" : "") : null;
         return this;
+    }
+
+    /** Whether a plain-HTTP request is sent to https: redirecting is on and the TLS listener has a certificate. */
+    private boolean redirects(Channel ch) {
+        return httpsPort != null && !Transport.isTls(ch) && tlsReady.getAsBoolean();
     }
 
     public Routes routes() {
@@ -73,7 +81,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         HttpCall call = malformed ? null : HttpCall.of(ctx.channel(), request);
         Routes.Match match = malformed ? null : routes.match(call.path());
         if (match != null && match.route().upgrade() != null && order.idle()
-                && (httpsPort == null || Transport.isTls(ctx.channel())) && match.route().upgrade().wants(call)
+                && !redirects(ctx.channel()) && match.route().upgrade().wants(call)
                 && !ConnectionLimiter.isOverLimit(ctx.channel()) && rateLimit(match.route(), call) == null) {
             // (refused, it goes through the routing below, which answers 503, 429 or the route's own 4xx)
             match.route().upgrade().takeOver(ctx, request); // the connection speaks another protocol from here on
@@ -97,6 +105,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     : route(call, match);
         } catch (ApiError e) {
             called = rejections.refuse(e);
+        } catch (RuntimeException e) {
+            // Answered in this request's own place: a 500 under a new number would wait behind it forever.
+            log.atWarn().setCause(e).log("request failed");
+            called = rejections.refuse(ApiError.internal());
         }
         CompletableFuture<FullHttpResponse> pending = called;
         if (pending.isDone()) {
@@ -150,7 +162,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
      * origin check — or null when the route's service (or the fallback) is to answer it.
      */
     private CompletableFuture<FullHttpResponse> refusal(HttpCall call, Routes.Match match) {
-        if (httpsPort != null && !Transport.isTls(call.channel()) && (match == null || !match.route().plainHttp())) {
+        if (redirects(call.channel()) && (match == null || !match.route().plainHttp())) {
             return CompletableFuture.completedFuture(toHttps(call)); // short links too: they set cookies
         }
         if (match == null) {
@@ -244,8 +256,17 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             // Never a forward proxy: the upstream is proxy.url, whatever a request target names.
             refused = rejections.refuse(ApiError.badRequest("absolute_form",
                     "request targets here are paths; this is no forward proxy"));
+        } else if (escapes(call.path())) {
+            // An upstream that normalises /api/../x would serve a path outside the relayed prefix.
+            refused = rejections.refuse(ApiError.badRequest("bad_path",
+                    "dot segments, encoded slashes and backslashes are not relayed"));
         } else {
-            refused = refusal(call, routes.match(call.path()));
+            try {
+                refused = refusal(call, routes.match(call.path()));
+            } catch (RuntimeException e) {
+                log.atWarn().setCause(e).log("relay refused");
+                refused = rejections.refuse(ApiError.internal());
+            }
         }
         if (refused != null) {
             // A body still to come is not read just to be dropped: the connection ends with this answer.
@@ -256,13 +277,30 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         Routes.Match match = routes.match(call.path());
         try {
-            ch.attr(BODY).set(match.route().relay().open(new StreamedExchange(ctx, call, seq, order, close, cors, hsts,
-                    rejections)));
+            Routes.Body body = match.route().relay().open(new StreamedExchange(ctx, call, seq, order, close, hsts,
+                    rejections));
+            ch.attr(BODY).set(body);
+            body.start();
         } catch (RuntimeException e) {
             log.atWarn().setCause(e).log("relay failed to start");
             order.complete(ch, seq, finish(ctx, view, rejections.answer(ApiError.internal()), false, true), true);
             ch.attr(BODY).set(DISCARD);
         }
+    }
+
+    /** Whether a raw path holds a dot segment (also percent-encoded), an encoded slash or a backslash. */
+    static boolean escapes(String rawPath) {
+        String p = rawPath.toLowerCase(java.util.Locale.ROOT);
+        if (p.contains("%2f") || p.contains("%5c") || p.contains("\\") || p.contains("%00")) {
+            return true;
+        }
+        for (String segment : p.split("/", -1)) {
+            String s = segment.replace("%2e", ".");
+            if (s.equals(".") || s.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void relayBody(ChannelHandlerContext ctx, HttpContent piece) {
@@ -304,7 +342,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     /** The host of a Host header without its port, or null when it is not a host name or IP literal. */
-    static String hostOnly(String header) {
+    public static String hostOnly(String header) {
         if (header == null || header.isEmpty() || header.length() > 255) {
             return null;
         }
@@ -389,7 +427,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.atWarn().addKeyValue("remote", ctx.channel().remoteAddress()).setCause(cause).log("request failed");
-        if (ctx.channel().isActive()) {
+        if (ctx.channel().isActive() && !ResponseOrder.of(ctx.channel()).idle()) {
+            ctx.close(); // a request is mid-way: an answer queued behind it might never go out
+        } else if (ctx.channel().isActive()) {
             FullHttpResponse r = rejections.answer(ApiError.internal());
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ResponseOrder.answerAndClose(ctx.channel(), r);

@@ -26,8 +26,8 @@ public final class HttpServer {
     private final int tlsPort;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
-    private Channel channel;
-    private Channel tlsChannel;
+    private volatile Channel channel;
+    private volatile Channel tlsChannel;
     private Class<? extends ServerSocketChannel> channelType;
     private boolean epoll;
 
@@ -64,18 +64,18 @@ public final class HttpServer {
 
     public void start() throws InterruptedException {
         prepare();
-        channel = bind(initializer, config.port());
-        log.atInfo().addKeyValue("address", channel.localAddress()).addKeyValue("transport", epoll ? "epoll" : "nio")
-                .log("http listening");
-        if (tlsInitializer != null) {
-            try {
-                tlsChannel = bind(tlsInitializer, tlsPort);
-            } catch (RuntimeException | InterruptedException e) {
-                closeListener();
-                throw e;
-            }
+        if (tlsInitializer != null) { // first: the plain listener redirects to it
+            tlsChannel = bind(tlsInitializer, tlsPort);
             log.atInfo().addKeyValue("address", tlsChannel.localAddress()).log("https listening (h2, http/1.1)");
         }
+        try {
+            channel = bind(initializer, config.port());
+        } catch (RuntimeException | InterruptedException e) {
+            closeListener();
+            throw e;
+        }
+        log.atInfo().addKeyValue("address", channel.localAddress()).addKeyValue("transport", epoll ? "epoll" : "nio")
+                .log("http listening");
     }
 
     private Channel bind(HttpInitializer init, int port) throws InterruptedException {

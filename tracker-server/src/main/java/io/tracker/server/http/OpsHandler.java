@@ -30,26 +30,21 @@ public final class OpsHandler {
      * probes answer on plain HTTP even when TLS is on ({@code /status} tells too much for that).
      */
     public Routes.Builder register(Routes.Builder table) {
-        for (String path : List.of("/health", "/ping", "/ready", "/status", "/metrics")) {
+        Map<String, java.util.function.Supplier<FullHttpResponse>> paths = new java.util.LinkedHashMap<>();
+        paths.put("/health", () -> HttpResponses.json(HttpResponseStatus.OK, Map.of("status", "ok")));
+        paths.put("/ping", () -> HttpResponses.text(HttpResponseStatus.OK, "pong"));
+        paths.put("/ready", this::ready);
+        paths.put("/status", () -> HttpResponses.json(HttpResponseStatus.OK, status()));
+        paths.put("/metrics", () -> HttpResponses.bytes(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
+                registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        paths.forEach((path, answer) -> {
             Routes.RouteBuilder r = table.exact(path).methods("GET", "HEAD").unlimited().noCors();
             if (!path.equals("/status")) {
                 r.plainHttp();
             }
-            r.to((call, rest) -> java.util.concurrent.CompletableFuture.completedFuture(handle(call)));
-        }
+            r.to((call, rest) -> java.util.concurrent.CompletableFuture.completedFuture(answer.get()));
+        });
         return table;
-    }
-
-    private FullHttpResponse handle(HttpCall call) {
-        return switch (call.path()) {
-            case "/health" -> HttpResponses.json(HttpResponseStatus.OK, Map.of("status", "ok"));
-            case "/ping" -> HttpResponses.text(HttpResponseStatus.OK, "pong");
-            case "/ready" -> ready();
-            case "/status" -> HttpResponses.json(HttpResponseStatus.OK, status());
-            case "/metrics" -> HttpResponses.bytes(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
-                    registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            default -> throw new IllegalStateException("not an ops path: " + call.path());
-        };
     }
 
     private FullHttpResponse ready() {

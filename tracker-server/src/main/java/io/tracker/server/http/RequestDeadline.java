@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RequestDeadline extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<ScheduledFuture<?>> TIMER = AttributeKey.valueOf("tracker.requestDeadline");
+    private static final AttributeKey<Boolean> PAUSED = AttributeKey.valueOf("tracker.requestDeadlinePaused");
 
     private final long timeoutMillis;
     private final Rejections rejections;
@@ -28,7 +29,7 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         Channel ch = ctx.channel();
-        if (ch.attr(TIMER).get() == null) {
+        if (ch.attr(TIMER).get() == null && !Boolean.TRUE.equals(ch.attr(PAUSED).get())) {
             ch.attr(TIMER).set(ctx.executor().schedule(() -> expire(ch), timeoutMillis, TimeUnit.MILLISECONDS));
         }
         super.channelRead(ctx, msg);
@@ -46,6 +47,15 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
         if (f != null) {
             f.cancel(false);
         }
+    }
+
+    /**
+     * A relayed body is streaming (the proxy): its reads are paced by the relay and bounded by the proxy's own timeouts,
+     * so they do not start this clock; resumed (and disarmed) once the body has ended.
+     */
+    static void pause(Channel ch, boolean paused) {
+        ch.attr(PAUSED).set(paused);
+        disarm(ch);
     }
 
     private void expire(Channel ch) {

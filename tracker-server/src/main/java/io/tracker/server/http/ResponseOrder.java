@@ -62,6 +62,11 @@ final class ResponseOrder {
         o.complete(ch, seq, response, true);
     }
 
+    /** Whether request {@code seq}'s answer would be written now (every earlier one is out). */
+    boolean isNext(long seq) {
+        return seq == nextToWrite && streaming < 0 && !closed;
+    }
+
     /** No request of the connection is waiting for its answer (a protocol switch may happen now). */
     boolean idle() {
         return next == nextToWrite && !closed;
@@ -157,6 +162,7 @@ final class ResponseOrder {
             return;
         }
         streaming = -1;
+        held = false; // a relayed request is a barrier: what follows it is read only now
         nextToWrite++;
         if (close) {
             closed = true;
@@ -173,7 +179,8 @@ final class ResponseOrder {
 
     /**
      * While a request body is relayed, its relay paces reading (one read per chunk written upstream): the order does
-     * not turn automatic reading back on until it is released.
+     * not turn automatic reading back on until the relayed answer is complete ({@link #streamed}), so nothing pipelined
+     * behind a relayed request runs before its answer is known to keep the connection open.
      */
     void holdReading(Channel ch, boolean hold) {
         held = hold;

@@ -68,6 +68,10 @@ public final class Routes {
 
         /** The client went away: drop everything. */
         void abort();
+
+        /** Runs once the router routes the body's pieces here (before that, none can arrive). */
+        default void start() {
+        }
     }
 
     /**

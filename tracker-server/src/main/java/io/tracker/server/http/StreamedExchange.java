@@ -21,19 +21,17 @@ public final class StreamedExchange {
     private final long seq;
     private final ResponseOrder order;
     private final boolean closeAfter;
-    private final Cors cors;
     private final String hsts;
     private final Rejections rejections;
 
-    StreamedExchange(ChannelHandlerContext ctx, HttpCall call, long seq, ResponseOrder order, boolean closeAfter, Cors cors,
+    StreamedExchange(ChannelHandlerContext ctx, HttpCall call, long seq, ResponseOrder order, boolean closeAfter,
                      String hsts, Rejections rejections) {
         this.ctx = ctx;
         this.call = call;
         this.seq = seq;
         this.order = order;
         this.closeAfter = closeAfter;
-        this.cors = cors;
-        this.hsts = hsts;
+                this.hsts = hsts;
         this.rejections = rejections;
     }
 
@@ -55,14 +53,28 @@ public final class StreamedExchange {
         return closeAfter;
     }
 
+    /** Whether every earlier answer of the connection is out (an interim 100 Continue may go now). */
+    public boolean first() {
+        return order.isNext(seq);
+    }
+
     /** Runs {@code write} once every earlier answer of the connection is out. */
     public void awaitTurn(Runnable write) {
         order.awaitTurn(ctx.channel(), seq, write);
     }
 
-    /** Stops (true) or resumes (false) automatic reading from the client: the body is pulled with {@link #read}. */
-    public void holdReading(boolean hold) {
-        order.holdReading(ctx.channel(), hold);
+    /**
+     * Stops automatic reading from the client: the body is pulled with {@link #read}, and nothing after this request is
+     * read until its answer is complete ({@link #finish}).
+     */
+    public void holdReading() {
+        order.holdReading(ctx.channel(), true);
+        RequestDeadline.pause(ctx.channel(), true);
+    }
+
+    /** The request's body has ended: the slow-client clock applies to the next request again. */
+    public void bodyDone() {
+        RequestDeadline.pause(ctx.channel(), false);
     }
 
     /** Reads the next piece of the client's body. */
@@ -70,9 +82,11 @@ public final class StreamedExchange {
         ctx.channel().read();
     }
 
-    /** CORS, HSTS and connection headers of a relayed answer's head. */
+    /**
+     * HSTS and connection headers of a relayed answer's head. No CORS: the upstream's own CORS headers (or none) stand,
+     * so an upstream's cookie-carrying answers are never opened to every web page.
+     */
     public void decorate(HttpResponse head, boolean close) {
-        cors.decorate(call.request().headers(), head, false);
         if (hsts != null && Transport.isTls(ctx.channel())) {
             head.headers().set("Strict-Transport-Security", hsts);
         }

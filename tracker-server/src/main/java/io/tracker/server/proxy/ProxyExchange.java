@@ -32,6 +32,7 @@ import io.tracker.server.http.Routes;
 import io.tracker.server.http.StreamedExchange;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
+import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,17 +40,25 @@ import org.slf4j.LoggerFactory;
 /**
  * One proxied request, on the client connection's event loop (its upstream connection lives there too). The request
  * body goes upstream one piece per client read; the answer comes back one piece per upstream read, each read only once
- * the previous piece is written, so neither side's buffers grow with a slow peer. Before the answer's head is out, a
- * failure is a JSON 502 (refused, broken) or 504 (no answer in {@code proxy.responseTimeoutSeconds}); after it, the
- * client connection is cut so the client sees a truncated answer, never a wrong one.
+ * the previous piece is written, so neither side's buffers grow with a slow peer. Nothing after a proxied request on
+ * the same connection is read before its answer is complete. Before the answer's head is out, a failure is a JSON 502
+ * (refused, broken) or 504 (nothing for {@code proxy.responseTimeoutSeconds}); after it, the client connection is cut so
+ * the client sees a truncated answer, never a wrong one. An answer read whole lets go of its upstream connection at
+ * once, even while it waits for its turn.
  */
 final class ProxyExchange implements Routes.Body {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
     static final AttributeKey<ProxyExchange> CURRENT = AttributeKey.valueOf("tracker.proxyExchange");
 
-    /** Hop-by-hop headers (RFC 9110 §7.6.1): never relayed. */
+    /** Hop-by-hop headers (RFC 9110 §7.6.1) and framing: never copied, framing is set from the request itself. */
     private static final Set<String> HOP = Set.of("connection", "keep-alive", "proxy-connection", "proxy-authenticate",
-            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "expect", "http2-settings");
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "expect", "http2-settings",
+            "content-length");
+    /** Framing and routing headers a client's {@code Connection} list may never remove. */
+    private static final Set<String> KEPT = Set.of("content-length", "transfer-encoding", "host");
+    /** What says where a request came from: set here, or passed on only from a trusted proxy. */
+    private static final Set<String> FORWARDING = Set.of("x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+            "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server", "x-real-ip", "forwarded", "x-origin-host");
 
     private final ReverseProxy proxy;
     private final StreamedExchange client;
@@ -58,30 +67,48 @@ final class ProxyExchange implements Routes.Body {
     private FixedChannelPool pool;
     private Channel upstream;
     private boolean requestDone;
-    private boolean turn;      // the client connection is ours to write
+    private boolean bodyless;    // HTTP/1 without Content-Length or chunking: no body, whatever bytes might follow
+    private boolean turn;        // the client connection is ours to write
     private boolean headSent;
+    private boolean answerRead;  // the whole answer is in `answer` (or written): the upstream is no longer needed
     private boolean finished;
     private boolean reusable = true;
     private boolean skipInformational;
     private ApiError failure;
     private boolean closeAtEnd;
+    private long buffered;
+    /** Answer bytes read ahead while an answer waits for its turn (beyond it, the upstream waits too). */
+    private static final long WAIT_BUFFER = 256 * 1024;
     private io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClientClose;
 
-    ProxyExchange(ReverseProxy proxy, StreamedExchange client) {
+    ProxyExchange(ReverseProxy proxy, StreamedExchange client, FixedChannelPool pool) {
         this.proxy = proxy;
         this.client = client;
+        this.pool = pool;
+        HttpRequest in = client.head();
+        boolean h2 = client.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel;
+        this.bodyless = !h2 && HttpUtil.getContentLength(in, -1L) < 0 && !HttpUtil.isTransferEncodingChunked(in);
     }
 
-    void start(FixedChannelPool pool) {
-        this.pool = pool;
-        client.holdReading(true);
+    @Override
+    public void start() {
+        client.holdReading();
         onClientClose = f -> client.channel().eventLoop().execute(this::abort);
         client.channel().closeFuture().addListener(onClientClose);
-        if (HttpUtil.is100ContinueExpected(client.head())) { // the body is relayed as it comes: let the client send it
+        if (HttpUtil.is100ContinueExpected(client.head()) && client.first()) {
+            // The body is relayed as it comes: let the client send it (only when no earlier answer is still to go).
             client.channel().writeAndFlush(new io.netty.handler.codec.http.DefaultFullHttpResponse(
                     client.head().protocolVersion(), HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
-        pool.acquire().addListener((Future<Channel> f) -> onUpstream(f));
+        pool.acquire().addListener((Future<Channel> f) -> {
+            try {
+                onUpstream(f);
+            } catch (RuntimeException e) {
+                log.atWarn().setCause(e).log("proxy exchange failed");
+                reusable = false;
+                fail(ApiError.of(HttpResponseStatus.BAD_GATEWAY, "upstream_broken", "the request could not be relayed"));
+            }
+        });
     }
 
     private void onUpstream(Future<Channel> f) {
@@ -95,7 +122,8 @@ final class ProxyExchange implements Routes.Body {
             return;
         }
         Channel ch = f.getNow();
-        if (finished) { // the client left while we connected
+        if (finished || failure != null) { // the client left, or sent garbage, while we connected
+            ch.close();
             pool.release(ch);
             return;
         }
@@ -111,7 +139,7 @@ final class ProxyExchange implements Routes.Body {
         if (early.isEmpty() && !requestDone) {
             client.read();
         }
-        while (!early.isEmpty()) {
+        while (!early.isEmpty() && upstream != null) {
             forward(early.poll());
         }
     }
@@ -119,27 +147,34 @@ final class ProxyExchange implements Routes.Body {
     /** The request as the upstream gets it: same method, path and query; hop-by-hop headers dropped; X-Forwarded-*. */
     private HttpRequest upstreamHead() {
         HttpRequest in = client.head();
+        String peer = client.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : null;
+        boolean trusted = proxy.address.trusts(peer);
         HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders();
         for (var e : in.headers()) {
-            if (!HOP.contains(e.getKey().toLowerCase(java.util.Locale.ROOT)) && !e.getKey().startsWith(":")) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP.contains(name) && !name.startsWith(":") && (trusted || !FORWARDING.contains(name))
+                    && !name.equals("host")) {
                 h.add(e.getKey(), e.getValue());
             }
         }
         for (String named : in.headers().getAll(HttpHeaderNames.CONNECTION)) { // and those the client marked hop-by-hop
             for (String n : named.split(",")) {
-                h.remove(n.trim());
+                if (!KEPT.contains(n.trim().toLowerCase(Locale.ROOT))) {
+                    h.remove(n.trim());
+                }
             }
         }
-        HttpCall call = client.call();
-        String original = in.headers().get(HttpHeaderNames.HOST);
+        String original = io.tracker.server.http.HttpRouter.hostOnly(in.headers().get(HttpHeaderNames.HOST)) == null
+                ? null : in.headers().get(HttpHeaderNames.HOST);
         h.set(HttpHeaderNames.HOST, proxy.upstreamAuthority);
         if (original != null) {
             h.set("X-Forwarded-Host", original);
+        } else {
+            h.remove("X-Forwarded-Host");
         }
         h.set("X-Origin-Host", proxy.upstreamAuthority);
-        String peer = client.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : null;
-        String chain = proxy.address.trusts(peer) ? in.headers().get("X-Forwarded-For") : null; // a client's own is a lie
+        String chain = trusted ? in.headers().get("X-Forwarded-For") : null; // a client's own is a lie
         if (peer != null) {
             h.set("X-Forwarded-For", chain == null || chain.isBlank() ? peer : chain + ", " + peer);
         }
@@ -147,19 +182,22 @@ final class ProxyExchange implements Routes.Body {
         if (proxy.config.forceJson()) {
             h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         }
-        // Framing upstream: a Content-Length is kept; a chunked body stays chunked; an h2 body (no length on the wire)
-        // is chunked while it is still coming, or sized when it all arrived before the upstream connection did.
-        if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (HttpUtil.isTransferEncodingChunked(in) || !requestDone) {
-                if (HttpUtil.isTransferEncodingChunked(in)
-                        || client.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel) {
-                    h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-                }
-            } else {
+        // Framing, from the request itself, never from a header list a client controls: its Content-Length; chunked if
+        // it was chunked; an h2 body (no length on the wire) chunked while it is still coming, else sized; HTTP/1
+        // without either has no body.
+        long length = HttpUtil.getContentLength(in, -1L);
+        if (length >= 0) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+        } else if (HttpUtil.isTransferEncodingChunked(in)) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else if (!bodyless) {
+            if (requestDone) {
                 long bytes = early.stream().mapToLong(c -> c.content().readableBytes()).sum();
-                if (bytes > 0) {
+                if (bytes > 0 || !in.method().equals(HttpMethod.GET) && !in.method().equals(HttpMethod.HEAD)) {
                     h.set(HttpHeaderNames.CONTENT_LENGTH, bytes);
                 }
+            } else {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri(), h);
@@ -171,7 +209,14 @@ final class ProxyExchange implements Routes.Body {
     public void content(HttpContent piece) {
         if (piece instanceof LastHttpContent) {
             requestDone = true;
-            client.holdReading(false); // the next request of the connection is read as usual (and waits its turn)
+            client.bodyDone();
+        }
+        if (piece.decoderResult().isFailure()) { // a broken chunk: the upstream must not see a clean end
+            piece.release();
+            reusable = false;
+            requestDone = false; // the rest of the stream is unreadable: the connection ends with the answer
+            fail(ApiError.badRequest("malformed_request", "the request body is not valid HTTP framing"));
+            return;
         }
         if (finished || failure != null) {
             piece.release();
@@ -186,6 +231,12 @@ final class ProxyExchange implements Routes.Body {
 
     private void forward(HttpContent piece) {
         boolean last = piece instanceof LastHttpContent;
+        if (bodyless && piece.content().isReadable()) { // cannot happen with Netty's decoder; never relay unframed bytes
+            piece.release();
+            reusable = false;
+            fail(ApiError.of(HttpResponseStatus.BAD_GATEWAY, "upstream_broken", "unframed request body"));
+            return;
+        }
         HttpContent out = last && !((LastHttpContent) piece).trailingHeaders().isEmpty()
                 ? new io.netty.handler.codec.http.DefaultLastHttpContent(piece.content()) : piece; // no trailers upstream
         upstream.writeAndFlush(out).addListener(w -> {
@@ -201,8 +252,14 @@ final class ProxyExchange implements Routes.Body {
     // ---- the answer, from the upstream ----
 
     void fromUpstream(HttpObject piece) {
-        if (finished) {
+        if (finished || answerRead) {
             ReferenceCountUtil.release(piece);
+            return;
+        }
+        if (piece.decoderResult().isFailure()) { // not HTTP: never relayed, the connection never reused
+            ReferenceCountUtil.release(piece);
+            reusable = false;
+            fail(ApiError.of(HttpResponseStatus.BAD_GATEWAY, "upstream_broken", "the upstream answer was not valid HTTP"));
             return;
         }
         if (piece instanceof HttpResponse head) {
@@ -222,6 +279,15 @@ final class ProxyExchange implements Routes.Body {
             return;
         }
         answer.add(piece);
+        if (piece instanceof HttpContent c) {
+            buffered += c.content().readableBytes();
+        }
+        if (piece instanceof LastHttpContent) {
+            answerRead = true; // nothing more to read: an upstream close or timer from here on changes nothing
+            releaseUpstream();
+        } else if (!turn && buffered < WAIT_BUFFER) {
+            upstream.read(); // a small answer is read whole while it waits, so its upstream connection is let go
+        }
         if (!turn) {
             client.awaitTurn(this::onTurn);
             return;
@@ -232,16 +298,17 @@ final class ProxyExchange implements Routes.Body {
     private void onTurn() {
         turn = true;
         if (failure != null && !headSent) {
-            boolean close = !requestDone; // the rest of the body is not read just to be dropped
-            client.write(client.refusal(failure, close || client.closeAfter()));
-            finish(close);
+            answer.forEach(ReferenceCountUtil::release);
+            answer.clear();
+            client.write(client.refusal(failure, !requestDone || client.closeAfter()));
+            finish(!requestDone);
             return;
         }
         drainAnswer();
     }
 
     private void drainAnswer() {
-        while (!answer.isEmpty()) {
+        while (!answer.isEmpty() && !finished) {
             HttpObject piece = answer.poll();
             if (piece instanceof HttpResponse head) {
                 piece = clientHead(head);
@@ -251,7 +318,7 @@ final class ProxyExchange implements Routes.Body {
             client.write(piece).addListener(w -> {
                 if (!w.isSuccess()) {
                     abort();
-                } else if (!last && upstream != null && !finished) {
+                } else if (!last && upstream != null && !finished && answer.isEmpty()) {
                     upstream.read(); // the next piece, now that this one is out
                 }
             });
@@ -262,7 +329,7 @@ final class ProxyExchange implements Routes.Body {
         }
     }
 
-    /** The answer's head as the client gets it: hop-by-hop headers dropped, framing fixed, CORS/HSTS added. */
+    /** The answer's head as the client gets it: hop-by-hop headers dropped, framing fixed, HSTS added. */
     private HttpResponse clientHead(HttpResponse head) {
         HttpResponse out = head instanceof io.netty.handler.codec.http.FullHttpResponse full
                 ? full.replace(full.content().retain()) : new DefaultHttpResponse(client.head().protocolVersion(), head.status());
@@ -272,28 +339,30 @@ final class ProxyExchange implements Routes.Body {
         out.setProtocolVersion(client.head().protocolVersion());
         HttpHeaders h = out.headers();
         h.clear();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(head);
         for (var e : head.headers()) {
-            if (!HOP.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP.contains(name) || name.equals("content-length")) {
                 h.add(e.getKey(), e.getValue());
             }
         }
         for (String named : head.headers().getAll(HttpHeaderNames.CONNECTION)) {
             for (String n : named.split(",")) {
-                h.remove(n.trim());
+                if (!KEPT.contains(n.trim().toLowerCase(Locale.ROOT))) {
+                    h.remove(n.trim());
+                }
             }
         }
         boolean bodyless = client.head().method().equals(HttpMethod.HEAD) || head.status().code() == 204
                 || head.status().code() == 304;
+        boolean http10 = client.head().protocolVersion().equals(HttpVersion.HTTP_1_0);
         if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (client.head().protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            if (http10) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // an HTTP/1.0 answer ends with the connection
             } else {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED); // (re-)chunked for the client
             }
         }
-        closeAtEnd = client.closeAfter() || !requestDone
-                || (client.head().protocolVersion().equals(HttpVersion.HTTP_1_0) && !h.contains(HttpHeaderNames.CONTENT_LENGTH));
+        closeAtEnd = client.closeAfter() || !requestDone || (http10 && !h.contains(HttpHeaderNames.CONTENT_LENGTH));
         client.decorate(out, closeAtEnd);
         return out;
     }
@@ -324,7 +393,7 @@ final class ProxyExchange implements Routes.Body {
             return;
         }
         ch.attr(CURRENT).set(null);
-        if (!reusable || !requestDone || failure != null) {
+        if (!reusable || !requestDone || failure != null || !answerRead) {
             ch.close();
         }
         pool.release(ch);
@@ -332,7 +401,7 @@ final class ProxyExchange implements Routes.Body {
 
     /** A failure: an error answer in its turn if nothing is out yet, else the client connection is cut. */
     void fail(ApiError error) {
-        if (finished) {
+        if (finished || answerRead) {
             return;
         }
         reusable = false;
@@ -347,8 +416,7 @@ final class ProxyExchange implements Routes.Body {
             releaseUpstream();
             return;
         }
-        answer.forEach(ReferenceCountUtil::release);
-        answer.clear();
+        releaseUpstream();
         if (turn) {
             onTurn();
         } else {
@@ -374,7 +442,7 @@ final class ProxyExchange implements Routes.Body {
     /** Records the proxied request as a server-side event when {@code proxy.trackFilter} does not exclude its path. */
     private void record() {
         HttpCall call = client.call();
-        if (!proxy.tracked(call.path())) {
+        if (!proxy.tracked(call.path()) || call.method().equals("HEAD") || call.method().equals("OPTIONS")) {
             return;
         }
         proxy.track.recordAside(call, Route.PROXY, "proxy");
@@ -395,11 +463,17 @@ final class ProxyExchange implements Routes.Body {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            ProxyExchange x = ctx.channel().attr(CURRENT).get();
-            if (evt instanceof IdleStateEvent && x != null) {
-                x.fail(ApiError.of(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_timeout",
-                        "the upstream did not answer in time (proxy.responseTimeoutSeconds)"));
+            if (!(evt instanceof IdleStateEvent)) {
+                ctx.fireUserEventTriggered(evt);
+                return;
             }
+            ProxyExchange x = ctx.channel().attr(CURRENT).get();
+            if (x == null) {
+                ctx.close(); // idle in the pool: closed before the upstream's own keep-alive timeout races a request
+                return;
+            }
+            x.fail(ApiError.of(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_timeout",
+                    "the upstream did not answer in time (proxy.responseTimeoutSeconds)"));
         }
 
         @Override

@@ -60,7 +60,9 @@ public final class ReverseProxy implements Routes.Relay, AutoCloseable {
                 FixedChannelPool pool = new FixedChannelPool(b, new AbstractChannelPoolHandler() {
                     @Override
                     public void channelCreated(Channel ch) {
-                        ch.pipeline().addLast("idle", new IdleStateHandler(config.responseTimeoutSeconds(), 0, 0,
+                        // Nothing read or written for the timeout: a slow upload keeps writing, so only an upstream
+                        // that sits on a request (or a client that takes no piece of the answer) trips it.
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.responseTimeoutSeconds(),
                                 TimeUnit.SECONDS));
                         ch.pipeline().addLast("codec", new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
                         ch.pipeline().addLast("exchange", new ProxyExchange.Upstream());
@@ -73,19 +75,21 @@ public final class ReverseProxy implements Routes.Relay, AutoCloseable {
         };
     }
 
-    /** Declares {@code proxy.prefix}: every method but CONNECT and TRACE, nothing else under or above it. */
+    /**
+     * Declares {@code proxy.prefix}: every method but CONNECT and TRACE, nothing else under or above it. No CORS of the
+     * tracker's: preflights and CORS headers are the upstream's own, so its cookie-carrying answers are never opened to
+     * every web page by the tracker's tracking-route policy.
+     */
     public Routes.Builder register(Routes.Builder table) {
-        return table.prefix(config.prefix()).methods("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE").exclusive()
-                .relay(this);
+        return table.prefix(config.prefix()).methods("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+                .noCors().exclusive().relay(this);
     }
 
     @Override
     public Routes.Body open(StreamedExchange exchange) {
         Channel client = exchange.channel();
         EventLoop loop = io.tracker.server.http.Transport.connection(client).eventLoop();
-        ProxyExchange x = new ProxyExchange(this, exchange);
-        x.start(pools.get(loop));
-        return x;
+        return new ProxyExchange(this, exchange, pools.get(loop)); // started by the router once its body is routed here
     }
 
     /** Whether a proxied path is recorded as an event (spec: paths the filter matches are not). */

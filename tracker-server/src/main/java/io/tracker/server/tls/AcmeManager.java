@@ -89,10 +89,12 @@ public final class AcmeManager implements AutoCloseable {
                 });
     }
 
-    /** Checks now (after the listeners are up: the CA connects back) and then every six hours. */
+    /**
+     * Checks now (after the listeners are up: the CA connects back), then every six hours; a failed attempt is retried
+     * sooner. One chain of checks: each schedules the next.
+     */
     public void start() {
         worker.execute(this::check);
-        worker.scheduleWithFixedDelay(this::check, 6, 6, TimeUnit.HOURS);
     }
 
     /** When the certificate in use was last issued here (tests). */
@@ -105,12 +107,12 @@ public final class AcmeManager implements AutoCloseable {
             X509Certificate current = context.certificate();
             Instant renewAt = current == null ? Instant.MIN
                     : current.getNotAfter().toInstant().minus(Duration.ofDays(acme.renewDaysBefore()));
-            if (current != null && Instant.now().isBefore(renewAt) && covers(current)) {
-                return;
+            if (current == null || !Instant.now().isBefore(renewAt) || !covers(current)) {
+                issue();
             }
-            issue();
             failures = 0;
-        } catch (Exception | LinkageError | AssertionError e) { // never a silent end of the scheduled task
+            worker.schedule(this::check, 6, TimeUnit.HOURS);
+        } catch (Exception | LinkageError | AssertionError e) { // never a silent end of the chain
             failures++;
             long retryMinutes = Math.min(360, 1L << Math.min(failures, 8)); // 2, 4, … up to 6 h
             log.atWarn().addKeyValue("error", e.toString()).addKeyValue("retryMinutes", retryMinutes)

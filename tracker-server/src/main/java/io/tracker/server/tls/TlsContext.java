@@ -144,8 +144,9 @@ public final class TlsContext implements AutoCloseable {
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                             ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
                     .build();
+            // The old context is not released here: an event loop may be between current() and newHandler(); open
+            // connections hold it through their engines, and Netty's OpenSSL context frees itself once unreachable.
             SslContext old = current.getAndSet(ctx);
-            io.netty.util.ReferenceCountUtil.release(old); // OpenSSL contexts are reference counted; JDK ones ignore it
             leaf = chain.get(0);
             loadedStamp = stamp;
             refusedStamp = "";

@@ -78,7 +78,8 @@ public final class WebSocketTracker {
         return table.exact(PATH).methods("GET").upgrade(new io.tracker.server.http.Routes.Upgrade() {
             @Override
             public boolean wants(io.tracker.server.http.HttpCall call) {
-                return isUpgrade(call.request().headers()) && originAllowed(call.request().headers());
+                return call.method().equals("GET") && isUpgrade(call.request().headers())
+                        && originAllowed(call.request().headers());
             }
 
             @Override
