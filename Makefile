@@ -8,10 +8,22 @@ JAVA_OPTS ?= -Xms128m -Xmx160m -XX:+UseParallelGC -XX:MaxDirectMemorySize=32m -X
 SOURCES := $(shell find tracker-core/src/main tracker-backends/src/main tracker-server/src/main schema -type f 2>/dev/null) \
            pom.xml tracker-core/pom.xml tracker-backends/pom.xml tracker-server/pom.xml
 
-.PHONY: run test build clean bench certs
+# Docker: `docker compose` (v2) where it exists, else Debian's docker-compose (v1).
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+CLUSTER  = $(COMPOSE) -f docker-compose.cluster.yml
+TRACKER_URL ?= http://localhost:8080
+FUNCTIONAL := health ltv ltv-batch redirects privacy jurisdictions batch e2e all
+
+.PHONY: help run test lint build clean bench certs docker-build docker-run docker-stop docker-clean docker-logs \
+        docker-shell docker-clickhouse-shell docker-verify-tables cluster-start cluster-stop cluster-test cluster-logs \
+        $(addprefix test-functional-,$(FUNCTIONAL))
+
+help: ## this list
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  %-26s %s\n", $$1, $$2}'
+	@echo "  test-functional-{$$(echo $(FUNCTIONAL) | tr ' ' ,)}  against TRACKER_URL ($(TRACKER_URL)), TRACKER_ADMIN_TOKEN"
 
 # 143 = stopped by SIGTERM (Ctrl-C sends SIGINT: 130); both are a clean, drained stop.
-run: $(JAR)
+run: $(JAR) ## start on DuckDB at http://localhost:8080 (config.json; ARGS="--port 9090 ...")
 	java $(JAVA_OPTS) -jar $(JAR) --config config.json $(ARGS) || { rc=$$?; [ $$rc -eq 143 ] || [ $$rc -eq 130 ]; }
 
 # The suite talks to real servers, installed and started on loopback by the project's scripts and stopped afterwards
@@ -19,7 +31,8 @@ run: $(JAR)
 # while the build compiles and the other tests run — its tests wait for it with `scripts/cassandra.sh wait`),
 # ClickHouse (Debian's clickhouse-server), NATS JetStream (Debian's nats-server), Pebble (Debian's pebble, Let's
 # Encrypt's test CA, for ACME).
-test:
+test: ## the whole suite: lint, unit, end-to-end, fault, backend and functional tests on real servers
+	scripts/lint.sh
 	@tmp=$$(mktemp -d) && java scripts/ClusterSchema.java schema/clickhouse $$tmp && diff -r $$tmp schema/clickhouse/cluster \
 	  && rm -rf $$tmp || { echo "schema/clickhouse/cluster is stale: run java scripts/ClusterSchema.java schema/clickhouse schema/clickhouse/cluster"; exit 1; }
 	scripts/cassandra.sh start
@@ -27,20 +40,69 @@ test:
 	scripts/nats.sh start
 	scripts/pebble.sh start
 	rm -rf tracker-*/target/surefire-reports
-	$(MVN) verify; rc=$$?; scripts/test-summary.sh; scripts/clickhouse.sh stop; scripts/nats.sh stop; scripts/pebble.sh stop; scripts/cassandra.sh stop; exit $$rc
+	$(MVN) verify; rc=$$?; scripts/test-summary.sh; scripts/clickhouse.sh stop; scripts/nats.sh stop; scripts/pebble.sh stop; scripts/cassandra.sh stop; \
+	  [ $$rc -ne 0 ] || scripts/functional-selftest.sh || rc=1; exit $$rc
 
-build: $(JAR)
+lint: ## compose files, haproxy config, shellcheck, Dockerfile = Makefile build and JVM flags
+	scripts/lint.sh
+
+build: $(JAR) ## tracker-server/target/tracker.jar
 
 $(JAR): $(SOURCES)
 	$(MVN) -DskipTests package
 	@touch $(JAR)
 
 # A self-signed development certificate for https://localhost:8443 (tls.* keys in README).
-certs:
+certs: ## a self-signed development certificate in certs/
 	scripts/certs.sh certs
 
-bench: $(JAR)
+bench: $(JAR) ## wrk against the pixel and JSON routes, stored == accepted checked
 	bash bench/ingest.sh
 
-clean:
+clean: ## remove build output
 	$(MVN) clean
+
+# ---- Docker (README, Deploy). No Docker engine runs on the project's machines: these are linted, not run, in make test.
+docker-build: ## build the image tracker:latest
+	docker build -t tracker:latest .
+
+docker-run: ## single node: tracker + ClickHouse + NATS (docker-compose.yml), detached
+	$(COMPOSE) up -d --build
+
+docker-stop: ## stop the single node (volumes kept)
+	$(COMPOSE) stop
+
+docker-clean: ## remove the single node's containers and volumes (its data!)
+	$(COMPOSE) down -v --remove-orphans
+
+docker-logs: ## follow the single node's logs
+	$(COMPOSE) logs -f --tail=200
+
+docker-shell: ## a shell in the tracker container
+	$(COMPOSE) exec tracker bash
+
+docker-clickhouse-shell: ## clickhouse-client in the ClickHouse container
+	$(COMPOSE) exec clickhouse clickhouse-client --database tracker
+
+docker-verify-tables: ## every table of schema/clickhouse exists in the container's database
+	@want=$$(sed -n 's/^CREATE TABLE IF NOT EXISTS {db}\.\([a-z_]*\).*/\1/p' schema/clickhouse/0*.sql | sort -u); \
+	have=$$($(COMPOSE) exec -T clickhouse clickhouse-client -q "SHOW TABLES FROM tracker" | sort -u); \
+	missing=$$(comm -23 <(echo "$$want") <(echo "$$have")); \
+	if [ -n "$$missing" ]; then echo "missing tables: $$missing"; exit 1; else echo "all $$(echo "$$want" | wc -l) tables present"; fi
+
+cluster-start: ## three nodes behind haproxy on :8080 (docker-compose.cluster.yml)
+	$(CLUSTER) up -d --build
+
+cluster-stop: ## stop the three nodes (volumes kept)
+	$(CLUSTER) stop
+
+cluster-logs: ## follow the cluster's logs
+	$(CLUSTER) logs -f --tail=100
+
+cluster-test: ## functional tests through haproxy, then the same events count on every ClickHouse replica
+	TRACKER_URL=http://localhost:8080 scripts/functional.sh all
+	@for i in 1 2 3; do $(CLUSTER) exec -T clickhouse$$i clickhouse-client -q "SELECT 'replica $$i', count() FROM tracker.events_local"; done
+
+# ---- Functional tests against any tracker that listens (TRACKER_URL), reading back what they write.
+$(addprefix test-functional-,$(FUNCTIONAL)): test-functional-%: ## health ltv ltv-batch redirects privacy jurisdictions batch e2e all
+	TRACKER_URL=$(TRACKER_URL) scripts/functional.sh $*

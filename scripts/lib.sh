@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/{clickhouse,nats,cassandra}.sh (sourced, not run). Expects NAME and PIDFILE to be set.
 log() { echo "[$NAME $(date +%T)] $*" >&2; }
 running() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }

@@ -2,7 +2,7 @@
 # Prints tests run / failed / errors / skipped per module from the surefire XML reports of the last build
 # (make test runs Maven quietly; this keeps the summary visible).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 total_t=0 total_f=0 total_e=0 total_s=0
 for dir in */target/surefire-reports; do
     [ -d "$dir" ] || continue

@@ -22,7 +22,9 @@ class ExamplesTest {
             files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         }
         assertTrue(files.size() >= 4, "examples: " + files);
-        for (Path f : Stream.concat(files.stream(), Stream.of(Path.of("..", "config.json"))).toList()) {
+        // The configurations the compose files mount, too (their hosts only resolve inside the compose network).
+        List<Path> deploy = List.of(Path.of("..", "deploy", "config.compose.json"), Path.of("..", "deploy", "config.cluster.json"));
+        for (Path f : Stream.of(files.stream(), deploy.stream(), Stream.of(Path.of("..", "config.json"))).flatMap(x -> x).toList()) {
             TrackerConfig c = new ConfigLoader(k -> null).load(f);
             List<Session> sessions = SessionRegistry.fromClassPath().create(c);
             assertEquals(c.sessions().size(), sessions.size(), f.toString());
