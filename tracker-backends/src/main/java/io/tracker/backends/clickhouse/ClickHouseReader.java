@@ -120,11 +120,15 @@ final class ClickHouseReader implements SessionReader {
         if (count == 0) {
             return 0;
         }
-        query(table, "ALTER TABLE " + qualified(table) + " DELETE WHERE " + condition, Map.of());
+        // ALTER DELETE does not work on a Distributed table: in the cluster layout it goes to every replica's _local table.
+        String target = settings.clustered()
+                ? settings.database() + "." + table.name() + "_local ON CLUSTER " + settings.cluster() : qualified(table);
+        query(table, "ALTER TABLE " + target + " DELETE WHERE " + condition, Map.of());
         long deadline = System.nanoTime() + Duration.ofMillis(settings.socketTimeoutMillis()).toNanos() * 2;
         while (System.nanoTime() < deadline) { // 18.16 has no mutations_sync: wait for the mutation here
             String pending = query(table, "SELECT count() FROM system.mutations WHERE database = '" + settings.database()
-                    + "' AND table = '" + table.name() + "' AND is_done = 0 FORMAT TabSeparated", Map.of()).trim();
+                    + "' AND table = '" + table.name() + (settings.clustered() ? "_local" : "")
+                    + "' AND is_done = 0 FORMAT TabSeparated", Map.of()).trim();
             if (pending.equals("0")) {
                 return count;
             }

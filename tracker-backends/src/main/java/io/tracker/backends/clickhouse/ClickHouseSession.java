@@ -52,13 +52,16 @@ public final class ClickHouseSession implements Session {
      * Server codes that mean "not now" — out of space, read-only replica, ZooKeeper away, too many parts, memory,
      * time-outs — whatever the rows hold (ClickHouse's ErrorCodes.cpp).
      */
-    private static final Set<Integer> BUSY = Set.of(159, 202, 209, 210, 225, 241, 242, 243, 252, 319, 425, 999);
+    private static final Set<Integer> BUSY = Set.of(159, 202, 209, 210, 225, 241, 242, 243, 252, 285, 286, 289, 319, 425,
+            999); // 285/286/289: too few live replicas for insert_quorum, a previous quorum write unfinished
     private static final Set<Integer> DATA_ERRORS = Set.of(6, 27, 38, 41, 53, 69, 70, 72, 117, 130, 131, 321);
 
     private final String name;
     private final ClickHouseSettings settings;
     private final Map<String, TableSchema> schemas = new HashMap<>();
-    private Client client;
+    private volatile Client client;
+    private final List<String> endpoints;
+    private volatile int active; // index into endpoints: where writes and reads go now
     private String serverVersion;
     private volatile boolean healthy;
     private volatile ClickHouseReader reader;
@@ -66,6 +69,26 @@ public final class ClickHouseSession implements Session {
     public ClickHouseSession(String name, ClickHouseSettings settings) {
         this.name = name;
         this.settings = settings;
+        this.endpoints = settings.endpoints();
+    }
+
+    private String endpoint() {
+        return endpoints.get(active);
+    }
+
+    /** The replica after the current one becomes current (a write or probe found this one unreachable). */
+    private synchronized void failOver(Client failed) {
+        if (endpoints.size() < 2 || failed != client) {
+            return; // one endpoint, or another thread moved on already
+        }
+        int next = (active + 1) % endpoints.size();
+        log.atWarn().addKeyValue("session", name).addKeyValue("from", endpoint()).addKeyValue("to", endpoints.get(next))
+                .log("clickhouse fails over");
+        Client old = client;
+        active = next;
+        client = client(settings.database(), endpoint());
+        reader = new ClickHouseReader(settings.at(endpoint()), Map.copyOf(schemas)::get);
+        old.close();
     }
 
     @Override
@@ -75,10 +98,31 @@ public final class ClickHouseSession implements Session {
 
     @Override
     public void open(List<Table> tables) throws SessionException {
+        SessionException last = null;
+        for (int i = 0; i < endpoints.size(); i++) { // the first replica that answers, from the current one on
+            try {
+                openAt(tables);
+                return;
+            } catch (SessionException e) {
+                last = e;
+                if (e.kind() != SessionException.Kind.UNAVAILABLE || endpoints.size() < 2) {
+                    throw e;
+                }
+                if (client != null) {
+                    client.close();
+                    client = null;
+                }
+                active = (active + 1) % endpoints.size();
+            }
+        }
+        throw last;
+    }
+
+    private void openAt(List<Table> tables) throws SessionException {
         try {
             if (settings.autoCreateSchema()) {
                 // The database must exist before a client can default to it.
-                try (Client bootstrap = client("default")) {
+                try (Client bootstrap = client("default", endpoint())) {
                     try (QueryResponse r = bootstrap.query("CREATE DATABASE IF NOT EXISTS " + settings.database())
                             .get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS)) {
                         r.getInputStream().readAllBytes();
@@ -86,7 +130,7 @@ public final class ClickHouseSession implements Session {
                 }
             }
             if (client == null) {
-                client = client(settings.database());
+                client = client(settings.database(), endpoint());
             }
             serverVersion = queryText("SELECT version()").trim();
             if (settings.autoCreateSchema()) {
@@ -96,13 +140,14 @@ public final class ClickHouseSession implements Session {
                 schemas.put(t.name(), serverSchema(t));
             }
             Map<String, TableSchema> opened = Map.copyOf(schemas);
-            reader = new ClickHouseReader(settings, opened::get);
+            reader = new ClickHouseReader(settings.at(endpoint()), opened::get);
             healthy = true;
-            log.atInfo().addKeyValue("session", name).addKeyValue("url", settings.url())
+            log.atInfo().addKeyValue("session", name).addKeyValue("url", endpoint())
+                    .addKeyValue("cluster", settings.cluster())
                     .addKeyValue("version", serverVersion).log("clickhouse open");
         } catch (Exception e) {
             healthy = false;
-            throw io.tracker.backends.Failures.classify("session " + name + ": cannot open ClickHouse at " + settings.url()
+            throw io.tracker.backends.Failures.classify("session " + name + ": cannot open ClickHouse at " + endpoint()
                     + ": " + e.getMessage(), e, t -> false,
                     t -> (t instanceof ServerException se && BUSY.contains(se.getCode()))
                             || t instanceof com.clickhouse.client.api.ConnectionInitiationException
@@ -110,9 +155,9 @@ public final class ClickHouseSession implements Session {
         }
     }
 
-    private Client client(String database) {
+    private Client client(String database, String url) {
         return new Client.Builder()
-                .addEndpoint(settings.url())
+                .addEndpoint(url)
                 .setUsername(settings.user())
                 .setPassword(settings.password())
                 .setDefaultDatabase(database)
@@ -139,6 +184,7 @@ public final class ClickHouseSession implements Session {
         if (client == null || schema == null) {
             throw io.tracker.backends.Failures.notOpen("session " + name + ": not open for table " + table.name());
         }
+        Client used = client;
         try {
             List<Row> toWrite = mayRepeat && table.hasColumn("eid") ? notYetStored(table, rows) : rows;
             if (toWrite.isEmpty()) {
@@ -146,13 +192,21 @@ public final class ClickHouseSession implements Session {
             }
             List<String> names = new ArrayList<>();
             table.columns().forEach(c -> names.add(c.name()));
-            client.insert(qualified(table), names, out -> encode(out, table, schema, toWrite),
-                    ClickHouseFormat.RowBinary, new InsertSettings()).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS).close();
+            InsertSettings insert = new InsertSettings();
+            if (settings.insertQuorum() > 0) {
+                // Acknowledged only once that many replicas hold the block; a retry of the same block on another replica
+                // is dropped by ReplicatedMergeTree's block deduplication.
+                insert.serverSetting("insert_quorum", Integer.toString(settings.insertQuorum()));
+                insert.serverSetting("insert_quorum_timeout", Integer.toString(settings.socketTimeoutMillis()));
+            }
+            used = client;
+            used.insert(writeTable(table), names, out -> encode(out, table, schema, toWrite),
+                    ClickHouseFormat.RowBinary, insert).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS).close();
             healthy = true;
         } catch (ExecutionException e) {
-            throw failure(table, rows, e.getCause() == null ? e : e.getCause());
+            throw failure(table, rows, e.getCause() == null ? e : e.getCause(), used);
         } catch (Exception e) {
-            throw failure(table, rows, e);
+            throw failure(table, rows, e, used);
         }
     }
 
@@ -171,7 +225,7 @@ public final class ClickHouseSession implements Session {
         }
     }
 
-    private SessionException failure(Table table, List<Row> rows, Throwable e) {
+    private SessionException failure(Table table, List<Row> rows, Throwable e, Client used) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
@@ -185,6 +239,9 @@ public final class ClickHouseSession implements Session {
                         || t instanceof org.apache.hc.core5.http.ConnectionClosedException
                         || t instanceof org.apache.hc.client5.http.HttpHostConnectException);
         healthy = f.kind() != SessionException.Kind.UNAVAILABLE;
+        if (f.kind() == SessionException.Kind.UNAVAILABLE) {
+            failOver(used); // the batch manager's retry goes to the next replica
+        }
         return f;
     }
 
@@ -232,14 +289,14 @@ public final class ClickHouseSession implements Session {
                 for (Row r : rows.subList(from, Math.min(rows.size(), from + 1_000))) {
                     in.append(in.length() == 0 ? "" : ",").append("toUUID('").append(r.eid()).append("')");
                 }
-                queries.add("SELECT toString(eid) FROM " + qualified(table) + " WHERE eid IN (" + in + ") FORMAT TabSeparated");
+                queries.add("SELECT toString(eid) FROM " + writeTable(table) + " WHERE eid IN (" + in + ") FORMAT TabSeparated");
             }
         } else {
-            queries.add("SELECT toString(eid) FROM " + qualified(table) + " WHERE created_at BETWEEN toDateTime("
+            queries.add("SELECT toString(eid) FROM " + writeTable(table) + " WHERE created_at BETWEEN toDateTime("
                     + Math.floorDiv(min, 1000) + ") AND toDateTime(" + (Math.floorDiv(max, 1000) + 1) + ") FORMAT TabSeparated");
         }
         for (String sql : queries) {
-            for (String line : queryText(sql).split("\n")) {
+            for (String line : queryText(sql, settings.clustered() && settings.insertQuorum() > 0).split("\n")) {
                 if (!line.isBlank()) {
                     stored.add(line.trim());
                 }
@@ -260,7 +317,7 @@ public final class ClickHouseSession implements Session {
     private TableSchema serverSchema(Table t) throws Exception {
         Map<String, String> types = new LinkedHashMap<>();
         String tsv = queryText("SELECT name, type FROM system.columns WHERE database = '" + settings.database()
-                + "' AND table = '" + t.name() + "' FORMAT TabSeparated");
+                + "' AND table = '" + localName(t) + "' FORMAT TabSeparated");
         for (String line : tsv.split("\n")) {
             String[] parts = line.split("\t");
             if (parts.length == 2) {
@@ -305,6 +362,15 @@ public final class ClickHouseSession implements Session {
         return settings.database() + "." + t.name();
     }
 
+    /** Where rows are inserted: the table, or in the cluster layout this replica's ReplicatedMergeTree table. */
+    private String writeTable(Table t) {
+        return settings.database() + "." + localName(t);
+    }
+
+    private String localName(Table t) {
+        return settings.clustered() ? t.name() + "_local" : t.name();
+    }
+
     private void execute(String sql) throws Exception {
         // The client defaults to the session's database: unqualified names in schema files land there.
         try (QueryResponse r = client.query(sql).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS)) {
@@ -313,7 +379,15 @@ public final class ClickHouseSession implements Session {
     }
 
     private String queryText(String sql) throws Exception {
+        return queryText(sql, false);
+    }
+
+    /** {@code consistent}: sees every insert acknowledged with insert_quorum ({@code select_sequential_consistency}). */
+    private String queryText(String sql, boolean consistent) throws Exception {
         var qs = new com.clickhouse.client.api.query.QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
+        if (consistent) {
+            qs.serverSetting("select_sequential_consistency", "1");
+        }
         try (QueryResponse r = client.query(sql, qs).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS);
              InputStream in = r.getInputStream()) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -355,11 +429,16 @@ public final class ClickHouseSession implements Session {
     @Override
     public boolean probe() {
         Client c = client;
+        boolean up;
         try {
-            return c != null && c.ping(2_000);
+            up = c != null && c.ping(2_000);
         } catch (RuntimeException e) {
-            return false;
+            up = false;
         }
+        if (!up && c != null) {
+            failOver(c); // the next probe (and write) tries the next replica
+        }
+        return up;
     }
 
     @Override

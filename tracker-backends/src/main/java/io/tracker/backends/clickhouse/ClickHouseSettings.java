@@ -13,6 +13,13 @@ package io.tracker.backends.clickhouse;
  * @param socketTimeoutMillis  read timeout of a request
  * @param maxConnections       HTTP connections kept in the pool
  * @param autoCreateSchema     create the database and apply {@code schema/clickhouse} at start (idempotent)
+ * @param urls                 replicas to fail over across, the first preferred (empty: {@code url} alone); a write
+ *                             or read that finds one unreachable moves on to the next
+ * @param cluster              the ClickHouse cluster of the {@code schema/clickhouse/cluster} layout (empty: a single
+ *                             server): writes go to the replica's {@code <table>_local} (ReplicatedMergeTree, so a
+ *                             block retried on another replica is deduplicated), reads to the Distributed
+ *                             {@code <table>}, deletes {@code ON CLUSTER} to every replica's {@code _local} table
+ * @param insertQuorum         replicas that must hold an insert before it is acknowledged ({@code insert_quorum}; 0 off)
  */
 public record ClickHouseSettings(
         String url,
@@ -23,14 +30,39 @@ public record ClickHouseSettings(
         int connectTimeoutMillis,
         int socketTimeoutMillis,
         int maxConnections,
-        boolean autoCreateSchema) {
+        boolean autoCreateSchema,
+        java.util.List<String> urls,
+        String cluster,
+        int insertQuorum) {
+
+    public ClickHouseSettings {
+        urls = urls == null ? java.util.List.of() : java.util.List.copyOf(urls);
+        cluster = cluster == null ? "" : cluster;
+    }
 
     public static ClickHouseSettings standard() {
-        return new ClickHouseSettings("http://127.0.0.1:8123", "tracker", "default", "", true, 5_000, 30_000, 8, true);
+        return new ClickHouseSettings("http://127.0.0.1:8123", "tracker", "default", "", true, 5_000, 30_000, 8, true,
+                java.util.List.of(), "", 0);
+    }
+
+    /** The endpoints in preference order. */
+    public java.util.List<String> endpoints() {
+        return urls.isEmpty() ? java.util.List.of(url) : urls;
+    }
+
+    /** The same settings against one endpoint. */
+    public ClickHouseSettings at(String endpoint) {
+        return new ClickHouseSettings(endpoint, database, user, password, compressRequests, connectTimeoutMillis,
+                socketTimeoutMillis, maxConnections, autoCreateSchema, urls, cluster, insertQuorum);
+    }
+
+    /** Whether this is the replicated cluster layout. */
+    public boolean clustered() {
+        return !cluster.isEmpty();
     }
 
     @Override
     public String toString() {
-        return "ClickHouseSettings[url=" + url + ", database=" + database + ", user=" + user + ", password=***]";
+        return "ClickHouseSettings[url=" + url + ", urls=" + urls + ", cluster=" + cluster + ", database=" + database + ", user=" + user + ", password=***]";
     }
 }
