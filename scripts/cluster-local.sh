@@ -31,6 +31,11 @@ wait_for() { # name seconds command...
   done
 }
 tcp_up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+zk_ok() { # serving, not just listening: ClickHouse gives up on a ZooKeeper that accepts but does not answer
+  local answer
+  answer=$(exec 3<>"/dev/tcp/127.0.0.1/$ZK_PORT" && echo ruok >&3 && timeout 2 cat <&3) 2>/dev/null || return 1
+  [[ $answer == imok ]]
+}
 http_port() { echo $((8122 + $1)); }   # clickhouse N → 8123..8125
 tcp_port() { echo $((9100 + $1)); }
 tracker_port() { echo $((8080 + $1)); }
@@ -46,12 +51,12 @@ install() {
 start_zookeeper() {
   alive zookeeper && return 0
   mkdir -p "$DIR/zk"
-  printf 'tickTime=2000\ndataDir=%s/zk\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n' \
+  printf 'tickTime=2000\ndataDir=%s/zk\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok,srvr\n' \
     "$DIR" "$ZK_PORT" > "$DIR/zoo.cfg"
   local cp; cp=$(find /usr/share/java -name '*.jar' | tr '\n' ':')
   java -Xmx256m -cp "$cp" org.apache.zookeeper.server.quorum.QuorumPeerMain "$DIR/zoo.cfg" > "$DIR/zookeeper.log" 2>&1 &
   echo $! > "$DIR/zookeeper.pid"
-  wait_for zookeeper 60 tcp_up "$ZK_PORT"
+  wait_for zookeeper 60 zk_ok
   log "zookeeper up on 127.0.0.1:$ZK_PORT"
 }
 
@@ -152,6 +157,10 @@ start_tracker() { # n
   local n=$1
   alive "tracker$n" && return 0
   mkdir -p "$DIR/node$n"
+  # One secret for the cluster: it keys the e-mail/IP hashes and signs redirect links, which any node must verify.
+  if [[ $n != 1 && ! -f $DIR/node$n/secret.key && -f $DIR/node1/secret.key ]]; then
+    cp "$DIR/node1/secret.key" "$DIR/node$n/secret.key" && chmod 600 "$DIR/node$n/secret.key"
+  fi
   tracker_config "$n"
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of flags
   TRACKER_ADMIN_TOKEN=${TRACKER_ADMIN_TOKEN:-cluster-local-admin} java $JAVA_OPTS -jar "$JAR" --config "$DIR/node$n.json" \

@@ -149,7 +149,7 @@ public final class ClickHouseSession implements Session {
             healthy = false;
             throw io.tracker.backends.Failures.classify("session " + name + ": cannot open ClickHouse at " + endpoint()
                     + ": " + e.getMessage(), e, t -> false,
-                    t -> (t instanceof ServerException se && BUSY.contains(se.getCode()))
+                    t -> BUSY.contains(serverCode(t))
                             || t instanceof com.clickhouse.client.api.ConnectionInitiationException
                             || t instanceof org.apache.hc.client5.http.HttpHostConnectException);
         }
@@ -232,9 +232,9 @@ public final class ClickHouseSession implements Session {
         String msg = "session " + name + ", table " + table.name() + ": insert of " + rows.size() + " rows failed: "
                 + (e instanceof TimeoutException ? "timed out" : e.getMessage());
         SessionException f = io.tracker.backends.Failures.classify(msg, e,
-                t -> (t instanceof ServerException se && DATA_ERRORS.contains(se.getCode()))
+                t -> DATA_ERRORS.contains(serverCode(t))
                         || t instanceof IllegalArgumentException || t instanceof ArithmeticException,
-                t -> (t instanceof ServerException se && BUSY.contains(se.getCode()))
+                t -> BUSY.contains(serverCode(t))
                         || t instanceof com.clickhouse.client.api.ConnectionInitiationException
                         || t instanceof org.apache.hc.core5.http.ConnectionClosedException
                         || t instanceof org.apache.hc.client5.http.HttpHostConnectException);
@@ -243,6 +243,22 @@ public final class ClickHouseSession implements Session {
             failOver(used); // the batch manager's retry goes to the next replica
         }
         return f;
+    }
+
+    private static final java.util.regex.Pattern CODE = java.util.regex.Pattern.compile("\\bCode: (\\d+)");
+
+    /**
+     * The server's error code of a failure: a {@link ServerException}'s, or the {@code Code: N} of a server error the
+     * client passed on as a transport error (HTTP 500 with the server's text); -1 when there is none.
+     */
+    static int serverCode(Throwable t) {
+        // The text first: a ServerException built from an HTTP 500 carries the transport status as its code, the
+        // server's own code only in its message ("Code: 286, e.displayText() = …").
+        java.util.regex.Matcher m = CODE.matcher(String.valueOf(t.getMessage()));
+        if (m.find()) {
+            return Integer.parseInt(m.group(1));
+        }
+        return t instanceof ServerException se ? se.getCode() : -1;
     }
 
     /** The RowBinary value for a column: absent values become the column default (these columns are not Nullable). */

@@ -426,6 +426,14 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            // The peer reset or broke the connection (a load balancer's health check does that every second): no answer
+            // can reach it, and it is no server fault worth a warning.
+            log.atDebug().addKeyValue("remote", ctx.channel().remoteAddress()).addKeyValue("error", cause.toString())
+                    .log("connection lost");
+            ctx.close();
+            return;
+        }
         log.atWarn().addKeyValue("remote", ctx.channel().remoteAddress()).setCause(cause).log("request failed");
         if (ctx.channel().isActive() && !ResponseOrder.of(ctx.channel()).idle()) {
             ctx.close(); // a request is mid-way: an answer queued behind it might never go out
