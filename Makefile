@@ -16,6 +16,7 @@ FUNCTIONAL := health ltv ltv-batch redirects privacy jurisdictions batch e2e all
 
 .PHONY: help run test lint build clean bench certs docker-build docker-run docker-stop docker-clean docker-logs \
         docker-shell docker-clickhouse-shell docker-verify-tables cluster-start cluster-stop cluster-test cluster-logs \
+        cluster-local-start cluster-local-stop cluster-local-status cluster-local-test test-cluster \
         $(addprefix test-functional-,$(FUNCTIONAL))
 
 help: ## this list
@@ -102,6 +103,22 @@ cluster-logs: ## follow the cluster's logs
 cluster-test: ## functional tests through haproxy, then the same events count on every ClickHouse replica
 	TRACKER_URL=http://localhost:8080 scripts/functional.sh all
 	@for i in 1 2 3; do $(CLUSTER) exec -T clickhouse$$i clickhouse-client -q "SELECT 'replica $$i', count() FROM tracker.events_local"; done
+
+# ---- The same three nodes without Docker, as local processes on loopback (scripts/cluster-local.sh).
+cluster-local-start: $(JAR) ## ZooKeeper, 3 ClickHouse replicas, 3 NATS, 3 trackers (8081-8083), haproxy :8080; idempotent
+	scripts/cluster-local.sh start
+
+cluster-local-stop: ## stop every local cluster process (data kept in /tmp/tracker-cluster)
+	scripts/cluster-local.sh stop
+
+cluster-local-status: ## which local cluster processes run
+	scripts/cluster-local.sh status
+
+cluster-local-test: $(JAR) ## load with a tracker killed -9 and a replica stopped; every acked event on every replica
+	scripts/cluster-local-test.sh
+
+test-cluster: $(JAR) ## cluster-local-test on a fresh cluster, removed afterwards (.ci/run runs it after make test)
+	scripts/cluster-local.sh clean; rc=0; scripts/cluster-local-test.sh || rc=$$?; scripts/cluster-local.sh clean; exit $$rc
 
 # ---- Functional tests against any tracker that listens (TRACKER_URL), reading back what they write.
 $(addprefix test-functional-,$(FUNCTIONAL)): test-functional-%: ## health ltv ltv-batch redirects privacy jurisdictions batch e2e all
