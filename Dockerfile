@@ -40,6 +40,6 @@ VOLUME ["/data"]
 EXPOSE 8080 8443
 USER tracker
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-    CMD curl -fsS "http://127.0.0.1:${TRACKER_SERVER_PORT:-8080}/health" || exit 1
+    CMD curl -fsS "http://127.0.0.1:${TRACKER_SERVER_PORT:-${PORT:-8080}}/health" || exit 1
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/app/entrypoint.sh"]

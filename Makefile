@@ -91,7 +91,8 @@ docker-verify-tables: ## every table of schema/clickhouse exists in the containe
 	missing=$$(comm -23 <(echo "$$want") <(echo "$$have")); \
 	if [ -n "$$missing" ]; then echo "missing tables: $$missing"; exit 1; else echo "all $$(echo "$$want" | wc -l) tables present"; fi
 
-cluster-start: ## three nodes behind haproxy on :8080 (docker-compose.cluster.yml)
+cluster-start: ## three nodes behind haproxy on :8080 (docker-compose.cluster.yml; CLICKHOUSE_PASSWORD=…)
+	@[ -f deploy/cluster/secret.key ] || (umask 077 && openssl rand -hex 32 > deploy/cluster/secret.key)
 	$(CLUSTER) up -d --build
 
 cluster-stop: ## stop the three nodes (volumes kept)
@@ -102,7 +103,8 @@ cluster-logs: ## follow the cluster's logs
 
 cluster-test: ## functional tests through haproxy, then the same events count on every ClickHouse replica
 	TRACKER_URL=http://localhost:8080 scripts/functional.sh all
-	@for i in 1 2 3; do $(CLUSTER) exec -T clickhouse$$i clickhouse-client -q "SELECT 'replica $$i', count() FROM tracker.events_local"; done
+	@c=$$(for i in 1 2 3; do $(CLUSTER) exec -T clickhouse$$i clickhouse-client -q "SELECT count() FROM tracker.events_local"; done | sort -u); \
+	  if [ $$(echo "$$c" | wc -l) -eq 1 ]; then echo "every replica holds $$c events"; else echo "replicas differ: $$c"; exit 1; fi
 
 # ---- The same three nodes without Docker, as local processes on loopback (scripts/cluster-local.sh).
 cluster-local-start: $(JAR) ## ZooKeeper, 3 ClickHouse replicas, 3 NATS, 3 trackers (8081-8083), haproxy :8080; idempotent
@@ -118,7 +120,9 @@ cluster-local-test: $(JAR) ## load with a tracker killed -9 and a replica stoppe
 	scripts/cluster-local-test.sh
 
 test-cluster: $(JAR) ## cluster-local-test on a fresh cluster, removed afterwards (.ci/run runs it after make test)
-	scripts/cluster-local.sh clean; rc=0; scripts/cluster-local-test.sh || rc=$$?; scripts/cluster-local.sh clean; exit $$rc
+	scripts/cluster-local.sh clean; rc=0; scripts/cluster-local-test.sh || rc=$$?; \
+	  [ $$rc -eq 0 ] || tail -n 30 /tmp/tracker-cluster/tracker*.log /tmp/tracker-cluster/clickhouse*/log/error.log 2>/dev/null | cut -c1-300; \
+	  scripts/cluster-local.sh clean; exit $$rc
 
 # ---- Functional tests against any tracker that listens (TRACKER_URL), reading back what they write.
 $(addprefix test-functional-,$(FUNCTIONAL)): test-functional-%: ## health ltv ltv-batch redirects privacy jurisdictions batch e2e all

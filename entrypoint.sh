@@ -3,8 +3,9 @@
 # replaces this shell (exec), so SIGTERM reaches the tracker and it stops drained.
 #
 # Environment (besides every TRACKER_* key of README's Configuration, which the tracker reads itself):
-#   TRACKER_<KEY>_FILE=/run/secrets/x  sets TRACKER_<KEY> from the file (Docker/Kubernetes secrets), e.g.
-#                                      TRACKER_ADMIN_TOKEN_FILE, TRACKER_SESSIONS_0_SETTINGS_PASSWORD_FILE
+#   TRACKER_ADMIN_TOKEN_FILE, TRACKER_PRIVACY_HASH_SALT_FILE, TRACKER_SESSIONS_<n>_SETTINGS_PASSWORD_FILE,
+#   TRACKER_TLS_... never: tls.certFile/keyFile are paths already
+#                                      =/run/secrets/x sets the secret from the file (Docker/Kubernetes secrets)
 #   PORT                               sets TRACKER_SERVER_PORT when that is not set (platforms that assign a port)
 #   WAIT_FOR="host:port host:port"     wait until each accepts TCP, at most WAIT_TIMEOUT seconds (default 60) in all;
 #                                      then start anyway: the tracker runs degraded (spooling) until they are up
@@ -12,7 +13,8 @@
 #   JAVA_OPTS                          JVM flags (default: make run's)
 set -euo pipefail
 
-for name in $(compgen -e | grep -E '^TRACKER_[A-Z0-9_]+_FILE$' || true); do
+# Only the secrets' names: keys that end in "File" (tls.certFile → TRACKER_TLS_CERT_FILE) are paths, kept as they are.
+for name in $(compgen -e | grep -E '^TRACKER_(ADMIN_TOKEN|PRIVACY_HASH_SALT|SESSIONS_[0-9]+_SETTINGS_PASSWORD)_FILE$' || true); do
   target=${name%_FILE}
   file=${!name}
   [[ -r $file ]] || { echo "entrypoint: $name: cannot read $file" >&2; exit 64; }
@@ -29,7 +31,7 @@ if [[ -n ${WAIT_FOR:-} ]]; then
   for target in $WAIT_FOR; do
     host=${target%:*}
     port=${target##*:}
-    until (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; do
+    until timeout 2 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; do
       if (( SECONDS >= deadline )); then
         echo "entrypoint: $target not reachable after ${WAIT_TIMEOUT:-60} s; starting degraded" >&2
         break 2

@@ -8,7 +8,7 @@ PORT=${SELFTEST_PORT:-18380}
 [[ -f $JAR ]] || { echo "build the jar first (make build)" >&2; exit 2; }
 DATA=$(mktemp -d /tmp/tracker-functional.XXXXXX)
 TOKEN=$(cat /proc/sys/kernel/random/uuid)
-cleanup() { [[ -n ${PID:-} ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$DATA"; }
+cleanup() { if [[ -n ${PID:-} ]]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi; rm -rf "$DATA"; }
 trap cleanup EXIT
 TRACKER_ADMIN_TOKEN=$TOKEN java -jar "$JAR" --config config.json --port "$PORT" --data-dir "$DATA" >"$DATA/tracker.log" 2>&1 &
 PID=$!

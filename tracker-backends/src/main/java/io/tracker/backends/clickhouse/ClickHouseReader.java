@@ -117,12 +117,13 @@ final class ClickHouseReader implements SessionReader {
         String n = query(table, "SELECT count() FROM " + qualified(table) + " WHERE " + condition + " FORMAT TabSeparated",
                 Map.of()).trim();
         long count = n.isEmpty() ? 0 : Long.parseLong(n);
-        if (count == 0) {
-            return 0;
+        if (count == 0 && !settings.clustered()) {
+            return 0; // (in the cluster a replica that lags may count 0 while others hold rows: always mutate there)
         }
-        // ALTER DELETE does not work on a Distributed table: in the cluster layout it goes to every replica's _local table.
-        String target = settings.clustered()
-                ? settings.database() + "." + table.name() + "_local ON CLUSTER " + settings.cluster() : qualified(table);
+        // ALTER DELETE does not work on a Distributed table: in the cluster layout it goes to this replica's _local
+        // table, and ReplicatedMergeTree carries the mutation to every replica through ZooKeeper (one shard: no ON
+        // CLUSTER, which would wait for every host and fail while one is down).
+        String target = settings.clustered() ? settings.database() + "." + table.name() + "_local" : qualified(table);
         query(table, "ALTER TABLE " + target + " DELETE WHERE " + condition, Map.of());
         long deadline = System.nanoTime() + Duration.ofMillis(settings.socketTimeoutMillis()).toNanos() * 2;
         while (System.nanoTime() < deadline) { // 18.16 has no mutations_sync: wait for the mutation here

@@ -63,6 +63,7 @@ public final class ClickHouseSession implements Session {
     private final List<String> endpoints;
     private volatile int active; // index into endpoints: where writes and reads go now
     private String serverVersion;
+    private volatile boolean parallelQuorumKnown; // insert_quorum_parallel exists from 20.10 (on by default there)
     private volatile boolean healthy;
     private volatile ClickHouseReader reader;
 
@@ -133,6 +134,7 @@ public final class ClickHouseSession implements Session {
                 client = client(settings.database(), endpoint());
             }
             serverVersion = queryText("SELECT version()").trim();
+            parallelQuorumKnown = majorVersion(serverVersion) >= 21;
             if (settings.autoCreateSchema()) {
                 applySchema(majorVersion(serverVersion) >= 22);
             }
@@ -195,14 +197,30 @@ public final class ClickHouseSession implements Session {
             InsertSettings insert = new InsertSettings();
             if (settings.insertQuorum() > 0) {
                 // Acknowledged only once that many replicas hold the block; a retry of the same block on another replica
-                // is dropped by ReplicatedMergeTree's block deduplication.
+                // is dropped by ReplicatedMergeTree's block deduplication. The server gives up on the quorum before the
+                // client gives up on the server, so its answer (319: unknown status) arrives.
                 insert.serverSetting("insert_quorum", Integer.toString(settings.insertQuorum()));
-                insert.serverSetting("insert_quorum_timeout", Integer.toString(settings.socketTimeoutMillis()));
+                insert.serverSetting("insert_quorum_timeout", Integer.toString(Math.max(1_000,
+                        settings.socketTimeoutMillis() * 2 / 3)));
+                if (parallelQuorumKnown) {
+                    insert.serverSetting("insert_quorum_parallel", "0"); // select_sequential_consistency needs it off
+                }
             }
             used = client;
             used.insert(writeTable(table), names, out -> encode(out, table, schema, toWrite),
                     ClickHouseFormat.RowBinary, insert).get(settings.socketTimeoutMillis(), TimeUnit.MILLISECONDS).close();
+            if (mayRepeat && settings.clustered() && settings.insertQuorum() > 0 && table.hasColumn("eid")) {
+                // A retried block that ClickHouse finds already written is answered at once, without waiting for its
+                // quorum: acknowledge only what a sequentially consistent read shows.
+                int unconfirmed = notYetStored(table, rows).size();
+                if (unconfirmed > 0) {
+                    throw SessionException.unavailable("session " + name + ", table " + table.name() + ": " + unconfirmed
+                            + " rows not yet confirmed by the insert quorum", null);
+                }
+            }
             healthy = true;
+        } catch (SessionException e) {
+            throw e; // already classified (an unconfirmed quorum: try again later; the replica itself answers)
         } catch (ExecutionException e) {
             throw failure(table, rows, e.getCause() == null ? e : e.getCause(), used);
         } catch (Exception e) {
@@ -239,10 +257,26 @@ public final class ClickHouseSession implements Session {
                         || t instanceof org.apache.hc.core5.http.ConnectionClosedException
                         || t instanceof org.apache.hc.client5.http.HttpHostConnectException);
         healthy = f.kind() != SessionException.Kind.UNAVAILABLE;
-        if (f.kind() == SessionException.Kind.UNAVAILABLE) {
+        if (replicaDown(e)) {
             failOver(used); // the batch manager's retry goes to the next replica
         }
         return f;
+    }
+
+    /** Codes about this replica, not the cluster (read-only table, no ZooKeeper session, network): worth another one. */
+    private static final Set<Integer> REPLICA_LOCAL = Set.of(209, 210, 225, 242, 999);
+
+    /** Whether the failure says this replica cannot take writes (quorum waits are cluster-wide: no failover for them). */
+    private static boolean replicaDown(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (REPLICA_LOCAL.contains(serverCode(t)) || t instanceof com.clickhouse.client.api.ConnectionInitiationException
+                    || t instanceof org.apache.hc.core5.http.ConnectionClosedException
+                    || t instanceof org.apache.hc.client5.http.HttpHostConnectException
+                    || t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final java.util.regex.Pattern CODE = java.util.regex.Pattern.compile("\\bCode: (\\d+)");

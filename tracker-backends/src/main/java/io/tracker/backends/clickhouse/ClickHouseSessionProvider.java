@@ -31,6 +31,9 @@ public final class ClickHouseSessionProvider implements SessionProvider {
             v.fail(prefix + ".cluster", "letters, digits and underscore only (got '" + s.cluster() + "')");
         }
         v.range(prefix + ".insertQuorum", s.insertQuorum(), 0, 16);
+        if (s.insertQuorum() > 0 && !s.clustered()) {
+            v.fail(prefix + ".insertQuorum", "needs cluster (a quorum of replicas of ReplicatedMergeTree tables)");
+        }
         if (s.clustered() && s.autoCreateSchema()) {
             v.fail(prefix + ".autoCreateSchema", "the cluster layout is applied by the operator (scripts/cluster-local.sh, "
                     + "deploy/cluster/init-schema.sh): set false with cluster");
