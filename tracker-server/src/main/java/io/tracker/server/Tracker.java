@@ -194,11 +194,22 @@ public final class Tracker implements AutoCloseable {
         statics.register(table, track);
         new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
                 .register(table);
-        new LinkRoutes(support, new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids), signer, track)
-                .register(table);
+        io.tracker.core.business.ShortLinks links = new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids);
+        new LinkRoutes(support, links, signer, track).register(table);
+        io.tracker.server.cluster.ClusterBus bus = null;
+        if (config.cluster().enabled()) {
+            try {
+                bus = io.tracker.server.cluster.ClusterBus.start(config.cluster(), links, batches);
+                extras.add(bus);
+            } catch (Exception e) {
+                throw new java.io.IOException("cluster.natsServers: cannot start the cluster bus: " + e.getMessage(), e);
+            }
+        }
+        io.tracker.server.cluster.ClusterBus clusterBus = bus;
         new PrivacyRoutes(support, batches, api, new io.tracker.core.business.Consents(ids, ips, geoip),
                 new io.tracker.core.business.DataSubjects(api, readers), geoip, jurisdictions,
-                config.server().shutdownTimeoutSeconds() * 1000L).register(table);
+                config.server().shutdownTimeoutSeconds() * 1000L,
+                id -> { if (clusterBus != null) { clusterBus.forget(id); } }).register(table);
         if (config.proxy().enabled()) {
             io.tracker.server.proxy.ReverseProxy proxy = new io.tracker.server.proxy.ReverseProxy(config.proxy(), address, track);
             proxy.register(table);

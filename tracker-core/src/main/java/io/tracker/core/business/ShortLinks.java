@@ -117,7 +117,24 @@ public final class ShortLinks {
 
     private CompletableFuture<Void> store(String key, Row redirect, Row history) throws QueueFullException {
         cache.invalidate(key);
-        return batches.enqueue(List.of(redirect, history)).whenComplete((v, e) -> cache.invalidate(key));
+        return batches.enqueue(List.of(redirect, history)).whenComplete((v, e) -> {
+            cache.invalidate(key);
+            if (e == null) {
+                changed.accept(key); // the other nodes of a cluster drop their cached answer too
+            }
+        });
+    }
+
+    private volatile java.util.function.Consumer<String> changed = key -> { };
+
+    /** Told the key of every link this node created or deleted, once stored (the cluster bus). */
+    public void onChange(java.util.function.Consumer<String> listener) {
+        this.changed = listener;
+    }
+
+    /** Forgets the cached answer for {@code key} (another node changed the link). */
+    public void invalidate(String key) {
+        cache.invalidate(key);
     }
 
     private Row history(String action, String key, String hostfrom, String slug, String to, String hostto,

@@ -21,7 +21,8 @@ public record TrackerConfig(
         WebSocketConfig websocket,
         @com.fasterxml.jackson.annotation.JsonProperty("static") StaticConfig staticFiles,
         TlsConfig tls,
-        ProxyConfig proxy) {
+        ProxyConfig proxy,
+        ClusterConfig cluster) {
 
     public TrackerConfig {
         sessions = sessions == null ? List.of() : List.copyOf(sessions);
@@ -35,6 +36,7 @@ public record TrackerConfig(
         staticFiles = staticFiles == null ? StaticConfig.standard() : staticFiles;
         tls = tls == null ? TlsConfig.standard() : tls;
         proxy = proxy == null ? ProxyConfig.standard() : proxy;
+        cluster = cluster == null ? ClusterConfig.standard() : cluster;
     }
 
     /** Built-in defaults: DuckDB embedded, HTTP on 8080. {@code config.json} at the root repeats them. */
@@ -43,51 +45,52 @@ public record TrackerConfig(
                 StorageConfig.standard(), BatchConfig.standard(),
                 List.of(new SessionConfig("duckdb", "duckdb", null)), AdminConfig.standard(), LinksConfig.standard(),
                 GeoIpConfig.standard(), RateLimitConfig.standard(), List.of(), LtvConfig.standard(),
-                WebSocketConfig.standard(), StaticConfig.standard(), TlsConfig.standard(), ProxyConfig.standard());
+                WebSocketConfig.standard(), StaticConfig.standard(), TlsConfig.standard(), ProxyConfig.standard(),
+                ClusterConfig.standard());
     }
 
     public TrackerConfig withServer(ServerConfig s) {
-        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy);
+        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
     }
 
     public TrackerConfig withStorage(StorageConfig s) {
-        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy);
+        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
     }
 
     public TrackerConfig withBatching(BatchConfig b) {
-        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy);
+        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
     }
 
     public TrackerConfig withPrivacy(PrivacyConfig p) {
-        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy);
+        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
     }
 
     public TrackerConfig withAdmin(AdminConfig a) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
     }
 
     public TrackerConfig withLinks(LinksConfig l) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
     }
 
     public TrackerConfig withGeoip(GeoIpConfig g) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
     }
 
     public TrackerConfig withRateLimit(RateLimitConfig r) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv, websocket, staticFiles, tls, proxy);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
     }
 
     public TrackerConfig withSessions(List<SessionConfig> s) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
     }
 
     public TrackerConfig withTls(TlsConfig t) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, t, proxy);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, t, proxy, cluster);
     }
 
     public TrackerConfig withProxy(ProxyConfig p) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, p);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, p, cluster);
     }
 
     void validate(Validation v) {
@@ -114,6 +117,7 @@ public record TrackerConfig(
         staticFiles.validate(v);
         tls.validate(v);
         proxy.validate(v);
+        cluster.validate(v);
         for (int i = 0; i < consumers.size(); i++) {
             if (v.notNull("consumers[" + i + "]", consumers.get(i))) {
                 consumers.get(i).validate("consumers[" + i + "]", v);

@@ -45,8 +45,13 @@ public final class PrivacyRoutes {
     private final long subjectFlushMillis;
     private final EventIds ids = new EventIds();
 
+    private final java.util.function.Consumer<UUID> forgetEverywhere;
+
+    /** {@code forgetEverywhere}: tells the other nodes of a cluster to record an erasure too (no-op on one node). */
     public PrivacyRoutes(ApiSupport api, BatchManager batches, SessionReader reader, Consents consents,
-                         DataSubjects subjects, GeoIp geoip, byte[] jurisdictions, long subjectFlushMillis) {
+                         DataSubjects subjects, GeoIp geoip, byte[] jurisdictions, long subjectFlushMillis,
+                         java.util.function.Consumer<UUID> forgetEverywhere) {
+        this.forgetEverywhere = forgetEverywhere;
         this.api = api;
         this.batches = batches;
         this.reader = reader;
@@ -128,8 +133,10 @@ public final class PrivacyRoutes {
         }
         boolean erase = call.method().equals("DELETE");
         if (erase) {
-            // Durably first: queued, spooled or WAL rows of the subject are never delivered after this.
+            // Durably first: queued, spooled or WAL rows of the subject are never delivered after this, here or on the
+            // cluster's other nodes.
             batches.forget(id);
+            forgetEverywhere.accept(id);
         }
         // Rows acknowledged a moment ago may still be queued: let them land (or be dropped) first.
         batches.flush().get(subjectFlushMillis, TimeUnit.MILLISECONDS);
