@@ -112,7 +112,7 @@ public final class Tracker implements AutoCloseable {
         });
         try {
             java.util.List<Runnable> afterStart = new java.util.ArrayList<>();
-            http = assembleHttp(config, batches, registry, extras, ips, signer, afterStart);
+            http = assembleHttp(config, batches, registry, extras, ips, signer, afterStart, secrets.clusterKey());
             http.prepare();
             http.start(); // whatever the backends' state: a collector with a WAL and a spool accepts while they are away
             afterStart.forEach(Runnable::run);
@@ -138,7 +138,8 @@ public final class Tracker implements AutoCloseable {
                                            java.util.List<AutoCloseable> extras,
                                            io.tracker.core.privacy.IpAnonymizer ips,
                                            io.tracker.core.business.LinkSigner signer,
-                                           java.util.List<Runnable> afterStart) throws java.io.IOException {
+                                           java.util.List<Runnable> afterStart, byte[] clusterKey)
+            throws java.io.IOException {
         ObjectMapper mapper = new ObjectMapper();
         EventIds ids = new EventIds();
         io.tracker.core.enrich.GeoIp geoip = io.tracker.core.enrich.GeoIp.open(config.geoip().path()).orElse(null);
@@ -198,12 +199,8 @@ public final class Tracker implements AutoCloseable {
         new LinkRoutes(support, links, signer, track).register(table);
         io.tracker.server.cluster.ClusterBus bus = null;
         if (config.cluster().enabled()) {
-            try {
-                bus = io.tracker.server.cluster.ClusterBus.start(config.cluster(), links, batches);
-                extras.add(bus);
-            } catch (Exception e) {
-                throw new java.io.IOException("cluster.natsServers: cannot start the cluster bus: " + e.getMessage(), e);
-            }
+            bus = io.tracker.server.cluster.ClusterBus.start(config.cluster(), links, batches, clusterKey);
+            extras.add(bus);
         }
         io.tracker.server.cluster.ClusterBus clusterBus = bus;
         new PrivacyRoutes(support, batches, api, new io.tracker.core.business.Consents(ids, ips, geoip),

@@ -40,7 +40,28 @@ class ClusterBusTest {
         });
     }
 
-    /** GET /go with {@code Host: host} (the JDK's client may not set Host), the status of the answer. */
+    /** A second node of a's cluster: the same secret.key, which signs the bus's messages. */
+    private Tracker nodeSharingSecret(String name, String database, String subject) throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve(name));
+        java.nio.file.Files.copy(dir.resolve("a").resolve("secret.key"), dir.resolve(name).resolve("secret.key"));
+        return node(name, database, subject, true);
+    }
+
+    @Test
+    void aNodeWithAnotherSecretIgnoresTheBus() throws Exception {
+        String db = "bus_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String subject = "tracker.test." + db;
+        String host = db.replace('_', '-') + ".example.com";
+        try (Tracker a = node("a", db, subject, true); Tracker b = node("b", db, subject, true)) { // b: its own secret
+            Thread.sleep(1_000); // the buses connect in the background
+            assertEquals(404, follow(b, host));
+            assertEquals(201, admin(a, "POST", "/tr/v1/rpi/redirect",
+                    "{\"urlfrom\":\"https://" + host + "/go\",\"urlto\":\"https://shop.example.org/x\"}"));
+            assertEquals(404, soon(b, host, 302), "a message signed with another cluster's secret changes nothing");
+        }
+    }
+
+    /** GET /go with {@code Host: host}; the status of the answer. */
     private int follow(Tracker t, String host) throws Exception {
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", t.port())) {
             s.setSoTimeout(5_000);
@@ -75,7 +96,8 @@ class ClusterBusTest {
         String db = "bus_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         String subject = "tracker.test." + db;
         String host = db.replace('_', '-') + ".example.com";
-        try (Tracker a = node("a", db, subject, true); Tracker b = node("b", db, subject, true)) {
+        try (Tracker a = node("a", db, subject, true); Tracker b = nodeSharingSecret("b", db, subject)) {
+            Thread.sleep(1_000); // the buses connect in the background
             assertEquals(404, follow(b, host), "b caches: no such link");
             assertEquals(201, admin(a, "POST", "/tr/v1/rpi/redirect",
                     "{\"urlfrom\":\"https://" + host + "/go\",\"urlto\":\"https://shop.example.org/x\"}"));

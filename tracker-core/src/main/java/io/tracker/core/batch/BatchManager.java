@@ -271,6 +271,11 @@ public final class BatchManager implements AutoCloseable {
         erasures.record(id, System.currentTimeMillis());
     }
 
+    /** {@link #forget(java.util.UUID)} as of {@code at} (an erasure made on another node of the cluster at that time). */
+    public void forget(java.util.UUID id, long at) throws IOException {
+        erasures.record(id, at);
+    }
+
     /** The sessions, in configuration order. */
     public List<Session> sessions() {
         return writers.stream().map(SessionWriter::session).toList();

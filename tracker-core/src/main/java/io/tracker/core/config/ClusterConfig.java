@@ -32,7 +32,7 @@ public record ClusterConfig(List<String> natsServers, String subject) {
                 v.fail("cluster.natsServers[" + i + "]", "must be a nats:// or tls:// URL");
             }
         }
-        if (!subject.matches("[A-Za-z0-9_.-]+")) {
+        if (!subject.matches("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*")) {
             v.fail("cluster.subject", "letters, digits, '.', '-' and '_' only (no wildcards)");
         }
     }

@@ -73,6 +73,11 @@ public final class Secrets {
         return derive("redirect-signature");
     }
 
+    /** The key that signs the messages of a cluster's nodes to each other (every node holds the same secret.key). */
+    public byte[] clusterKey() {
+        return derive("cluster-bus");
+    }
+
     private byte[] derive(String label) {
         return hmac(key, label.getBytes(StandardCharsets.UTF_8));
     }
