@@ -168,9 +168,20 @@ public final class ShortLinks {
         if (hit != null) {
             return hit;
         }
-        Optional<String> to = current(key).map(Link::urlto);
-        cache.put(key, to);
-        return to;
+        // Loaded through the cache, not read and then put: an invalidation that arrives while the store is being read
+        // (a change on this node or, over the cluster bus, on another) waits for the load and then drops its result,
+        // instead of the old answer being cached after it for links.cacheSeconds.
+        try {
+            return cache.get(key, k -> {
+                try {
+                    return current(k).map(Link::urlto);
+                } catch (SessionException e) {
+                    throw new java.io.UncheckedIOException(new java.io.IOException(e));
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw (SessionException) e.getCause().getCause(); // nothing cached: the next request reads the store again
+        }
     }
 
     /**
