@@ -252,10 +252,7 @@ public final class ClickHouseSession implements Session {
         SessionException f = io.tracker.backends.Failures.classify(msg, e,
                 t -> DATA_ERRORS.contains(serverCode(t))
                         || t instanceof IllegalArgumentException || t instanceof ArithmeticException,
-                t -> BUSY.contains(serverCode(t))
-                        || t instanceof com.clickhouse.client.api.ConnectionInitiationException
-                        || t instanceof org.apache.hc.core5.http.ConnectionClosedException
-                        || t instanceof org.apache.hc.client5.http.HttpHostConnectException);
+                t -> BUSY.contains(serverCode(t)) || connectionFailed(t));
         healthy = f.kind() != SessionException.Kind.UNAVAILABLE;
         if (replicaDown(e)) {
             failOver(used); // the batch manager's retry goes to the next replica
@@ -269,14 +266,19 @@ public final class ClickHouseSession implements Session {
     /** Whether the failure says this replica cannot take writes (quorum waits are cluster-wide: no failover for them). */
     private static boolean replicaDown(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (REPLICA_LOCAL.contains(serverCode(t)) || t instanceof com.clickhouse.client.api.ConnectionInitiationException
-                    || t instanceof org.apache.hc.core5.http.ConnectionClosedException
-                    || t instanceof org.apache.hc.client5.http.HttpHostConnectException
-                    || t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+            if (REPLICA_LOCAL.contains(serverCode(t)) || connectionFailed(t)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The HTTP connection to the server failed (refused, unreachable, closed mid-request). */
+    private static boolean connectionFailed(Throwable t) {
+        return t instanceof com.clickhouse.client.api.ConnectionInitiationException
+                || t instanceof org.apache.hc.core5.http.ConnectionClosedException
+                || t instanceof org.apache.hc.client5.http.HttpHostConnectException
+                || t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException;
     }
 
     private static final java.util.regex.Pattern CODE = java.util.regex.Pattern.compile("\\bCode: (\\d+)");

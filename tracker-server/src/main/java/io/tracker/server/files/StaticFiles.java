@@ -120,11 +120,8 @@ public final class StaticFiles {
         try {
             return java.util.concurrent.CompletableFuture.supplyAsync(() -> serve(rawRest, copy), pool);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            rejections.count("overloaded");
-            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded",
-                    "too many file requests in flight; retry shortly");
-            r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            return java.util.concurrent.CompletableFuture.completedFuture(r);
+            return rejections.refuse(io.tracker.server.http.ApiError.unavailable("overloaded",
+                    "too many file requests in flight; retry shortly", 1));
         }
     }
 
@@ -396,7 +393,6 @@ public final class StaticFiles {
     }
 
     private FullHttpResponse notFound() {
-        rejections.count("not_found");
-        return HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found", "no such file");
+        return rejections.answer(io.tracker.server.http.ApiError.notFound("not_found", "no such file"));
     }
 }

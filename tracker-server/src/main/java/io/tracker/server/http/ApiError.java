@@ -27,17 +27,13 @@ public final class ApiError extends RuntimeException {
         this.headerValue = headerValue;
     }
 
-    private ApiError(HttpResponseStatus status, String code, String message, long retryAfterSeconds, String allow) {
-        this(status, code, message, retryAfterSeconds, allow == null ? null : "Allow", allow);
-    }
-
     /** The same error with one more response header (a {@code WWW-Authenticate} challenge, say). */
     public ApiError withHeader(CharSequence name, String value) {
         return new ApiError(status, code, getMessage(), retryAfterSeconds, name.toString(), value);
     }
 
     public static ApiError of(HttpResponseStatus status, String code, String message) {
-        return new ApiError(status, code, message, -1, null);
+        return new ApiError(status, code, message, -1, null, null);
     }
 
     public static ApiError badRequest(String code, String message) {
@@ -54,17 +50,22 @@ public final class ApiError extends RuntimeException {
 
     /** 503 with {@code Retry-After}: the request was fine, the tracker cannot take it now. */
     public static ApiError unavailable(String code, String message, long retryAfterSeconds) {
-        return new ApiError(HttpResponseStatus.SERVICE_UNAVAILABLE, code, message, retryAfterSeconds, null);
+        return new ApiError(HttpResponseStatus.SERVICE_UNAVAILABLE, code, message, retryAfterSeconds, null, null);
     }
 
     public static ApiError tooManyRequests(String message, long retryAfterSeconds) {
-        return new ApiError(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", message, retryAfterSeconds, null);
+        return new ApiError(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", message, retryAfterSeconds, null, null);
     }
 
     /** 405 with the {@code Allow} header of the route. */
     public static ApiError methodNotAllowed(String method, String where, String allow) {
-        return new ApiError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
-                method + " is not allowed on " + where, -1, allow);
+        return of(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", method + " is not allowed on " + where)
+                .withHeader(HttpHeaderNames.ALLOW, allow);
+    }
+
+    /** 503 for a connection above {@code server.maxConnections} (answered, then closed). */
+    public static ApiError overConnectionLimit() {
+        return unavailable("max_connections", "maximum connections reached on this node", 1);
     }
 
     public static ApiError internal() {

@@ -101,7 +101,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         CompletableFuture<FullHttpResponse> called;
         try {
             called = overLimit
-                    ? rejections.refuse(ApiError.unavailable("max_connections", "maximum connections reached on this node", 1))
+                    ? rejections.refuse(ApiError.overConnectionLimit())
                     : route(call, match);
         } catch (ApiError e) {
             called = rejections.refuse(e);
@@ -251,7 +251,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (malformed) {
             refused = CompletableFuture.completedFuture(malformed(head.decoderResult().cause()));
         } else if (overLimit) {
-            refused = rejections.refuse(ApiError.unavailable("max_connections", "maximum connections reached on this node", 1));
+            refused = rejections.refuse(ApiError.overConnectionLimit());
         } else if (!head.uri().startsWith("/")) {
             // Never a forward proxy: the upstream is proxy.url, whatever a request target names.
             refused = rejections.refuse(ApiError.badRequest("absolute_form",

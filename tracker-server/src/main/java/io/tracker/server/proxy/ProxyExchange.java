@@ -151,20 +151,8 @@ final class ProxyExchange implements Routes.Body {
                 ? a.getAddress().getHostAddress() : null;
         boolean trusted = proxy.address.trusts(peer);
         HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders();
-        for (var e : in.headers()) {
-            String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (!HOP.contains(name) && !name.startsWith(":") && (trusted || !FORWARDING.contains(name))
-                    && !name.equals("host")) {
-                h.add(e.getKey(), e.getValue());
-            }
-        }
-        for (String named : in.headers().getAll(HttpHeaderNames.CONNECTION)) { // and those the client marked hop-by-hop
-            for (String n : named.split(",")) {
-                if (!KEPT.contains(n.trim().toLowerCase(Locale.ROOT))) {
-                    h.remove(n.trim());
-                }
-            }
-        }
+        endToEnd(in.headers(), h, name -> !HOP.contains(name) && !name.startsWith(":")
+                && (trusted || !FORWARDING.contains(name)) && !name.equals("host"));
         String original = io.tracker.server.http.HttpRouter.hostOnly(in.headers().get(HttpHeaderNames.HOST)) == null
                 ? null : in.headers().get(HttpHeaderNames.HOST);
         h.set(HttpHeaderNames.HOST, proxy.upstreamAuthority);
@@ -201,6 +189,25 @@ final class ProxyExchange implements Routes.Body {
             }
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri(), h);
+    }
+
+    /**
+     * Copies the headers of {@code from} that {@code keep} (given lower-case names) into {@code to}, less those its
+     * {@code Connection} header marks hop-by-hop — never the framing or Host, whatever that list says.
+     */
+    private static void endToEnd(HttpHeaders from, HttpHeaders to, java.util.function.Predicate<String> keep) {
+        for (var e : from) {
+            if (keep.test(e.getKey().toLowerCase(Locale.ROOT))) {
+                to.add(e.getKey(), e.getValue());
+            }
+        }
+        for (String named : from.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String n : named.split(",")) {
+                if (!KEPT.contains(n.trim().toLowerCase(Locale.ROOT))) {
+                    to.remove(n.trim());
+                }
+            }
+        }
     }
 
     // ---- the request body, from the client ----
@@ -339,19 +346,7 @@ final class ProxyExchange implements Routes.Body {
         out.setProtocolVersion(client.head().protocolVersion());
         HttpHeaders h = out.headers();
         h.clear();
-        for (var e : head.headers()) {
-            String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (!HOP.contains(name) || name.equals("content-length")) {
-                h.add(e.getKey(), e.getValue());
-            }
-        }
-        for (String named : head.headers().getAll(HttpHeaderNames.CONNECTION)) {
-            for (String n : named.split(",")) {
-                if (!KEPT.contains(n.trim().toLowerCase(Locale.ROOT))) {
-                    h.remove(n.trim());
-                }
-            }
-        }
+        endToEnd(head.headers(), h, name -> !HOP.contains(name) || name.equals("content-length"));
         boolean bodyless = client.head().method().equals(HttpMethod.HEAD) || head.status().code() == 204
                 || head.status().code() == 304;
         boolean http10 = client.head().protocolVersion().equals(HttpVersion.HTTP_1_0);

@@ -20,7 +20,6 @@ import io.tracker.core.config.WebSocketConfig;
 import io.tracker.core.pipeline.EventIds;
 import io.tracker.core.pipeline.Ingest;
 import io.tracker.server.http.ClientAddress;
-import io.tracker.server.http.HttpResponses;
 import io.tracker.server.http.Rejections;
 import io.tracker.server.http.TrackHandler;
 import io.tracker.server.http.VidCookie;
@@ -116,10 +115,9 @@ public final class WebSocketTracker {
         String key = h.get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
         if (key == null || key.isBlank() || !"13".equals(h.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
             // Checked before the pipeline changes: a broken handshake is a plain 400, not a half-switched connection.
-            rejections.count("ws_bad_handshake");
-            io.netty.handler.codec.http.FullHttpResponse r = HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
-                    "ws_bad_handshake", "a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13");
-            r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+            io.netty.handler.codec.http.FullHttpResponse r = rejections.answer(io.tracker.server.http.ApiError.badRequest(
+                    "ws_bad_handshake", "a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13")
+                    .withHeader(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13"));
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
             return;
