@@ -14,7 +14,7 @@ $C start
 fail=0
 
 TRACKER_URL=http://127.0.0.1:8080 scripts/functional.sh health || fail=1
-for t in ltv ltv-batch redirects batch e2e; do TRACKER_URL=http://127.0.0.1:8080 scripts/functional.sh "$t" || fail=1; done
+for t in ltv ltv-batch redirects privacy batch e2e; do TRACKER_URL=http://127.0.0.1:8080 scripts/functional.sh "$t" || fail=1; done
 
 ACKED=$DIR/acked-$RUN.txt
 java bench/ClusterLoad.java http://127.0.0.1:8080 8 60 "$ACKED" "$RUN" > "$DIR/load-$RUN.log" 2>&1 &

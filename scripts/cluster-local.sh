@@ -141,7 +141,7 @@ tracker_config() { # n
 {
   "server": { "host": "127.0.0.1", "port": $(tracker_port "$n"), "trustProxyHeaders": true, "trustedProxies": ["127.0.0.1"] },
   "storage": { "dataDir": "$DIR/node$n", "apiSession": "clickhouse" },
-  "cluster": { "natsServers": ["nats://127.0.0.1:4222", "nats://127.0.0.1:4223", "nats://127.0.0.1:4224"] },
+  "cluster": { "natsServers": ["nats://127.0.0.1:4222", "nats://127.0.0.1:4223", "nats://127.0.0.1:4224"], "nodes": 3 },
   "sessions": [
     { "type": "clickhouse", "name": "clickhouse",
       "settings": { "url": "http://127.0.0.1:$(http_port "$n")", "urls": [$urls], "database": "tracker",

@@ -56,6 +56,11 @@ final class ApiReader implements SessionReader {
     }
 
     @Override
+    public long[] deleteAll(List<Deletion> deletions) throws SessionException {
+        return reader().deleteAll(deletions);
+    }
+
+    @Override
     public long deleteBefore(Table table, String timeColumn, Instant cutoff) throws SessionException {
         return reader().deleteBefore(table, timeColumn, cutoff);
     }

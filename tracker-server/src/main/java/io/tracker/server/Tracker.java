@@ -218,7 +218,7 @@ public final class Tracker implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new io.tracker.core.config.ConfigException("proxy.prefix: " + e.getMessage());
         }
-        HttpRouter router = new HttpRouter(routes, new RateLimiter(config.rateLimit(), registry), address,
+        HttpRouter router = new HttpRouter(routes, new RateLimiter(config.rateLimit().perNode(config.cluster().nodes()), registry), address,
                 new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()), rejections);
         HttpInitializer plain = new HttpInitializer(config.server(), limiter, router, rejections,
                 config.websocket().maxFrameBytes());

@@ -18,7 +18,9 @@ package io.tracker.backends.clickhouse;
  * @param cluster              the ClickHouse cluster of the {@code schema/clickhouse/cluster} layout (empty: a single
  *                             server): writes go to the replica's {@code <table>_local} (ReplicatedMergeTree, so a
  *                             block retried on another replica is deduplicated), reads to the Distributed
- *                             {@code <table>}, deletes {@code ON CLUSTER} to every replica's {@code _local} table
+ *                             {@code <table>}, deletes to the replica's {@code _local} table (ReplicatedMergeTree carries the
+ *                             mutation to the others; partitions a quorum insert left last get a fence row, see
+ *                             ClickHouseReader)
  * @param insertQuorum         replicas that must hold an insert before it is acknowledged ({@code insert_quorum}; 0 off)
  */
 public record ClickHouseSettings(

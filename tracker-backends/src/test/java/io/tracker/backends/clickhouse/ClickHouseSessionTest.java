@@ -89,6 +89,40 @@ class ClickHouseSessionTest {
     }
 
     @Test
+    void pruningDropsWholeMonthsAsPartitionsAndMutatesOnlyTheCutoffsMonth() throws Exception {
+        long day = 86_400_000L;
+        java.time.ZonedDateTime cutoff = java.time.ZonedDateTime.of(2025, 6, 10, 0, 0, 0, 0, java.time.ZoneOffset.UTC);
+        long c = cutoff.toInstant().toEpochMilli();
+        // 2025-01, -02 and -03 wholly before; -05 too but its neighbour month is kept as a partition (zones); -06 split
+        long[] times = {c - 150 * day, c - 120 * day, c - 90 * day, c - 30 * day, c - 2 * day, c + day, c + 2 * day};
+        List<Row> rows = new java.util.ArrayList<>();
+        for (long t : times) {
+            rows.add(event(UUID.randomUUID(), "prune", t));
+        }
+        session.write(Tables.EVENTS, rows);
+        long partitionsBefore = Long.parseLong(session.query("SELECT uniqExact(partition) FROM system.parts WHERE database = '"
+                + database + "' AND table = 'events' AND active").trim());
+        assertEquals(5, partitionsBefore);
+        assertEquals(5, session.reader().orElseThrow().deleteBefore(Tables.EVENTS, "created_at", cutoff.toInstant()));
+        assertEquals(2, count("WHERE ename = 'prune'"));
+        assertEquals(0, count("WHERE created_at < toDateTime(" + c / 1000 + ")"));
+        String left = session.query("SELECT DISTINCT partition FROM system.parts WHERE database = '" + database
+                + "' AND table = 'events' AND active ORDER BY partition").trim();
+        assertTrue(left.endsWith("202506") && !left.matches("(?s).*20250[1-3].*"), "the months before 2025-05 went as "
+                + "partitions, not as mutations (which leave their emptied parts): " + left);
+    }
+
+    @Test
+    void lastQuorumPartsAndDataVersionsAreReadFromTheirNames() {
+        assertEquals(java.util.Map.of("202612", "202612_5_5_0", "all", "all_3_3_0"),
+                ClickHouseReader.lastQuorumParts("version: 2\nparts count: 2\n202612\t202612_5_5_0\nall\tall_3_3_0\n"));
+        assertTrue(ClickHouseReader.lastQuorumParts("202612_5_5_0").isEmpty(), "an unknown format fences nothing");
+        assertEquals(5, ClickHouseReader.dataVersion("202612", "202612_5_5_0"));
+        assertEquals(9, ClickHouseReader.dataVersion("202612", "202612_0_4_1_9"));
+        assertEquals(Long.MAX_VALUE, ClickHouseReader.dataVersion("202611", "202612_5_5_0"));
+    }
+
+    @Test
     void refusesToOpenWhenTheServerIsUnreachable() {
         ObjectNode settings = JsonNodeFactory.instance.objectNode().put("url", "http://127.0.0.1:1").put("database", database)
                 .put("connectTimeoutMillis", 500);

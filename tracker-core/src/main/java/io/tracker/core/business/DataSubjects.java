@@ -57,9 +57,8 @@ public final class DataSubjects {
 
     /** Deletes every row of the subject in every readable session; returns the counts of the API session. */
     public Map<String, Long> erase(String key, UUID id) throws SessionException {
-        Map<String, Long> counts = new LinkedHashMap<>();
+        List<SessionReader.Deletion> deletions = new ArrayList<>();
         for (var e : conditions(key, id).entrySet()) {
-            long n = 0;
             for (Map<String, Object> cond : e.getValue()) {
                 Map<String, Object> uuidsOnly = new LinkedHashMap<>();
                 cond.forEach((k, v) -> {
@@ -67,14 +66,18 @@ public final class DataSubjects {
                         uuidsOnly.put(k, v);
                     }
                 });
-                for (SessionReader r : readers) {
-                    long d = r.delete(e.getKey(), uuidsOnly);
-                    if (r == api) {
-                        n += d;
-                    }
+                deletions.add(new SessionReader.Deletion(e.getKey(), uuidsOnly));
+            }
+        }
+        Map<String, Long> counts = new LinkedHashMap<>();
+        deletions.forEach(d -> counts.put(d.table().name(), 0L));
+        for (SessionReader r : readers) {
+            long[] deleted = r.deleteAll(deletions);
+            if (r == api) {
+                for (int i = 0; i < deleted.length; i++) {
+                    counts.merge(deletions.get(i).table().name(), deleted[i], Long::sum);
                 }
             }
-            counts.put(e.getKey().name(), n);
         }
         return counts;
     }

@@ -9,16 +9,21 @@ import java.util.List;
  *
  * @param natsServers NATS servers of the cluster's bus (empty: a single node, nothing sent)
  * @param subject     the subject the nodes share
+ * @param nodes       how many trackers a load balancer spreads clients across: rate limits are kept per node (a
+ *                    shared counter would cost every request a round trip), so each node enforces
+ *                    {@code rateLimit.*} divided by this (1: a single node, or a balancer that pins each client IP
+ *                    to one node)
  */
-public record ClusterConfig(List<String> natsServers, String subject) {
+public record ClusterConfig(List<String> natsServers, String subject, int nodes) {
 
     public ClusterConfig {
+        nodes = nodes == 0 ? 1 : nodes; // (absent)
         natsServers = natsServers == null ? List.of() : List.copyOf(natsServers);
         subject = subject == null || subject.isBlank() ? "tracker.cluster" : subject;
     }
 
     public static ClusterConfig standard() {
-        return new ClusterConfig(List.of(), "tracker.cluster");
+        return new ClusterConfig(List.of(), "tracker.cluster", 1);
     }
 
     public boolean enabled() {
@@ -26,6 +31,7 @@ public record ClusterConfig(List<String> natsServers, String subject) {
     }
 
     void validate(Validation v) {
+        v.range("cluster.nodes", nodes, 1, 1_000);
         for (int i = 0; i < natsServers.size(); i++) {
             String s = natsServers.get(i);
             if (s == null || !(s.startsWith("nats://") || s.startsWith("tls://"))) {

@@ -22,6 +22,22 @@ public record RateLimitConfig(int perSecond, int burst, long perDay, List<String
         return new RateLimitConfig(0, 0, 0, List.of(), 1_000_000);
     }
 
+    /**
+     * The share of one of {@code nodes} trackers behind a round-robin balancer: every rate and bucket divided,
+     * rounded up (a limit that is on stays on).
+     */
+    public RateLimitConfig perNode(int nodes) {
+        if (nodes <= 1) {
+            return this;
+        }
+        return new RateLimitConfig(share(perSecond, nodes), share(burst, nodes), perDay <= 0 ? perDay : (perDay + nodes - 1) / nodes,
+                exempt, maxTrackedIps);
+    }
+
+    private static int share(int budget, int nodes) {
+        return budget <= 0 ? budget : (budget + nodes - 1) / nodes;
+    }
+
     public boolean enabled() {
         return perSecond > 0 || perDay > 0;
     }

@@ -32,6 +32,25 @@ public interface SessionReader {
      */
     long delete(Table table, Map<String, Object> where) throws SessionException;
 
+    /** One {@link #delete} of {@link #deleteAll}. */
+    record Deletion(Table table, Map<String, Object> where) {
+        public Deletion {
+            where = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(where));
+        }
+    }
+
+    /**
+     * The {@link #delete}s of {@code deletions}, counts in the same order; returns once all are done. A backend whose
+     * deletes are slow and asynchronous (ClickHouse mutations) runs them together; the default runs them in turn.
+     */
+    default long[] deleteAll(List<Deletion> deletions) throws SessionException {
+        long[] counts = new long[deletions.size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = delete(deletions.get(i).table(), deletions.get(i).where());
+        }
+        return counts;
+    }
+
     /** Deletes rows whose {@code timeColumn} is before {@code cutoff}; returns how many there were. */
     long deleteBefore(Table table, String timeColumn, Instant cutoff) throws SessionException;
 }

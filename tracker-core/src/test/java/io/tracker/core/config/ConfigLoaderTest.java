@@ -68,6 +68,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void eachOfTheClusterNodesEnforcesItsShareOfTheRateLimits() throws Exception {
+        TrackerConfig c = env(Map.of("TRACKER_CLUSTER_NODES", "3")).load(file(
+                "{\"rateLimit\":{\"perSecond\":100,\"burst\":10,\"perDay\":1000}}"));
+        assertEquals(3, c.cluster().nodes());
+        RateLimitConfig share = c.rateLimit().perNode(c.cluster().nodes());
+        assertEquals(34, share.perSecond());
+        assertEquals(4, share.burst());
+        assertEquals(334, share.perDay());
+        assertEquals(1, env(Map.of()).load(null).cluster().nodes(), "one node unless configured");
+        RateLimitConfig off = env(Map.of()).load(null).rateLimit().perNode(3);
+        assertEquals(0, off.perSecond(), "a limit that is off stays off");
+        assertThrows(ConfigException.class, () -> env(Map.of("TRACKER_CLUSTER_NODES", "-2")).load(null));
+    }
+
+    @Test
     void unknownKeyStopsWithItsName() throws Exception {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> env(Map.of()).load(file("{\"server\":{\"prot\":1}}")));
