@@ -94,10 +94,19 @@ public final class ClientAddress {
         return NetUtil.isValidIpV4Address(s) || NetUtil.isValidIpV6Address(s);
     }
 
-    /** Host without port, lower-case (quirk §18.6 fixed: the port is never part of the host). */
-    public String host(HttpHeaders headers) {
-        String h = trustProxyHeaders && headers.get("X-Forwarded-Host") != null
-                ? headers.get("X-Forwarded-Host") : headers.get("Host");
+    /**
+     * Host without port, lower-case (quirk §18.6 fixed: the port is never part of the host): {@code Host}, or the
+     * last {@code X-Forwarded-Host} hop (the one our proxy set) when the peer is a trusted proxy.
+     */
+    public String host(Channel ch, HttpHeaders headers) {
+        String forwarded = headers.get("X-Forwarded-Host");
+        String h;
+        if (forwarded != null && trusts(peer(ch))) {
+            String[] hops = forwarded.split(",");
+            h = hops[hops.length - 1].trim();
+        } else {
+            h = headers.get("Host");
+        }
         if (h == null) {
             return null;
         }

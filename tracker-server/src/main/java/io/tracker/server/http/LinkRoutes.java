@@ -51,7 +51,7 @@ public final class LinkRoutes {
     private CompletableFuture<FullHttpResponse> create(HttpCall call) throws Exception {
         String principal = api.requireAdmin(call);
         ObjectNode body = Payload.object(body(call));
-        String host = api.address().host(call.request().headers());
+        String host = api.address().host(call.channel(), call.request().headers());
         return links.create(body, host == null ? "" : host, principal, System.currentTimeMillis())
                 .thenApply(l -> HttpResponses.json(HttpResponseStatus.CREATED, link(l)));
     }
@@ -104,7 +104,7 @@ public final class LinkRoutes {
     /** Catch-all GET: a short link → 302 (recorded as an event), anything else → 404 JSON. */
     private CompletableFuture<FullHttpResponse> follow(HttpCall call, String path) {
         return api.async(() -> {
-            String host = api.address().host(call.request().headers());
+            String host = api.address().host(call.channel(), call.request().headers());
             Optional<String> to = links.resolve(host == null ? "" : host, call.path());
             if (to.isEmpty()) {
                 throw ApiError.notFound("not_found", "no such link or route");

@@ -78,7 +78,7 @@ public final class LtvRoutes {
     }
 
     private String hhash(HttpCall call) {
-        String host = api.address().host(call.request().headers());
+        String host = api.address().host(call.channel(), call.request().headers());
         return host == null || host.isEmpty() ? null : Hashes.hostHash(host);
     }
 }

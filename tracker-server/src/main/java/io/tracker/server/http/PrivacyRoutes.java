@@ -86,7 +86,7 @@ public final class PrivacyRoutes {
         ObjectNode body = Payload.object(body(call));
         var h = call.request().headers();
         ClientAddress address = api.address();
-        List<Row> rows = consents.rows(body, address.host(h), address.ip(call.channel(), h),
+        List<Row> rows = consents.rows(body, address.host(call.channel(), h), address.ip(call.channel(), h),
                 h.get(HttpHeaderNames.USER_AGENT), System.currentTimeMillis());
         CompletableFuture<Void> stored = batches.enqueue(rows); // agreement and history together
         Map<String, Object> out = Map.of("vid", rows.get(0).get("vid").toString(), "cflags", rows.get(0).get("cflags"));

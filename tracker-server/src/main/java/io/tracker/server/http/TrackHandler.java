@@ -114,7 +114,7 @@ public final class TrackHandler {
         HitRequest hit = new HitRequest(route, call.method(), pairsPath, query,
                 route == Route.SHORT_LINK ? new byte[0] : ByteBufUtil.getBytes(call.request().content()), cookies(h),
                 h.get("User"), h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
-                address.ip(call.channel(), h), address.host(h));
+                address.ip(call.channel(), h), address.host(call.channel(), h));
         boolean secure = address.secure(call.channel(), h);
         try {
             return ingest.ingest(hit).handle((result, error) -> error == null

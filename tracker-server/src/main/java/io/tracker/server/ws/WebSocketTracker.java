@@ -145,7 +145,7 @@ public final class WebSocketTracker {
         }
         WsConnection.Upgrade context = new WsConnection.Upgrade(withoutAck(q.rawQuery()), Map.copyOf(cookies),
                 h.get("User"), h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
-                address.ip(ctx.channel(), h), address.host(h), ack);
+                address.ip(ctx.channel(), h), address.host(ctx.channel(), h), ack);
         ChannelPipeline p = ctx.pipeline();
         if (p.get("deadline") != null) {
             p.remove("deadline"); // that clock is for HTTP requests arriving whole

@@ -34,6 +34,18 @@ class ClientAddressTest {
     }
 
     @Test
+    void theForwardedHostIsBelievedOnlyFromATrustedProxyAndOnlyItsLastHop() {
+        ClientAddress off = new ClientAddress(false);
+        assertEquals("tracker.example", off.host(from("10.0.0.2"), headers("Host", "Tracker.example:8080",
+                "X-Forwarded-Host", "evil.example")));
+        ClientAddress a = new ClientAddress(true, List.of("10.0.0.0/8"), "X-Forwarded-For");
+        assertEquals("tracker.example", a.host(from("198.51.100.7"), headers("Host", "tracker.example",
+                "X-Forwarded-Host", "evil.example")), "a client talking to us directly cannot pick the host");
+        assertEquals("go.example", a.host(from("10.0.0.2"), headers("Host", "10.0.0.9:8081",
+                "X-Forwarded-Host", "evil.example, GO.example:443")), "the hop our proxy set, not the client's");
+    }
+
+    @Test
     void proxyHeadersAreIgnoredUnlessTrusted() {
         ClientAddress a = new ClientAddress(false);
         assertEquals("203.0.113.5", a.ip(from("203.0.113.5"), headers("X-Forwarded-For", "1.2.3.4", "X-Real-IP", "1.2.3.4")));
