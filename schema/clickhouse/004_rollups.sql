@@ -11,8 +11,10 @@ SELECT hhash, url, toUInt64(1) AS total, toDate(created_at) AS date FROM {db}.ev
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.referrers_mv TO {db}.referrers AS
 SELECT hhash, last AS url, toUInt64(1) AS total, toDate(created_at) AS date FROM {db}.events WHERE last != '';
 
+-- (fence rows, which erasures on a quorum cluster write, are not requests)
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.reqs_mv TO {db}.reqs AS
-SELECT hhash, vid, toUInt64(1) AS total, toDate(created_at) AS date FROM {db}.events;
+SELECT hhash, vid, toUInt64(1) AS total, toDate(created_at) AS date FROM {db}.events
+WHERE vid != toUUID('00000000-0000-0000-0000-0000000fe0ce');
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.browsers_mv TO {db}.browsers AS
 SELECT hhash, bhash, browser, toUInt64(1) AS total, toDate(created_at) AS date FROM {db}.events WHERE bhash != '';

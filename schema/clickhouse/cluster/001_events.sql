@@ -72,11 +72,11 @@ CREATE TABLE IF NOT EXISTS {db}.events ON CLUSTER {cluster} AS {db}.events_local
 ENGINE = Distributed({cluster}, {db}, events_local, rand());
 
 CREATE VIEW IF NOT EXISTS {db}.visitors ON CLUSTER {cluster} AS
-SELECT * FROM {db}.events ORDER BY created_at ASC LIMIT 1 BY oid, vid;
+SELECT * FROM {db}.events WHERE vid != toUUID('00000000-0000-0000-0000-0000000fe0ce') ORDER BY created_at ASC LIMIT 1 BY oid, vid;
 
 CREATE VIEW IF NOT EXISTS {db}.visitors_latest ON CLUSTER {cluster} AS
-SELECT * FROM {db}.events ORDER BY created_at DESC LIMIT 1 BY oid, vid;
+SELECT * FROM {db}.events WHERE vid != toUUID('00000000-0000-0000-0000-0000000fe0ce') ORDER BY created_at DESC LIMIT 1 BY oid, vid;
 
 CREATE VIEW IF NOT EXISTS {db}.sessions ON CLUSTER {cluster} AS
-SELECT * FROM {db}.events ORDER BY created_at ASC LIMIT 1 BY oid, sid;
+SELECT * FROM {db}.events WHERE vid != toUUID('00000000-0000-0000-0000-0000000fe0ce') ORDER BY created_at ASC LIMIT 1 BY oid, sid;
 

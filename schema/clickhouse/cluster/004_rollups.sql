@@ -8,7 +8,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.referrers_mv ON CLUSTER {cluster} TO
 SELECT hhash, last AS url, toUInt64(1) AS total, toDate(created_at) AS date FROM {db}.events_local WHERE last != '';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.reqs_mv ON CLUSTER {cluster} TO {db}.reqs_local AS
-SELECT hhash, vid, toUInt64(1) AS total, toDate(created_at) AS date FROM {db}.events_local;
+SELECT hhash, vid, toUInt64(1) AS total, toDate(created_at) AS date FROM {db}.events_local
+WHERE vid != toUUID('00000000-0000-0000-0000-0000000fe0ce');
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.browsers_mv ON CLUSTER {cluster} TO {db}.browsers_local AS
 SELECT hhash, bhash, browser, toUInt64(1) AS total, toDate(created_at) AS date FROM {db}.events_local WHERE bhash != '';

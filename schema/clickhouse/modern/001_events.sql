@@ -77,10 +77,10 @@ SETTINGS index_granularity = 8192;
 
 -- First and latest event per visitor / session (spec §9.2 views); computed, never written.
 CREATE VIEW IF NOT EXISTS {db}.visitors AS
-SELECT * FROM {db}.events ORDER BY created_at ASC LIMIT 1 BY oid, vid;
+SELECT * FROM {db}.events WHERE vid != toUUID('00000000-0000-0000-0000-0000000fe0ce') ORDER BY created_at ASC LIMIT 1 BY oid, vid;
 
 CREATE VIEW IF NOT EXISTS {db}.visitors_latest AS
-SELECT * FROM {db}.events ORDER BY created_at DESC LIMIT 1 BY oid, vid;
+SELECT * FROM {db}.events WHERE vid != toUUID('00000000-0000-0000-0000-0000000fe0ce') ORDER BY created_at DESC LIMIT 1 BY oid, vid;
 
 CREATE VIEW IF NOT EXISTS {db}.sessions AS
-SELECT * FROM {db}.events ORDER BY created_at ASC LIMIT 1 BY oid, sid;
+SELECT * FROM {db}.events WHERE vid != toUUID('00000000-0000-0000-0000-0000000fe0ce') ORDER BY created_at ASC LIMIT 1 BY oid, sid;

@@ -45,6 +45,7 @@ final class ClickHouseReader implements SessionReader {
     private static final UUID ZERO_UUID = new UUID(0, 0);
     /** The subject id of fence rows (see {@link #fence}): no visitor's, and not the zero UUID of rows without one. */
     static final UUID FENCE = UUID.fromString("00000000-0000-0000-0000-0000000fe0ce");
+    private static final java.util.regex.Pattern MONTHLY = java.util.regex.Pattern.compile("toYYYYMM\\((\\w+)\\)");
     private static final long FENCE_AFTER_NANOS = Duration.ofMillis(500).toNanos();
     private static final String BOUNDARY = "tracker-external-data-7d1f0c";
 
@@ -53,6 +54,7 @@ final class ClickHouseReader implements SessionReader {
     private final HttpClient http;
     private final String auth;
     private final Map<String, Boolean> settingsKnown = new ConcurrentHashMap<>();
+    private final Map<String, String> partitionKeys = new ConcurrentHashMap<>();
     private volatile int preferred; // index into settings.endpoints() of the replica that answered last
 
     ClickHouseReader(ClickHouseSettings settings, Function<String, TableSchema> schemas) {
@@ -109,11 +111,15 @@ final class ClickHouseReader implements SessionReader {
         return deleteAll(List.of(new Deletion(table, where)))[0];
     }
 
-    /** All mutations are issued first and then waited for together: each may take a merge-selecting round. */
+    /**
+     * All mutations are issued first and then waited for together (each may take a merge-selecting round). A delete
+     * is done when no replica among {@link ClickHouseSettings#endpoints} that answers still holds a matching row; a
+     * replica that is away applies the mutation from ZooKeeper when it returns.
+     */
     @Override
     public long[] deleteAll(List<Deletion> deletions) throws SessionException {
         long[] counts = new long[deletions.size()];
-        Map<Table, List<String>> issued = new LinkedHashMap<>(); // table → the subject columns of its fences
+        List<Pending> pending = new ArrayList<>();
         for (int i = 0; i < counts.length; i++) {
             Table table = deletions.get(i).table();
             Map<String, Object> where = deletions.get(i).where();
@@ -121,27 +127,33 @@ final class ClickHouseReader implements SessionReader {
                 throw new IllegalArgumentException("delete needs a condition");
             }
             StringBuilder cond = new StringBuilder();
-            StringBuilder fences = new StringBuilder();
             for (Map.Entry<String, Object> e : where.entrySet()) {
                 if (!(e.getValue() instanceof UUID u)) {
                     throw new IllegalArgumentException("ClickHouse deletes take UUID conditions only, not " + e.getKey());
                 }
                 // UUID.toString is hex digits and dashes only: a typed literal, not client text.
-                String column = table.requireColumn(e.getKey());
-                cond.append(cond.length() == 0 ? "" : " AND ").append(column).append(" = toUUID('").append(u).append("')");
-                fences.append(fences.length() == 0 ? "" : " AND ").append(column).append(" = toUUID('").append(FENCE)
-                        .append("')");
+                cond.append(cond.length() == 0 ? "" : " AND ").append(table.requireColumn(e.getKey()))
+                        .append(" = toUUID('").append(u).append("')");
             }
             counts[i] = count(table, cond.toString());
             if (counts[i] == 0 && !settings.clustered()) {
                 continue; // (in the cluster a replica that lags may count 0 while others hold rows: always mutate there)
             }
-            // A fence left by an earlier delete goes with this one (see fence()).
-            issue(table, fencing() ? "(" + cond + ") OR (" + fences + ")" : cond.toString());
-            issued.computeIfAbsent(table, t -> new ArrayList<>()).addAll(where.keySet());
+            List<String> marks = fencing() ? fenceColumns(table) : List.of();
+            StringBuilder fences = new StringBuilder();
+            for (String c : marks) {
+                fences.append(" OR ").append(c).append(" = toUUID('").append(FENCE).append("')");
+            }
+            // The fences left in the table by earlier erasures go with this one (see fence()).
+            issue(table, marks.isEmpty() ? cond.toString() : "(" + cond + ")" + fences);
+            pending.add(new Pending(table, cond.toString(), marks));
         }
-        await(issued);
+        await(pending);
         return counts;
+    }
+
+    /** A delete waited for: its table, the condition of the subject's rows, the columns its fences are marked in. */
+    private record Pending(Table table, String condition, List<String> marks) {
     }
 
     @Override
@@ -151,21 +163,26 @@ final class ClickHouseReader implements SessionReader {
         if (count == 0 && !settings.clustered()) {
             return 0;
         }
-        // Months wholly before the cutoff go as partitions (one replicated drop each, no mutation to wait for); only
-        // the cutoff's own month needs a mutation.
+        // Months wholly before the cutoff's previous month go as partitions (one replicated drop each, no mutation);
+        // (a month one before the cutoff's in UTC may still hold rows at or after it in the server's zone).
         if (partitionKey(table).equals("toYYYYMM(" + timeColumn + ")")) {
             int cutoffMonth = Integer.parseInt(DateTimeFormatter.ofPattern("yyyyMM").withZone(ZoneOffset.UTC).format(cutoff));
             for (String line : query(table, "SELECT DISTINCT partition FROM system.parts WHERE database = '"
-                    + settings.database() + "' AND table = '" + target(table).substring(settings.database().length() + 1)
-                    + "' AND active FORMAT TabSeparated", Map.of()).split("\n")) {
-                // (a month one before the cutoff's in UTC may still hold rows at or after it in the server's zone)
+                    + settings.database() + "' AND table = '" + localName(table) + "' AND active FORMAT TabSeparated",
+                    Map.of()).split("\n")) {
                 if (line.matches("\\d{6}") && Integer.parseInt(line) < previousMonth(cutoffMonth)) {
                     query(table, "ALTER TABLE " + target(table) + " DROP PARTITION " + Integer.parseInt(line), Map.of());
                 }
             }
         }
         issue(table, condition);
-        await(Map.of(table, List.of()));
+        if (settings.clustered()) {
+            // Not waited for: with insert_quorum a partition's last quorum part is mutated only once another write
+            // lands in that partition (see fence()), and pruning writes no fences, so rows of a quiet month can stay
+            // until the month is dropped. Pruning is a batch job; erasure is the one that waits.
+            return count;
+        }
+        await(List.of(new Pending(table, condition, List.of())));
         return count;
     }
 
@@ -189,25 +206,23 @@ final class ClickHouseReader implements SessionReader {
     }
 
     /**
-     * Waits until none of {@code tables} has an unfinished mutation (18.16 has no mutations_sync), fencing the ones
-     * still waiting after a moment. Values: the subject columns of each table's fences (empty: vid and uid).
+     * Waits until no answering replica holds a row of any {@code pending} delete (18.16 has no mutations_sync),
+     * fencing, after a moment, the partitions where a last quorum part keeps such rows.
      */
-    private void await(Map<Table, List<String>> tables) throws SessionException {
+    private void await(List<Pending> pending) throws SessionException {
         long start = System.nanoTime();
         long deadline = start + Duration.ofMillis(settings.socketTimeoutMillis()).toNanos() * 2;
         long nextFence = start + FENCE_AFTER_NANOS;
-        Map<Table, List<String>> waiting = new LinkedHashMap<>(tables);
+        List<Pending> waiting = new ArrayList<>(pending);
         while (!waiting.isEmpty()) {
             boolean fence = fencing() && System.nanoTime() >= nextFence;
-            for (var it = waiting.entrySet().iterator(); it.hasNext(); ) {
-                var e = it.next();
-                String pending = query(e.getKey(), "SELECT count() FROM system.mutations WHERE database = '"
-                        + settings.database() + "' AND table = '" + localName(e.getKey()) + "' AND is_done = 0 FORMAT TabSeparated",
-                        Map.of()).trim();
-                if (pending.equals("0")) {
+            for (var it = waiting.iterator(); it.hasNext(); ) {
+                Pending p = it.next();
+                var left = partsLeft(p); // endpoint → partitions with rows of the subject
+                if (left.values().stream().allMatch(java.util.Set::isEmpty)) {
                     it.remove();
                 } else if (fence) {
-                    fence(e.getKey(), e.getValue());
+                    fence(p, left, deadline);
                 }
             }
             if (fence) {
@@ -217,32 +232,82 @@ final class ClickHouseReader implements SessionReader {
                 return;
             }
             if (System.nanoTime() >= deadline) {
-                throw new SessionException("delete on " + waiting.keySet() + " still running after the timeout");
+                throw new SessionException("delete on " + waiting.stream().map(w -> w.table().name()).toList()
+                        + " still running after the timeout");
             }
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SessionException("interrupted while waiting for a delete on " + waiting.keySet(), e);
+                throw new SessionException("interrupted while waiting for a delete", e);
             }
         }
     }
 
-    /** Whether deletes may need fences: replicated tables written with (sequential) insert_quorum. */
+    /**
+     * The partitions (ids) that still hold rows of {@code p}, on every endpoint that takes the connection (one replica
+     * that is away is skipped: it catches up from ZooKeeper); at least one must answer. (Not by {@code _part}: that
+     * virtual column crashes 18.16 under a WHERE it moves to PREWHERE.)
+     */
+    private Map<String, java.util.Set<String>> partsLeft(Pending p) throws SessionException {
+        java.util.regex.Matcher monthly = MONTHLY.matcher(partitionKey(p.table()));
+        String partition = monthly.matches() && p.table().hasColumn(monthly.group(1))
+                ? "toString(toYYYYMM(" + monthly.group(1) + "))" : "'all'";
+        String sql = "SELECT DISTINCT " + partition + " FROM " + target(p.table()) + " WHERE " + p.condition()
+                + " FORMAT TabSeparated";
+        Map<String, java.util.Set<String>> out = new LinkedHashMap<>();
+        SessionException away = null;
+        for (String endpoint : settings.clustered() ? settings.endpoints() : List.of(settings.url())) {
+            try {
+                java.util.Set<String> ids = new java.util.HashSet<>();
+                for (String line : send(p.table(), endpoint, sql, Map.of(), Map.of()).split("\n")) {
+                    if (!line.isEmpty()) {
+                        ids.add(line);
+                    }
+                }
+                out.put(endpoint, ids);
+            } catch (Unreachable e) {
+                away = e;
+            }
+        }
+        if (out.isEmpty()) {
+            throw away;
+        }
+        return out;
+    }
+
+    /** Whether erasures may need fences: replicated tables written with (sequential) insert_quorum. */
     private boolean fencing() {
         return settings.clustered() && settings.insertQuorum() > 0;
     }
 
+    /** The subject columns of {@code table} a fence is marked in: every UUID one of vid, uid and id it has. */
+    private List<String> fenceColumns(Table table) {
+        TableSchema schema = schemas.apply(table.name());
+        List<String> out = new ArrayList<>();
+        for (String c : List.of("vid", "uid", "id")) {
+            if (table.hasColumn(c) && schema.getColumnByName(c) != null
+                    && schema.getColumnByName(c).getOriginalTypeName().equals("UUID")) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
     /**
-     * Unblocks a mutation that waits on a partition's last quorum part. ReplicatedMergeTree never merges nor
+     * Unblocks a delete whose rows sit in a partition's last quorum part. ReplicatedMergeTree never merges nor
      * mutates the part last inserted with (sequential) {@code insert_quorum} in a partition (it is what
-     * {@code select_sequential_consistency} checks), until another quorum insert into that partition takes its place:
-     * so a delete of rows in that part, in a partition nothing else is written to, would never finish. The fence is
-     * that other insert: one row, in the stuck partition, holding nothing but {@link #FENCE} in the subject columns
-     * (and, to land in the partition, the middle of its month); the next delete removes it. At most one fence per
-     * partition is left at a time.
+     * {@code select_sequential_consistency} checks) until another quorum insert into that partition takes its place:
+     * so rows of that part, in a partition nothing else is written to, would never be deleted. The fence is that
+     * other insert: one row in the partition holding nothing but {@link #FENCE} in the table's subject columns (and,
+     * to land in the partition, the middle of its month); the next erasure deletes it. A fence that fails (another
+     * quorum insert still unfinished: 18.16 allows one at a time per table) is tried again at the next round.
      */
-    private void fence(Table table, List<String> subjectColumns) throws SessionException {
+    private void fence(Pending p, Map<String, java.util.Set<String>> left, long deadline) throws SessionException {
+        Table table = p.table();
+        if (p.marks().isEmpty()) {
+            return;
+        }
         String db = settings.database();
         String local = localName(table);
         String zkPath = query(table, "SELECT zookeeper_path FROM system.replicas WHERE database = '" + db
@@ -250,57 +315,50 @@ final class ClickHouseReader implements SessionReader {
         if (zkPath.isEmpty() || !zkPath.matches("[A-Za-z0-9_./{}-]+")) {
             return;
         }
-        String lastParts = unescape(query(table, "SELECT value FROM system.zookeeper WHERE path = '" + zkPath
-                + "/quorum' AND name = 'last_part' FORMAT TabSeparated", Map.of()).trim());
-        Map<String, Long> waiting = new LinkedHashMap<>(); // partition → the newest pending mutation's block number
-        for (String line : query(table, "SELECT partition_id, max(number) FROM system.mutations ARRAY JOIN "
-                + "block_numbers.partition_id AS partition_id, block_numbers.number AS number WHERE database = '" + db
-                + "' AND table = '" + local + "' AND is_done = 0 GROUP BY partition_id FORMAT TabSeparated", Map.of())
-                .split("\n")) {
-            String[] cells = line.split("\t");
-            if (cells.length == 2) {
-                waiting.put(cells[0], Long.parseLong(cells[1]));
-            }
-        }
+        Map<String, String> last = lastQuorumParts(unescape(query(table, "SELECT value FROM system.zookeeper WHERE path = '"
+                + zkPath + "/quorum' AND name = 'last_part' FORMAT TabSeparated", Map.of()).trim()));
+        java.util.Set<String> holding = new java.util.HashSet<>();
+        left.values().forEach(holding::addAll);
         String key = partitionKey(table);
         TableSchema schema = schemas.apply(table.name());
-        for (Map.Entry<String, String> last : lastQuorumParts(lastParts).entrySet()) {
-            Long block = waiting.get(last.getKey());
-            if (block == null || dataVersion(last.getKey(), last.getValue()) >= block) {
-                continue; // no mutation waits for this partition's last part
+        for (Map.Entry<String, String> e : last.entrySet()) {
+            String partition = e.getKey();
+            if (!holding.contains(partition) || System.nanoTime() >= deadline) {
+                continue; // that partition holds none of the subject's rows
             }
-            List<String> columns = new ArrayList<>();
+            List<String> columns = new ArrayList<>(p.marks());
             List<String> values = new ArrayList<>();
-            for (String c : subjectColumns.isEmpty() ? List.of("vid", "uid") : subjectColumns) {
-                if (table.hasColumn(c) && schema.getColumnByName(c).getOriginalTypeName().equals("UUID")) {
-                    columns.add(table.requireColumn(c));
-                    values.add("toUUID('" + FENCE + "')");
-                }
-            }
-            String partition = last.getKey();
-            java.util.regex.Matcher monthly = java.util.regex.Pattern.compile("toYYYYMM\\((\\w+)\\)").matcher(key);
-            if (monthly.matches() && partition.matches("\\d{6}")) {
+            p.marks().forEach(c -> values.add("toUUID('" + FENCE + "')"));
+            java.util.regex.Matcher monthly = MONTHLY.matcher(key);
+            if (monthly.matches() && partition.matches("\\d{6}") && table.hasColumn(monthly.group(1))
+                    && schema.getColumnByName(monthly.group(1)) != null) {
                 String middle = partition.substring(0, 4) + "-" + partition.substring(4) + "-15";
-                String column = table.requireColumn(monthly.group(1));
+                String column = monthly.group(1);
                 columns.add(column);
                 values.add(schema.getColumnByName(column).getOriginalTypeName().startsWith("DateTime")
                         ? "toDateTime('" + middle + " 12:00:00')" : "toDate('" + middle + "')");
-            } else if (!(key.isEmpty() || key.equals("tuple()")) || !partition.equals("all")) {
+            } else if (!((key.isEmpty() || key.equals("tuple()")) && partition.equals("all"))) {
                 log.atWarn().addKeyValue("table", local).addKeyValue("partition", partition)
-                        .log("a delete waits for the last quorum part of a partition this tracker cannot fence");
+                        .log("an erasure waits for the last quorum part of a partition this tracker cannot fence");
                 continue;
             }
+            long remainingMillis = Math.max(1_000, (deadline - System.nanoTime()) / 1_000_000);
             Map<String, String> quorum = new LinkedHashMap<>();
             quorum.put("insert_quorum", Integer.toString(settings.insertQuorum()));
-            quorum.put("insert_quorum_timeout", Integer.toString(Math.max(1_000, settings.socketTimeoutMillis() - 1_000)));
+            quorum.put("insert_quorum_timeout", Long.toString(Math.min(remainingMillis, settings.socketTimeoutMillis() - 500L)));
             quorum.put("insert_deduplicate", "0"); // (an earlier fence in this partition has the same content)
             if (hasSetting(table, "insert_quorum_parallel")) {
                 quorum.put("insert_quorum_parallel", "0");
             }
-            query(table, "INSERT INTO " + db + "." + local + " (" + String.join(", ", columns) + ") SELECT "
-                    + String.join(", ", values), Map.of(), quorum);
-            log.atInfo().addKeyValue("table", local).addKeyValue("partition", partition)
-                    .log("fenced a partition's last quorum part so that a delete can finish");
+            try {
+                query(table, "INSERT INTO " + db + "." + local + " (" + String.join(", ", columns) + ") SELECT "
+                        + String.join(", ", values), Map.of(), quorum);
+                log.atInfo().addKeyValue("table", local).addKeyValue("partition", partition)
+                        .log("fenced a partition's last quorum part so that an erasure can finish");
+            } catch (SessionException ex) {
+                log.atInfo().addKeyValue("table", local).addKeyValue("partition", partition)
+                        .addKeyValue("error", ex.getMessage()).log("fence not written; trying again at the next round");
+            }
         }
     }
 
@@ -320,18 +378,14 @@ final class ClickHouseReader implements SessionReader {
         return out;
     }
 
-    /** A part's data version: its mutation number when mutated, its first block otherwise. */
-    static long dataVersion(String partition, String part) {
-        if (!part.startsWith(partition + "_")) {
-            return Long.MAX_VALUE; // not of this partition: never fenced
-        }
-        String[] n = part.substring(partition.length() + 1).split("_");
-        return n.length >= 4 ? Long.parseLong(n[3]) : Long.parseLong(n[0]);
-    }
-
     private String partitionKey(Table table) throws SessionException {
-        return query(table, "SELECT partition_key FROM system.tables WHERE database = '" + settings.database()
-                + "' AND name = '" + localName(table) + "' FORMAT TabSeparated", Map.of()).trim();
+        String key = partitionKeys.get(table.name());
+        if (key == null) {
+            key = query(table, "SELECT partition_key FROM system.tables WHERE database = '" + settings.database()
+                    + "' AND name = '" + localName(table) + "' FORMAT TabSeparated", Map.of()).trim();
+            partitionKeys.put(table.name(), key);
+        }
+        return key;
     }
 
     private boolean hasSetting(Table table, String name) throws SessionException {
@@ -366,6 +420,33 @@ final class ClickHouseReader implements SessionReader {
      */
     private String query(Table table, String sql, Map<String, Object> where, Map<String, String> serverSettings)
             throws SessionException {
+        List<String> endpoints = settings.endpoints();
+        int first = Math.floorMod(preferred, endpoints.size());
+        Unreachable refused = null;
+        for (int i = 0; i < endpoints.size(); i++) {
+            int at = (first + i) % endpoints.size();
+            try {
+                String body = send(table, endpoints.get(at), sql, where, serverSettings);
+                preferred = at;
+                return body;
+            } catch (Unreachable e) {
+                refused = e; // never reached this replica: the next one may take it
+            }
+        }
+        throw new SessionException("clickhouse query on " + table.name() + " failed: no replica takes connections ("
+                + refused.getMessage() + ")", refused);
+    }
+
+    /** The connection to a replica was refused or timed out: the query never reached it. */
+    static final class Unreachable extends SessionException {
+        Unreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Runs {@code sql} on {@code endpoint}; {@code where}'s values go along as the external table {@code p}. */
+    private String send(Table table, String endpoint, String sql, Map<String, Object> where,
+                        Map<String, String> serverSettings) throws SessionException {
         StringBuilder params = new StringBuilder("/?database=")
                 .append(URLEncoder.encode(settings.database(), StandardCharsets.UTF_8))
                 .append("&query=").append(URLEncoder.encode(sql, StandardCharsets.UTF_8));
@@ -394,33 +475,31 @@ final class ClickHouseReader implements SessionReader {
             req.header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
         }
-        List<String> endpoints = settings.endpoints();
-        int first = Math.floorMod(preferred, endpoints.size());
-        IOException refused = null;
-        for (int i = 0; i < endpoints.size(); i++) {
-            int at = (first + i) % endpoints.size();
-            HttpResponse<String> r;
+        HttpRequest request = req.uri(URI.create(endpoint + params)).build();
+        HttpResponse<String> r = null;
+        for (int attempt = 1; r == null; attempt++) {
             try {
-                r = http.send(req.uri(URI.create(endpoints.get(at) + params)).build(),
-                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                r = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             } catch (ConnectException | HttpConnectTimeoutException e) {
-                refused = e; // never reached this replica: the next one may take it
-                continue;
+                throw new Unreachable(endpoint + ": " + e, e);
             } catch (IOException e) {
+                // A pooled connection the server closed while it was idle (ClickHouse's keep_alive_timeout is a few
+                // seconds) fails before the server reads a byte: once, on a new connection. (The reader's writes, a
+                // DELETE mutation or a fence row, are harmless even if they did run twice.)
+                if (attempt == 1 && String.valueOf(e.getMessage()).contains("received no bytes")) {
+                    continue;
+                }
                 throw new SessionException("clickhouse query on " + table.name() + " failed: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SessionException("interrupted", e);
             }
-            preferred = at;
-            if (r.statusCode() != 200) {
-                String msg = r.body().length() > 300 ? r.body().substring(0, 300) : r.body();
-                throw new SessionException("clickhouse query on " + table.name() + " failed (" + r.statusCode() + "): " + msg.trim());
-            }
-            return r.body();
         }
-        throw new SessionException("clickhouse query on " + table.name() + " failed: no replica takes connections ("
-                + refused + ")", refused);
+        if (r.statusCode() != 200) {
+            String msg = r.body().length() > 300 ? r.body().substring(0, 300) : r.body();
+            throw new SessionException("clickhouse query on " + table.name() + " failed (" + r.statusCode() + "): " + msg.trim());
+        }
+        return r.body();
     }
 
     /** {@code WHERE (a, b) IN (SELECT a, b FROM p)}: the values are in the external table, not here. */

@@ -113,13 +113,10 @@ class ClickHouseSessionTest {
     }
 
     @Test
-    void lastQuorumPartsAndDataVersionsAreReadFromTheirNames() {
+    void lastQuorumPartsAreReadFromTheirZooKeeperNode() {
         assertEquals(java.util.Map.of("202612", "202612_5_5_0", "all", "all_3_3_0"),
                 ClickHouseReader.lastQuorumParts("version: 2\nparts count: 2\n202612\t202612_5_5_0\nall\tall_3_3_0\n"));
         assertTrue(ClickHouseReader.lastQuorumParts("202612_5_5_0").isEmpty(), "an unknown format fences nothing");
-        assertEquals(5, ClickHouseReader.dataVersion("202612", "202612_5_5_0"));
-        assertEquals(9, ClickHouseReader.dataVersion("202612", "202612_0_4_1_9"));
-        assertEquals(Long.MAX_VALUE, ClickHouseReader.dataVersion("202611", "202612_5_5_0"));
     }
 
     @Test

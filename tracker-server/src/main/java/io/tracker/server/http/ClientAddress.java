@@ -99,10 +99,10 @@ public final class ClientAddress {
      * last {@code X-Forwarded-Host} hop (the one our proxy set) when the peer is a trusted proxy.
      */
     public String host(Channel ch, HttpHeaders headers) {
-        String forwarded = headers.get("X-Forwarded-Host");
+        List<String> forwarded = headers.getAll("X-Forwarded-Host"); // (a proxy may add a line instead of setting it)
         String h;
-        if (forwarded != null && trusts(peer(ch))) {
-            String[] hops = forwarded.split(",");
+        if (!forwarded.isEmpty() && trusts(peer(ch))) {
+            String[] hops = forwarded.get(forwarded.size() - 1).split(",");
             h = hops[hops.length - 1].trim();
         } else {
             h = headers.get("Host");

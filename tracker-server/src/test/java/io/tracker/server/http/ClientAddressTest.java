@@ -43,6 +43,8 @@ class ClientAddressTest {
                 "X-Forwarded-Host", "evil.example")), "a client talking to us directly cannot pick the host");
         assertEquals("go.example", a.host(from("10.0.0.2"), headers("Host", "10.0.0.9:8081",
                 "X-Forwarded-Host", "evil.example, GO.example:443")), "the hop our proxy set, not the client's");
+        assertEquals("go.example", a.host(from("10.0.0.2"), headers("X-Forwarded-Host", "evil.example",
+                "X-Forwarded-Host", "go.example")), "a line our proxy added after the client's");
     }
 
     @Test
