@@ -84,5 +84,8 @@ for n in 1 2 3; do
   log "clickhouse$n: at most ${fences:-0} fence row(s) per events partition, $leaked in the reqs rollup"
   [[ ${fences:-0} -le 1 && $leaked == 0 ]] || fail=1
 done
+crashes=$(cat "$DIR"/clickhouse*/log/error.log 2>/dev/null | grep -c 'Received signal' || true)
+log "ClickHouse crashes during the test: $crashes"
+[[ $crashes == 0 ]] || fail=1
 (( fail == 0 )) && log "OK: every acknowledged event is on every replica" || log "FAILED"
 exit "$fail"
