@@ -4,6 +4,7 @@ import com.clickhouse.client.api.metadata.TableSchema;
 import io.tracker.core.model.Column;
 import io.tracker.core.model.ColumnType;
 import io.tracker.core.model.Table;
+import io.tracker.core.session.DeletePendingException;
 import io.tracker.core.session.SessionException;
 import io.tracker.core.session.SessionReader;
 import java.io.ByteArrayOutputStream;
@@ -55,6 +56,7 @@ final class ClickHouseReader implements SessionReader {
     private final String auth;
     private final Map<String, Boolean> settingsKnown = new ConcurrentHashMap<>();
     private final Map<String, String> partitionKeys = new ConcurrentHashMap<>();
+    private final Map<String, String> zookeeperPaths = new ConcurrentHashMap<>();
     private volatile int preferred; // index into settings.endpoints() of the replica that answered last
 
     ClickHouseReader(ClickHouseSettings settings, Function<String, TableSchema> schemas) {
@@ -146,14 +148,17 @@ final class ClickHouseReader implements SessionReader {
             }
             // The fences left in the table by earlier erasures go with this one (see fence()).
             issue(table, marks.isEmpty() ? cond.toString() : "(" + cond + ")" + fences);
-            pending.add(new Pending(table, cond.toString(), marks));
+            pending.add(new Pending(table, where.values().iterator().next().toString(), marks));
         }
         await(pending);
         return counts;
     }
 
-    /** A delete waited for: its table, the condition of the subject's rows, the columns its fences are marked in. */
-    private record Pending(Table table, String condition, List<String> marks) {
+    /**
+     * A delete waited for: its table, a UUID its mutation's command names (null: wait for every mutation of the
+     * table), the columns its fences are marked in.
+     */
+    private record Pending(Table table, String names, List<String> marks) {
     }
 
     @Override
@@ -182,7 +187,7 @@ final class ClickHouseReader implements SessionReader {
             // until the month is dropped. Pruning is a batch job; erasure is the one that waits.
             return count;
         }
-        await(List.of(new Pending(table, condition, List.of())));
+        await(List.of(new Pending(table, null, List.of())));
         return count;
     }
 
@@ -206,23 +211,21 @@ final class ClickHouseReader implements SessionReader {
     }
 
     /**
-     * Waits until no answering replica holds a row of any {@code pending} delete (18.16 has no mutations_sync),
-     * fencing, after a moment, the partitions where a last quorum part keeps such rows.
+     * Waits for the mutations of {@code pending} (18.16 has no mutations_sync). On a single server: until the table
+     * has no unfinished mutation. In the cluster: until the delete's own mutation (found in ZooKeeper by the subject
+     * it names) is done on every replica among the endpoints that answers — rows written after the mutation was made
+     * are new data and do not hold it up — fencing, after a moment, the partitions whose last quorum part it waits for.
      */
     private void await(List<Pending> pending) throws SessionException {
         long start = System.nanoTime();
-        long deadline = start + Duration.ofMillis(settings.socketTimeoutMillis()).toNanos() * 2;
+        long deadline = start + Duration.ofMillis(settings.socketTimeoutMillis()).toNanos();
         long nextFence = start + FENCE_AFTER_NANOS;
         List<Pending> waiting = new ArrayList<>(pending);
         while (!waiting.isEmpty()) {
             boolean fence = fencing() && System.nanoTime() >= nextFence;
-            for (var it = waiting.iterator(); it.hasNext(); ) {
-                Pending p = it.next();
-                var left = partsLeft(p); // endpoint → partitions with rows of the subject
-                if (left.values().stream().allMatch(java.util.Set::isEmpty)) {
+            for (var it = waiting.iterator(); it.hasNext() && System.nanoTime() < deadline; ) {
+                if (done(it.next(), fence)) {
                     it.remove();
-                } else if (fence) {
-                    fence(p, left, deadline);
                 }
             }
             if (fence) {
@@ -232,8 +235,11 @@ final class ClickHouseReader implements SessionReader {
                 return;
             }
             if (System.nanoTime() >= deadline) {
-                throw new SessionException("delete on " + waiting.stream().map(w -> w.table().name()).toList()
-                        + " still running after the timeout");
+                // Taken (the mutation is in the store, on a cluster in ZooKeeper) and still running: 18.16 schedules
+                // a mutation only when its replicas find no merge to do, which under steady inserts can take a while.
+                List<String> tables = waiting.stream().map(w -> w.table().name()).distinct().toList();
+                throw new DeletePendingException("delete on " + tables + " still running after "
+                        + settings.socketTimeoutMillis() + " ms; ClickHouse finishes it by itself", tables);
             }
             try {
                 Thread.sleep(50);
@@ -244,34 +250,83 @@ final class ClickHouseReader implements SessionReader {
         }
     }
 
-    /**
-     * The partitions (ids) that still hold rows of {@code p}, on every endpoint that takes the connection (one replica
-     * that is away is skipped: it catches up from ZooKeeper); at least one must answer. (Not by {@code _part}: that
-     * virtual column crashes 18.16 under a WHERE it moves to PREWHERE.)
-     */
-    private Map<String, java.util.Set<String>> partsLeft(Pending p) throws SessionException {
-        java.util.regex.Matcher monthly = MONTHLY.matcher(partitionKey(p.table()));
-        String partition = monthly.matches() && p.table().hasColumn(monthly.group(1))
-                ? "toString(toYYYYMM(" + monthly.group(1) + "))" : "'all'";
-        String sql = "SELECT DISTINCT " + partition + " FROM " + target(p.table()) + " WHERE " + p.condition()
-                + " FORMAT TabSeparated";
-        Map<String, java.util.Set<String>> out = new LinkedHashMap<>();
-        SessionException away = null;
-        for (String endpoint : settings.clustered() ? settings.endpoints() : List.of(settings.url())) {
-            try {
-                java.util.Set<String> ids = new java.util.HashSet<>();
-                for (String line : send(p.table(), endpoint, sql, Map.of(), Map.of()).split("\n")) {
-                    if (!line.isEmpty()) {
-                        ids.add(line);
+    /** Whether {@code p}'s mutation is done; {@code fence}: write the fences it waits for, if any. */
+    private boolean done(Pending p, boolean fence) throws SessionException {
+        String db = settings.database();
+        String local = localName(p.table());
+        if (!settings.clustered() || p.names() == null) {
+            return query(p.table(), "SELECT count() FROM system.mutations WHERE database = '" + db + "' AND table = '"
+                    + local + "' AND is_done = 0 FORMAT TabSeparated", Map.of()).trim().equals("0");
+        }
+        try {
+            String zk = zookeeperPath(p.table());
+            // The newest mutation that names the subject: its id and, per partition, the block number it covers.
+            String entry = query(p.table(), "SELECT name, value FROM system.zookeeper WHERE path = '" + zk
+                    + "/mutations' AND position(value, '" + p.names() + "') > 0 ORDER BY name DESC LIMIT 1"
+                    + " FORMAT TabSeparated", Map.of());
+            String[] cells = entry.trim().split("\t", 2);
+            if (cells.length < 2 || !cells[0].matches("\\d+")) {
+                return false; // (not in ZooKeeper yet: the ALTER returned, its node is on the way)
+            }
+            String id = cells[0];
+            int finished = 0;
+            boolean fenced = false;
+            for (String endpoint : settings.endpoints()) {
+                String isDone;
+                try {
+                    isDone = send(p.table(), endpoint, "SELECT is_done FROM system.mutations WHERE database = '" + db
+                            + "' AND table = '" + local + "' AND mutation_id = '" + id + "' FORMAT TabSeparated",
+                            Map.of(), Map.of()).trim();
+                } catch (Unreachable e) {
+                    continue; // away: it applies the mutation from ZooKeeper when it returns
+                }
+                if (isDone.equals("1")) {
+                    finished++;
+                } else if (fence && !fenced && !p.marks().isEmpty()) { // (not listed yet on a replica that lags)
+                    fence(p, zk, mutationBlocks(unescape(cells[1])));
+                    fenced = true;
+                }
+            }
+            // Done where the insert quorum is: what an acknowledged write needs. The other replicas apply the
+            // mutation from ZooKeeper as they catch up (a replica coming back fetches first, then mutates).
+            return finished >= Math.max(1, settings.insertQuorum());
+        } catch (SessionException e) {
+            // A replica that answers with an error, or ZooKeeper behind it: another round, within the deadline.
+            log.atDebug().addKeyValue("table", local).addKeyValue("error", e.getMessage()).log("erasure still waiting");
+            return false;
+        }
+    }
+
+    private String zookeeperPath(Table table) throws SessionException {
+        String path = zookeeperPaths.get(table.name());
+        if (path == null) {
+            path = query(table, "SELECT zookeeper_path FROM system.replicas WHERE database = '" + settings.database()
+                    + "' AND table = '" + localName(table) + "' FORMAT TabSeparated", Map.of()).trim();
+            if (!path.matches("[A-Za-z0-9_./{}-]+")) {
+                throw new SessionException("unexpected ZooKeeper path of " + localName(table) + ": " + path);
+            }
+            zookeeperPaths.put(table.name(), path);
+        }
+        return path;
+    }
+
+    /** A mutation's ZooKeeper entry: partition id → the block number it covers up to. */
+    static Map<String, Long> mutationBlocks(String entry) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        String[] lines = entry.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String count = lines[i].startsWith("block numbers count: ")
+                    ? lines[i].substring("block numbers count: ".length()).trim() : "";
+            if (count.matches("\\d{1,6}")) {
+                int n = Integer.parseInt(count);
+                for (int j = i + 1; j <= i + n && j < lines.length; j++) {
+                    String[] c = lines[j].split("\t");
+                    if (c.length == 2 && c[1].matches("\\d+")) {
+                        out.put(c[0], Long.parseLong(c[1]));
                     }
                 }
-                out.put(endpoint, ids);
-            } catch (Unreachable e) {
-                away = e;
+                break;
             }
-        }
-        if (out.isEmpty()) {
-            throw away;
         }
         return out;
     }
@@ -303,28 +358,19 @@ final class ClickHouseReader implements SessionReader {
      * to land in the partition, the middle of its month); the next erasure deletes it. A fence that fails (another
      * quorum insert still unfinished: 18.16 allows one at a time per table) is tried again at the next round.
      */
-    private void fence(Pending p, Map<String, java.util.Set<String>> left, long deadline) throws SessionException {
+    private void fence(Pending p, String zk, Map<String, Long> blocks) throws SessionException {
         Table table = p.table();
-        if (p.marks().isEmpty()) {
-            return;
-        }
         String db = settings.database();
         String local = localName(table);
-        String zkPath = query(table, "SELECT zookeeper_path FROM system.replicas WHERE database = '" + db
-                + "' AND table = '" + local + "' FORMAT TabSeparated", Map.of()).trim();
-        if (zkPath.isEmpty() || !zkPath.matches("[A-Za-z0-9_./{}-]+")) {
-            return;
-        }
         Map<String, String> last = lastQuorumParts(unescape(query(table, "SELECT value FROM system.zookeeper WHERE path = '"
-                + zkPath + "/quorum' AND name = 'last_part' FORMAT TabSeparated", Map.of()).trim()));
-        java.util.Set<String> holding = new java.util.HashSet<>();
-        left.values().forEach(holding::addAll);
+                + zk + "/quorum' AND name = 'last_part' FORMAT TabSeparated", Map.of()).trim()));
         String key = partitionKey(table);
         TableSchema schema = schemas.apply(table.name());
         for (Map.Entry<String, String> e : last.entrySet()) {
             String partition = e.getKey();
-            if (!holding.contains(partition) || System.nanoTime() >= deadline) {
-                continue; // that partition holds none of the subject's rows
+            Long block = blocks.get(partition);
+            if (block == null || dataVersion(partition, e.getValue()) >= block) {
+                continue; // the mutation does not wait for this part (a fence already took its place, say)
             }
             List<String> columns = new ArrayList<>(p.marks());
             List<String> values = new ArrayList<>();
@@ -342,10 +388,9 @@ final class ClickHouseReader implements SessionReader {
                         .log("an erasure waits for the last quorum part of a partition this tracker cannot fence");
                 continue;
             }
-            long remainingMillis = Math.max(1_000, (deadline - System.nanoTime()) / 1_000_000);
             Map<String, String> quorum = new LinkedHashMap<>();
             quorum.put("insert_quorum", Integer.toString(settings.insertQuorum()));
-            quorum.put("insert_quorum_timeout", Long.toString(Math.min(remainingMillis, settings.socketTimeoutMillis() - 500L)));
+            quorum.put("insert_quorum_timeout", Integer.toString(Math.max(1_000, Math.min(10_000, settings.socketTimeoutMillis() - 500))));
             quorum.put("insert_deduplicate", "0"); // (an earlier fence in this partition has the same content)
             if (hasSetting(table, "insert_quorum_parallel")) {
                 quorum.put("insert_quorum_parallel", "0");
@@ -359,6 +404,19 @@ final class ClickHouseReader implements SessionReader {
                 log.atInfo().addKeyValue("table", local).addKeyValue("partition", partition)
                         .addKeyValue("error", ex.getMessage()).log("fence not written; trying again at the next round");
             }
+        }
+    }
+
+    /** A part's data version: its mutation number when mutated, its first block otherwise (MAX: not understood). */
+    static long dataVersion(String partition, String part) {
+        if (!part.startsWith(partition + "_")) {
+            return Long.MAX_VALUE;
+        }
+        String[] n = part.substring(partition.length() + 1).split("_");
+        try {
+            return n.length >= 4 ? Long.parseLong(n[3]) : Long.parseLong(n[0]);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
         }
     }
 

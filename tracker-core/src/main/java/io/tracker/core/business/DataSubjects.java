@@ -2,6 +2,7 @@ package io.tracker.core.business;
 
 import io.tracker.core.model.Table;
 import io.tracker.core.model.Tables;
+import io.tracker.core.session.DeletePendingException;
 import io.tracker.core.session.SessionException;
 import io.tracker.core.session.SessionReader;
 import java.util.ArrayList;
@@ -55,8 +56,15 @@ public final class DataSubjects {
         return out;
     }
 
-    /** Deletes every row of the subject in every readable session; returns the counts of the API session. */
-    public Map<String, Long> erase(String key, UUID id) throws SessionException {
+    /**
+     * What an erasure did: rows deleted per table in the API session, and the tables whose delete a store has taken
+     * but not finished within its wait (it goes on there; empty: all done).
+     */
+    public record Erasure(Map<String, Long> deleted, List<String> pending) {
+    }
+
+    /** Deletes every row of the subject in every readable session. */
+    public Erasure erase(String key, UUID id) throws SessionException {
         List<SessionReader.Deletion> deletions = new ArrayList<>();
         for (var e : conditions(key, id).entrySet()) {
             for (Map<String, Object> cond : e.getValue()) {
@@ -71,14 +79,21 @@ public final class DataSubjects {
         }
         Map<String, Long> counts = new LinkedHashMap<>();
         deletions.forEach(d -> counts.put(d.table().name(), 0L));
+        java.util.Set<String> pending = new java.util.LinkedHashSet<>();
         for (SessionReader r : readers) {
-            long[] deleted = r.deleteAll(deletions);
+            long[] deleted;
+            try {
+                deleted = r.deleteAll(deletions);
+            } catch (DeletePendingException e) {
+                pending.addAll(e.tables());
+                continue; // (taken by that store; its counts are not known yet)
+            }
             if (r == api) {
                 for (int i = 0; i < deleted.length; i++) {
                     counts.merge(deletions.get(i).table().name(), deleted[i], Long::sum);
                 }
             }
         }
-        return counts;
+        return new Erasure(counts, List.copyOf(pending));
     }
 }

@@ -145,14 +145,19 @@ public final class PrivacyRoutes {
             subjects.export(key, id, 100_000).forEach((t, rows) -> out.put(t, render(rows)));
             return done(HttpResponses.json(HttpResponseStatus.OK, out));
         }
-        Map<String, Long> deleted = subjects.erase(key, id);
-        log.atInfo().addKeyValue("key", key).addKeyValue("rows", deleted).log("data subject erased");
+        DataSubjects.Erasure erasure = subjects.erase(key, id);
+        Map<String, Long> deleted = erasure.deleted();
+        log.atInfo().addKeyValue("key", key).addKeyValue("rows", deleted).addKeyValue("pending", erasure.pending())
+                .log(erasure.pending().isEmpty() ? "data subject erased" : "data subject erasure taken, still running");
         // The record of it, in every session: a write-only one (NATS) has nothing to delete, but its consumers learn
         // to erase downstream.
         Row record = new io.tracker.core.model.RowBuilder(Tables.ERASURES).eid(ids.next())
                 .set("subject", id).set("id_type", key).set("created_at", System.currentTimeMillis()).build();
-        return batches.enqueue(List.of(record))
-                .thenApply(v -> HttpResponses.json(HttpResponseStatus.OK, Map.of("deleted", deleted)));
+        // 202 while a store still runs its delete (a ClickHouse mutation waiting for merges under load): it is held
+        // durably there and finishes by itself; an export may show the rows until then.
+        return batches.enqueue(List.of(record)).thenApply(v -> erasure.pending().isEmpty()
+                ? HttpResponses.json(HttpResponseStatus.OK, Map.of("deleted", deleted))
+                : HttpResponses.json(HttpResponseStatus.ACCEPTED, Map.of("status", "pending", "pending", erasure.pending())));
     }
 
     private static Map<String, Object> geo(String ip, GeoIp.Location l) {
