@@ -76,7 +76,29 @@ public final class Cidr {
 
     /** Whether {@code ip} is a dotted IPv4 literal with octets 0–255. */
     public static boolean isIpv4(String ip) {
-        return IPV4.matcher(ip).matches();
+        // (what IPV4 matches, without a Matcher per call: this runs for every event's client address)
+        int octets = 0;
+        int i = 0;
+        int n = ip.length();
+        while (i < n && octets < 4) {
+            int start = i;
+            int value = 0;
+            while (i < n && i - start < 3 && ip.charAt(i) >= '0' && ip.charAt(i) <= '9') {
+                value = value * 10 + (ip.charAt(i++) - '0');
+            }
+            int digits = i - start;
+            if (digits == 0 || value > 255 || (digits > 1 && ip.charAt(start) == '0')) {
+                return false;
+            }
+            octets++;
+            if (octets < 4) {
+                if (i >= n || ip.charAt(i) != '.') {
+                    return false;
+                }
+                i++;
+            }
+        }
+        return octets == 4 && i == n;
     }
 
     /**
@@ -85,7 +107,7 @@ public final class Cidr {
      */
     public static byte[] literal(String ip) {
         if (ip == null || ip.isEmpty()
-                || (ip.indexOf(':') < 0 ? !IPV4.matcher(ip).matches() : !IPV6ISH.matcher(ip).matches())) {
+                || (ip.indexOf(':') < 0 ? !isIpv4(ip) : !IPV6ISH.matcher(ip).matches())) {
             return null;
         }
         try {

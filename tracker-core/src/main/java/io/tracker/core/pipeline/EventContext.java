@@ -13,7 +13,7 @@ import java.util.UUID;
 public final class EventContext {
     private final HitRequest request;
     private final ObjectNode body;
-    private final Map<String, Object> values = new LinkedHashMap<>();
+    private final Map<String, Object> values = new LinkedHashMap<>(64); // (an event has some 30: no resizing)
     private final long receivedAtMillis;
 
     private UUID eid;

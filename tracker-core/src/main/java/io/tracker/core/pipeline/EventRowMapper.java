@@ -29,9 +29,12 @@ public final class EventRowMapper {
 
     private final Table table = Tables.EVENTS;
     private final ObjectMapper mapper;
+    /** A serializer provider per thread (they are not thread-safe), for {@link #write}. */
+    private final ThreadLocal<com.fasterxml.jackson.databind.SerializerProvider> providers;
 
     public EventRowMapper(ObjectMapper mapper) {
         this.mapper = mapper;
+        this.providers = ThreadLocal.withInitial(mapper::getSerializerProviderInstance);
     }
 
     public Row map(EventContext event) {
@@ -254,6 +257,22 @@ public final class EventRowMapper {
     }
 
     private String write(JsonNode node) {
+        // Tree nodes serialise themselves, through a generator of the mapper's factory and this thread's provider:
+        // not a new serializer provider and writer context per call as writeValueAsString makes (same text). A POJO
+        // node would need the full provider; toJson never builds one (valueToTree yields plain nodes).
+        if (!(node instanceof com.fasterxml.jackson.databind.node.POJONode)) {
+            java.io.StringWriter out = new java.io.StringWriter(128);
+            try (com.fasterxml.jackson.core.JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+                ((com.fasterxml.jackson.databind.node.BaseJsonNode) node).serialize(g, providers.get());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot serialise JSON node", e);
+            }
+            return out.toString();
+        }
+        return writeWithMapper(node);
+    }
+
+    private String writeWithMapper(JsonNode node) {
         try {
             return mapper.writeValueAsString(node);
         } catch (JsonProcessingException e) {

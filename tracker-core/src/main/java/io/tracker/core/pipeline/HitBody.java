@@ -23,15 +23,17 @@ public final class HitBody {
         if (isBlank(body)) {
             return Collections.singletonList(null);
         }
-        String text = UrlCodec.strictUtf8(body, "request body");
         JsonNode node;
         try {
-            node = mapper.readTree(text);
+            // ASCII (nearly every tracking body) is UTF-8 as it stands: the parser reads the bytes, no String between.
+            node = isAscii(body) ? mapper.readTree(body) : mapper.readTree(UrlCodec.strictUtf8(body, "request body"));
         } catch (JsonParseException e) {
             throw new BadRequestException("invalid_json", "request body is not valid JSON: " + e.getOriginalMessage()
                     + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
         } catch (JsonProcessingException e) {
             throw new BadRequestException("invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) { // (reading a byte array: never, but declared)
+            throw new BadRequestException("invalid_json", "request body is not valid JSON");
         }
         if (node instanceof ObjectNode obj) {
             return Collections.singletonList(obj);
@@ -51,6 +53,15 @@ public final class HitBody {
             return events;
         }
         throw new BadRequestException("not_an_object", "request body must be a JSON object or an array of objects");
+    }
+
+    private static boolean isAscii(byte[] body) {
+        for (byte b : body) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isBlank(byte[] body) {

@@ -65,11 +65,16 @@ public final class Hashes {
 
     /** Base64-URL (padded) SHA-1, the Go tracker's {@code sha()}. */
     public static String sha(String s) {
+        byte[] d = SHA1.get().digest(s.getBytes(StandardCharsets.UTF_8)); // (digest() resets it for the next call)
+        return Base64.getUrlEncoder().encodeToString(d);
+    }
+
+    /** One digest per thread: {@code getInstance} looks the provider up reflectively on every call. */
+    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().encodeToString(d);
+            return MessageDigest.getInstance("SHA-1");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 missing from the JDK", e);
         }
-    }
+    });
 }

@@ -66,12 +66,13 @@ public final class RequestDerivedStep implements Step {
         if (acceptLanguage == null) {
             return null;
         }
-        String first = acceptLanguage.split(",", 2)[0];
-        int semi = first.indexOf(';');
-        if (semi >= 0) {
-            first = first.substring(0, semi);
+        int end = acceptLanguage.indexOf(',');
+        end = end < 0 ? acceptLanguage.length() : end;
+        int semi = acceptLanguage.indexOf(';');
+        if (semi >= 0 && semi < end) {
+            end = semi;
         }
-        first = first.trim().toLowerCase(Locale.ROOT);
+        String first = acceptLanguage.substring(0, end).trim().toLowerCase(Locale.ROOT);
         return first.isEmpty() || first.equals("*") ? null : first;
     }
 }
