@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-1}
 CONNECTIONS=${CONNECTIONS:-64}
-JAR=tracker-server/target/tracker.jar
+JAR=${JAR:-tracker-server/target/tracker.jar}
 JAVA_OPTS=${JAVA_OPTS:-$(sed -n 's/^JAVA_OPTS ?= //p' Makefile)}
 NAME=bench
 PIDFILE=/dev/null
