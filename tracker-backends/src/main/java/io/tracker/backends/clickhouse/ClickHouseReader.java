@@ -47,6 +47,14 @@ final class ClickHouseReader implements SessionReader {
     /** The subject id of fence rows (see {@link #fence}): no visitor's, and not the zero UUID of rows without one. */
     static final UUID FENCE = UUID.fromString("00000000-0000-0000-0000-0000000fe0ce");
     private static final java.util.regex.Pattern MONTHLY = java.util.regex.Pattern.compile("toYYYYMM\\((\\w+)\\)");
+    /** How long a node goes on fencing for an erasure answered 202 (see {@link #await}). */
+    static final int BACKGROUND_MINUTES = 30;
+    private static final java.util.concurrent.ExecutorService BACKGROUND = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> { // (one thread per erasure still running: admin calls, few)
+                Thread t = new Thread(r, "clickhouse-erasures");
+                t.setDaemon(true);
+                return t;
+            });
     private static final long FENCE_AFTER_NANOS = Duration.ofMillis(500).toNanos();
     private static final String BOUNDARY = "tracker-external-data-7d1f0c";
 
@@ -147,15 +155,18 @@ final class ClickHouseReader implements SessionReader {
                 fences.append(" OR ").append(c).append(" = toUUID('").append(FENCE).append("')");
             }
             // The fences left in the table by earlier erasures go with this one (see fence()).
-            issue(table, marks.isEmpty() ? cond.toString() : "(" + cond + ")" + fences);
-            pending.add(new Pending(table, where.values().iterator().next().toString(), marks));
+            // A nonce names this mutation (an earlier erasure of the same subject has a mutation naming it too); the
+            // clause is constant false.
+            String nonce = UUID.randomUUID().toString();
+            issue(table, (marks.isEmpty() ? cond.toString() : "(" + cond + ")" + fences) + " OR '" + nonce + "' = ''");
+            pending.add(new Pending(table, nonce, marks));
         }
         await(pending);
         return counts;
     }
 
     /**
-     * A delete waited for: its table, a UUID its mutation's command names (null: wait for every mutation of the
+     * A delete waited for: its table, the nonce its mutation's command names (null: wait for every mutation of the
      * table), the columns its fences are marked in.
      */
     private record Pending(Table table, String names, List<String> marks) {
@@ -217,8 +228,12 @@ final class ClickHouseReader implements SessionReader {
      * are new data and do not hold it up — fencing, after a moment, the partitions whose last quorum part it waits for.
      */
     private void await(List<Pending> pending) throws SessionException {
+        await(pending, Duration.ofMillis(settings.socketTimeoutMillis()), true);
+    }
+
+    private void await(List<Pending> pending, Duration wait, boolean background) throws SessionException {
         long start = System.nanoTime();
-        long deadline = start + Duration.ofMillis(settings.socketTimeoutMillis()).toNanos();
+        long deadline = start + wait.toNanos();
         long nextFence = start + FENCE_AFTER_NANOS;
         List<Pending> waiting = new ArrayList<>(pending);
         while (!waiting.isEmpty()) {
@@ -237,9 +252,23 @@ final class ClickHouseReader implements SessionReader {
             if (System.nanoTime() >= deadline) {
                 // Taken (the mutation is in the store, on a cluster in ZooKeeper) and still running: 18.16 schedules
                 // a mutation only when its replicas find no merge to do, which under steady inserts can take a while.
+                // The fences it may still need (a quiet partition, a fence refused under load) go on from here.
                 List<String> tables = waiting.stream().map(w -> w.table().name()).distinct().toList();
+                if (fencing() && background) {
+                    List<Pending> rest = List.copyOf(waiting);
+                    BACKGROUND.execute(() -> {
+                        try {
+                            await(rest, Duration.ofMinutes(BACKGROUND_MINUTES), false);
+                            log.atInfo().addKeyValue("tables", tables).log("erasure finished in the background");
+                        } catch (SessionException e) {
+                            log.atWarn().addKeyValue("tables", tables).addKeyValue("error", e.getMessage())
+                                    .log("erasure still unfinished; the next erasure of these tables fences again");
+                        }
+                    });
+                }
                 throw new DeletePendingException("delete on " + tables + " still running after "
-                        + settings.socketTimeoutMillis() + " ms; ClickHouse finishes it by itself", tables);
+                        + settings.socketTimeoutMillis() + " ms; ClickHouse holds it"
+                        + (fencing() ? ", and this node fences for it for " + BACKGROUND_MINUTES + " minutes" : ""), tables);
             }
             try {
                 Thread.sleep(50);
@@ -269,8 +298,8 @@ final class ClickHouseReader implements SessionReader {
                 return false; // (not in ZooKeeper yet: the ALTER returned, its node is on the way)
             }
             String id = cells[0];
-            int finished = 0;
-            boolean fenced = false;
+            int answered = 0;
+            boolean all = true;
             for (String endpoint : settings.endpoints()) {
                 String isDone;
                 try {
@@ -279,17 +308,18 @@ final class ClickHouseReader implements SessionReader {
                             Map.of(), Map.of()).trim();
                 } catch (Unreachable e) {
                     continue; // away: it applies the mutation from ZooKeeper when it returns
+                } catch (SessionException e) {
+                    isDone = ""; // answers, with an error: not done there
                 }
-                if (isDone.equals("1")) {
-                    finished++;
-                } else if (fence && !fenced && !p.marks().isEmpty()) { // (not listed yet on a replica that lags)
-                    fence(p, zk, mutationBlocks(unescape(cells[1])));
-                    fenced = true;
-                }
+                answered++;
+                all &= isDone.equals("1"); // (not listed yet on a replica that lags: not done there)
             }
-            // Done where the insert quorum is: what an acknowledged write needs. The other replicas apply the
-            // mutation from ZooKeeper as they catch up (a replica coming back fetches first, then mutates).
-            return finished >= Math.max(1, settings.insertQuorum());
+            if (!all && fence && !p.marks().isEmpty()) {
+                fence(p, zk, mutationBlocks(unescape(cells[1])));
+            }
+            // Done on every replica that answers: a read through the Distributed table may go to any of them. (One
+            // coming back after an outage fetches what it missed first and mutates after: until then, 202.)
+            return all && answered > 0;
         } catch (SessionException e) {
             // A replica that answers with an error, or ZooKeeper behind it: another round, within the deadline.
             log.atDebug().addKeyValue("table", local).addKeyValue("error", e.getMessage()).log("erasure still waiting");

@@ -55,9 +55,10 @@ public final class HitBody {
         throw new BadRequestException("not_an_object", "request body must be a JSON object or an array of objects");
     }
 
+    /** ASCII without NUL (with NULs Jackson would guess UTF-16/32 from the first bytes; the strict path refuses). */
     private static boolean isAscii(byte[] body) {
         for (byte b : body) {
-            if (b < 0) {
+            if (b <= 0) {
                 return false;
             }
         }

@@ -154,7 +154,7 @@ public final class PrivacyRoutes {
         Row record = new io.tracker.core.model.RowBuilder(Tables.ERASURES).eid(ids.next())
                 .set("subject", id).set("id_type", key).set("created_at", System.currentTimeMillis()).build();
         // 202 while a store still runs its delete (a ClickHouse mutation waiting for merges under load): it is held
-        // durably there and finishes by itself; an export may show the rows until then.
+        // durably there (the node keeps fencing for it a while); an export may show the rows until it is done.
         return batches.enqueue(List.of(record)).thenApply(v -> erasure.pending().isEmpty()
                 ? HttpResponses.json(HttpResponseStatus.OK, Map.of("deleted", deleted))
                 : HttpResponses.json(HttpResponseStatus.ACCEPTED, Map.of("status", "pending", "pending", erasure.pending())));
