@@ -4,7 +4,6 @@ import com.clickhouse.client.api.metadata.TableSchema;
 import io.tracker.core.model.Column;
 import io.tracker.core.model.ColumnType;
 import io.tracker.core.model.Table;
-import io.tracker.core.session.DeletePendingException;
 import io.tracker.core.session.SessionException;
 import io.tracker.core.session.SessionReader;
 import java.io.ByteArrayOutputStream;
@@ -30,8 +29,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads for the API backend role. ClickHouse 18.16 has no query parameters ({@code {name:Type}} arrived in 19.x)
@@ -42,20 +39,7 @@ import org.slf4j.LoggerFactory;
  * conditions are UUIDs and numbers rendered from typed Java values only, and the call waits for the mutation.
  */
 final class ClickHouseReader implements SessionReader {
-    private static final Logger log = LoggerFactory.getLogger(ClickHouseReader.class);
     private static final UUID ZERO_UUID = new UUID(0, 0);
-    /** The subject id of fence rows (see {@link #fence}): no visitor's, and not the zero UUID of rows without one. */
-    static final UUID FENCE = UUID.fromString("00000000-0000-0000-0000-0000000fe0ce");
-    private static final java.util.regex.Pattern MONTHLY = java.util.regex.Pattern.compile("toYYYYMM\\((\\w+)\\)");
-    /** How long a node goes on fencing for an erasure answered 202 (see {@link #await}). */
-    static final int BACKGROUND_MINUTES = 30;
-    private static final java.util.concurrent.ExecutorService BACKGROUND = java.util.concurrent.Executors
-            .newCachedThreadPool(r -> { // (one thread per erasure still running: admin calls, few)
-                Thread t = new Thread(r, "clickhouse-erasures");
-                t.setDaemon(true);
-                return t;
-            });
-    private static final long FENCE_AFTER_NANOS = Duration.ofMillis(500).toNanos();
     private static final String BOUNDARY = "tracker-external-data-7d1f0c";
 
     private final ClickHouseSettings settings;
@@ -64,8 +48,8 @@ final class ClickHouseReader implements SessionReader {
     private final String auth;
     private final Map<String, Boolean> settingsKnown = new ConcurrentHashMap<>();
     private final Map<String, String> partitionKeys = new ConcurrentHashMap<>();
-    private final Map<String, String> zookeeperPaths = new ConcurrentHashMap<>();
     private volatile int preferred; // index into settings.endpoints() of the replica that answered last
+    private final ClickHouseMutations mutations;
 
     ClickHouseReader(ClickHouseSettings settings, Function<String, TableSchema> schemas) {
         this.settings = settings;
@@ -73,6 +57,27 @@ final class ClickHouseReader implements SessionReader {
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(settings.connectTimeoutMillis())).build();
         this.auth = "Basic " + Base64.getEncoder().encodeToString(
                 (settings.user() + ":" + (settings.password() == null ? "" : settings.password())).getBytes(StandardCharsets.UTF_8));
+        this.mutations = new ClickHouseMutations(settings, schemas, new ClickHouseMutations.Server() {
+            @Override
+            public String query(Table table, String sql, Map<String, String> serverSettings) throws SessionException {
+                return ClickHouseReader.this.query(table, sql, Map.of(), serverSettings);
+            }
+
+            @Override
+            public String send(Table table, String endpoint, String sql) throws SessionException {
+                return ClickHouseReader.this.send(table, endpoint, sql, Map.of(), Map.of());
+            }
+
+            @Override
+            public String partitionKey(Table table) throws SessionException {
+                return ClickHouseReader.this.partitionKey(table);
+            }
+
+            @Override
+            public boolean hasSetting(Table table, String name) throws SessionException {
+                return ClickHouseReader.this.hasSetting(table, name);
+            }
+        });
     }
 
     @Override
@@ -129,7 +134,7 @@ final class ClickHouseReader implements SessionReader {
     @Override
     public long[] deleteAll(List<Deletion> deletions) throws SessionException {
         long[] counts = new long[deletions.size()];
-        List<Pending> pending = new ArrayList<>();
+        List<ClickHouseMutations.Pending> pending = new ArrayList<>();
         for (int i = 0; i < counts.length; i++) {
             Table table = deletions.get(i).table();
             Map<String, Object> where = deletions.get(i).where();
@@ -149,27 +154,20 @@ final class ClickHouseReader implements SessionReader {
             if (counts[i] == 0 && !settings.clustered()) {
                 continue; // (in the cluster a replica that lags may count 0 while others hold rows: always mutate there)
             }
-            List<String> marks = fencing() ? fenceColumns(table) : List.of();
+            List<String> marks = mutations.fencing() ? mutations.fenceColumns(table) : List.of();
             StringBuilder fences = new StringBuilder();
             for (String c : marks) {
-                fences.append(" OR ").append(c).append(" = toUUID('").append(FENCE).append("')");
+                fences.append(" OR ").append(c).append(" = toUUID('").append(ClickHouseMutations.FENCE).append("')");
             }
             // The fences left in the table by earlier erasures go with this one (see fence()).
             // A nonce names this mutation (an earlier erasure of the same subject has a mutation naming it too); the
             // clause is constant false.
             String nonce = UUID.randomUUID().toString();
             issue(table, (marks.isEmpty() ? cond.toString() : "(" + cond + ")" + fences) + " OR '" + nonce + "' = ''");
-            pending.add(new Pending(table, nonce, marks));
+            pending.add(new ClickHouseMutations.Pending(table, nonce, marks));
         }
-        await(pending);
+        mutations.await(pending);
         return counts;
-    }
-
-    /**
-     * A delete waited for: its table, the nonce its mutation's command names (null: wait for every mutation of the
-     * table), the columns its fences are marked in.
-     */
-    private record Pending(Table table, String names, List<String> marks) {
     }
 
     @Override
@@ -198,7 +196,7 @@ final class ClickHouseReader implements SessionReader {
             // until the month is dropped. Pruning is a batch job; erasure is the one that waits.
             return count;
         }
-        await(List.of(new Pending(table, null, List.of())));
+        mutations.await(List.of(new ClickHouseMutations.Pending(table, null, List.of())));
         return count;
     }
 
@@ -221,252 +219,7 @@ final class ClickHouseReader implements SessionReader {
         query(table, "ALTER TABLE " + target(table) + " DELETE WHERE " + condition, Map.of());
     }
 
-    /**
-     * Waits for the mutations of {@code pending} (18.16 has no mutations_sync). On a single server: until the table
-     * has no unfinished mutation. In the cluster: until the delete's own mutation (found in ZooKeeper by the subject
-     * it names) is done on every replica among the endpoints that answers — rows written after the mutation was made
-     * are new data and do not hold it up — fencing, after a moment, the partitions whose last quorum part it waits for.
-     */
-    private void await(List<Pending> pending) throws SessionException {
-        await(pending, Duration.ofMillis(settings.socketTimeoutMillis()), true);
-    }
-
-    private void await(List<Pending> pending, Duration wait, boolean background) throws SessionException {
-        long start = System.nanoTime();
-        long deadline = start + wait.toNanos();
-        long nextFence = start + FENCE_AFTER_NANOS;
-        List<Pending> waiting = new ArrayList<>(pending);
-        while (!waiting.isEmpty()) {
-            boolean fence = fencing() && System.nanoTime() >= nextFence;
-            for (var it = waiting.iterator(); it.hasNext() && System.nanoTime() < deadline; ) {
-                if (done(it.next(), fence)) {
-                    it.remove();
-                }
-            }
-            if (fence) {
-                nextFence = System.nanoTime() + FENCE_AFTER_NANOS * 8; // (a fenced part waits for a merge-selecting round)
-            }
-            if (waiting.isEmpty()) {
-                return;
-            }
-            if (System.nanoTime() >= deadline) {
-                // Taken (the mutation is in the store, on a cluster in ZooKeeper) and still running: 18.16 schedules
-                // a mutation only when its replicas find no merge to do, which under steady inserts can take a while.
-                // The fences it may still need (a quiet partition, a fence refused under load) go on from here.
-                List<String> tables = waiting.stream().map(w -> w.table().name()).distinct().toList();
-                if (fencing() && background) {
-                    List<Pending> rest = List.copyOf(waiting);
-                    BACKGROUND.execute(() -> {
-                        try {
-                            await(rest, Duration.ofMinutes(BACKGROUND_MINUTES), false);
-                            log.atInfo().addKeyValue("tables", tables).log("erasure finished in the background");
-                        } catch (SessionException e) {
-                            log.atWarn().addKeyValue("tables", tables).addKeyValue("error", e.getMessage())
-                                    .log("erasure still unfinished; the next erasure of these tables fences again");
-                        }
-                    });
-                }
-                throw new DeletePendingException("delete on " + tables + " still running after "
-                        + settings.socketTimeoutMillis() + " ms; ClickHouse holds it"
-                        + (fencing() ? ", and this node fences for it for " + BACKGROUND_MINUTES + " minutes" : ""), tables);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SessionException("interrupted while waiting for a delete", e);
-            }
-        }
-    }
-
-    /** Whether {@code p}'s mutation is done; {@code fence}: write the fences it waits for, if any. */
-    private boolean done(Pending p, boolean fence) throws SessionException {
-        String db = settings.database();
-        String local = localName(p.table());
-        if (!settings.clustered() || p.names() == null) {
-            return query(p.table(), "SELECT count() FROM system.mutations WHERE database = '" + db + "' AND table = '"
-                    + local + "' AND is_done = 0 FORMAT TabSeparated", Map.of()).trim().equals("0");
-        }
-        try {
-            String zk = zookeeperPath(p.table());
-            // The newest mutation that names the subject: its id and, per partition, the block number it covers.
-            String entry = query(p.table(), "SELECT name, value FROM system.zookeeper WHERE path = '" + zk
-                    + "/mutations' AND position(value, '" + p.names() + "') > 0 ORDER BY name DESC LIMIT 1"
-                    + " FORMAT TabSeparated", Map.of());
-            String[] cells = entry.trim().split("\t", 2);
-            if (cells.length < 2 || !cells[0].matches("\\d+")) {
-                return false; // (not in ZooKeeper yet: the ALTER returned, its node is on the way)
-            }
-            String id = cells[0];
-            int answered = 0;
-            boolean all = true;
-            for (String endpoint : settings.endpoints()) {
-                String isDone;
-                try {
-                    isDone = send(p.table(), endpoint, "SELECT is_done FROM system.mutations WHERE database = '" + db
-                            + "' AND table = '" + local + "' AND mutation_id = '" + id + "' FORMAT TabSeparated",
-                            Map.of(), Map.of()).trim();
-                } catch (Unreachable e) {
-                    continue; // away: it applies the mutation from ZooKeeper when it returns
-                } catch (SessionException e) {
-                    isDone = ""; // answers, with an error: not done there
-                }
-                answered++;
-                all &= isDone.equals("1"); // (not listed yet on a replica that lags: not done there)
-            }
-            if (!all && fence && !p.marks().isEmpty()) {
-                fence(p, zk, mutationBlocks(unescape(cells[1])));
-            }
-            // Done on every replica that answers: a read through the Distributed table may go to any of them. (One
-            // coming back after an outage fetches what it missed first and mutates after: until then, 202.)
-            return all && answered > 0;
-        } catch (SessionException e) {
-            // A replica that answers with an error, or ZooKeeper behind it: another round, within the deadline.
-            log.atDebug().addKeyValue("table", local).addKeyValue("error", e.getMessage()).log("erasure still waiting");
-            return false;
-        }
-    }
-
-    private String zookeeperPath(Table table) throws SessionException {
-        String path = zookeeperPaths.get(table.name());
-        if (path == null) {
-            path = query(table, "SELECT zookeeper_path FROM system.replicas WHERE database = '" + settings.database()
-                    + "' AND table = '" + localName(table) + "' FORMAT TabSeparated", Map.of()).trim();
-            if (!path.matches("[A-Za-z0-9_./{}-]+")) {
-                throw new SessionException("unexpected ZooKeeper path of " + localName(table) + ": " + path);
-            }
-            zookeeperPaths.put(table.name(), path);
-        }
-        return path;
-    }
-
-    /** A mutation's ZooKeeper entry: partition id → the block number it covers up to. */
-    static Map<String, Long> mutationBlocks(String entry) {
-        Map<String, Long> out = new LinkedHashMap<>();
-        String[] lines = entry.split("\n");
-        for (int i = 0; i < lines.length; i++) {
-            String count = lines[i].startsWith("block numbers count: ")
-                    ? lines[i].substring("block numbers count: ".length()).trim() : "";
-            if (count.matches("\\d{1,6}")) {
-                int n = Integer.parseInt(count);
-                for (int j = i + 1; j <= i + n && j < lines.length; j++) {
-                    String[] c = lines[j].split("\t");
-                    if (c.length == 2 && c[1].matches("\\d+")) {
-                        out.put(c[0], Long.parseLong(c[1]));
-                    }
-                }
-                break;
-            }
-        }
-        return out;
-    }
-
-    /** Whether erasures may need fences: replicated tables written with (sequential) insert_quorum. */
-    private boolean fencing() {
-        return settings.clustered() && settings.insertQuorum() > 0;
-    }
-
-    /** The subject columns of {@code table} a fence is marked in: every UUID one of vid, uid and id it has. */
-    private List<String> fenceColumns(Table table) {
-        TableSchema schema = schemas.apply(table.name());
-        List<String> out = new ArrayList<>();
-        for (String c : List.of("vid", "uid", "id")) {
-            if (table.hasColumn(c) && schema.getColumnByName(c) != null
-                    && schema.getColumnByName(c).getOriginalTypeName().equals("UUID")) {
-                out.add(c);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Unblocks a delete whose rows sit in a partition's last quorum part. ReplicatedMergeTree never merges nor
-     * mutates the part last inserted with (sequential) {@code insert_quorum} in a partition (it is what
-     * {@code select_sequential_consistency} checks) until another quorum insert into that partition takes its place:
-     * so rows of that part, in a partition nothing else is written to, would never be deleted. The fence is that
-     * other insert: one row in the partition holding nothing but {@link #FENCE} in the table's subject columns (and,
-     * to land in the partition, the middle of its month); the next erasure deletes it. A fence that fails (another
-     * quorum insert still unfinished: 18.16 allows one at a time per table) is tried again at the next round.
-     */
-    private void fence(Pending p, String zk, Map<String, Long> blocks) throws SessionException {
-        Table table = p.table();
-        String db = settings.database();
-        String local = localName(table);
-        Map<String, String> last = lastQuorumParts(unescape(query(table, "SELECT value FROM system.zookeeper WHERE path = '"
-                + zk + "/quorum' AND name = 'last_part' FORMAT TabSeparated", Map.of()).trim()));
-        String key = partitionKey(table);
-        TableSchema schema = schemas.apply(table.name());
-        for (Map.Entry<String, String> e : last.entrySet()) {
-            String partition = e.getKey();
-            Long block = blocks.get(partition);
-            if (block == null || dataVersion(partition, e.getValue()) >= block) {
-                continue; // the mutation does not wait for this part (a fence already took its place, say)
-            }
-            List<String> columns = new ArrayList<>(p.marks());
-            List<String> values = new ArrayList<>();
-            p.marks().forEach(c -> values.add("toUUID('" + FENCE + "')"));
-            java.util.regex.Matcher monthly = MONTHLY.matcher(key);
-            if (monthly.matches() && partition.matches("\\d{6}") && table.hasColumn(monthly.group(1))
-                    && schema.getColumnByName(monthly.group(1)) != null) {
-                String middle = partition.substring(0, 4) + "-" + partition.substring(4) + "-15";
-                String column = monthly.group(1);
-                columns.add(column);
-                values.add(schema.getColumnByName(column).getOriginalTypeName().startsWith("DateTime")
-                        ? "toDateTime('" + middle + " 12:00:00')" : "toDate('" + middle + "')");
-            } else if (!((key.isEmpty() || key.equals("tuple()")) && partition.equals("all"))) {
-                log.atWarn().addKeyValue("table", local).addKeyValue("partition", partition)
-                        .log("an erasure waits for the last quorum part of a partition this tracker cannot fence");
-                continue;
-            }
-            Map<String, String> quorum = new LinkedHashMap<>();
-            quorum.put("insert_quorum", Integer.toString(settings.insertQuorum()));
-            quorum.put("insert_quorum_timeout", Integer.toString(Math.max(1_000, Math.min(10_000, settings.socketTimeoutMillis() - 500))));
-            quorum.put("insert_deduplicate", "0"); // (an earlier fence in this partition has the same content)
-            if (hasSetting(table, "insert_quorum_parallel")) {
-                quorum.put("insert_quorum_parallel", "0");
-            }
-            try {
-                query(table, "INSERT INTO " + db + "." + local + " (" + String.join(", ", columns) + ") SELECT "
-                        + String.join(", ", values), Map.of(), quorum);
-                log.atInfo().addKeyValue("table", local).addKeyValue("partition", partition)
-                        .log("fenced a partition's last quorum part so that an erasure can finish");
-            } catch (SessionException ex) {
-                log.atInfo().addKeyValue("table", local).addKeyValue("partition", partition)
-                        .addKeyValue("error", ex.getMessage()).log("fence not written; trying again at the next round");
-            }
-        }
-    }
-
-    /** A part's data version: its mutation number when mutated, its first block otherwise (MAX: not understood). */
-    static long dataVersion(String partition, String part) {
-        if (!part.startsWith(partition + "_")) {
-            return Long.MAX_VALUE;
-        }
-        String[] n = part.substring(partition.length() + 1).split("_");
-        try {
-            return n.length >= 4 ? Long.parseLong(n[3]) : Long.parseLong(n[0]);
-        } catch (NumberFormatException e) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    /** The {@code quorum/last_part} node: partition id → part name (format version 2, ClickHouse 18.x and later). */
-    static Map<String, String> lastQuorumParts(String value) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String[] lines = value.split("\n");
-        if (lines.length < 2 || !lines[0].startsWith("version: ") || !lines[1].startsWith("parts count: ")) {
-            return out;
-        }
-        for (int i = 2; i < lines.length; i++) {
-            String[] cells = lines[i].split("\t");
-            if (cells.length == 2) {
-                out.put(cells[0], cells[1]);
-            }
-        }
-        return out;
-    }
-
-    private String partitionKey(Table table) throws SessionException {
+    String partitionKey(Table table) throws SessionException {
         String key = partitionKeys.get(table.name());
         if (key == null) {
             key = query(table, "SELECT partition_key FROM system.tables WHERE database = '" + settings.database()
@@ -476,7 +229,7 @@ final class ClickHouseReader implements SessionReader {
         return key;
     }
 
-    private boolean hasSetting(Table table, String name) throws SessionException {
+    boolean hasSetting(Table table, String name) throws SessionException {
         Boolean known = settingsKnown.get(name);
         if (known == null) {
             known = !query(table, "SELECT count() FROM system.settings WHERE name = '" + name + "' FORMAT TabSeparated",
@@ -493,7 +246,7 @@ final class ClickHouseReader implements SessionReader {
     }
 
     private String localName(Table table) {
-        return settings.clustered() ? table.name() + "_local" : table.name();
+        return settings.localTable(table.name());
     }
 
     /** Runs {@code sql}; {@code where}'s values go along as the external table {@code p}. */

@@ -420,7 +420,7 @@ public final class ClickHouseSession implements Session {
     }
 
     private String localName(Table t) {
-        return settings.clustered() ? t.name() + "_local" : t.name();
+        return settings.localTable(t.name());
     }
 
     private void execute(String sql) throws Exception {

@@ -58,6 +58,11 @@ public record ClickHouseSettings(
                 socketTimeoutMillis, maxConnections, autoCreateSchema, urls, cluster, insertQuorum);
     }
 
+    /** Where {@code table}'s rows are written and deleted: its replica's {@code _local} table in the cluster layout. */
+    public String localTable(String table) {
+        return clustered() ? table + "_local" : table;
+    }
+
     /** Whether this is the replicated cluster layout. */
     public boolean clustered() {
         return !cluster.isEmpty();

@@ -115,16 +115,16 @@ class ClickHouseSessionTest {
     @Test
     void quorumPartsMutationBlocksAndDataVersionsAreReadFromZooKeeperAndPartNames() {
         assertEquals(java.util.Map.of("202612", "202612_5_5_0", "all", "all_3_3_0"),
-                ClickHouseReader.lastQuorumParts("version: 2\nparts count: 2\n202612\t202612_5_5_0\nall\tall_3_3_0\n"));
-        assertTrue(ClickHouseReader.lastQuorumParts("202612_5_5_0").isEmpty(), "an unknown format fences nothing");
-        assertEquals(5, ClickHouseReader.dataVersion("202612", "202612_5_5_0"));
-        assertEquals(9, ClickHouseReader.dataVersion("202612", "202612_0_4_1_9"));
-        assertEquals(Long.MAX_VALUE, ClickHouseReader.dataVersion("202611", "202612_5_5_0"));
-        assertEquals(Long.MAX_VALUE, ClickHouseReader.dataVersion("202612", "202612_x_5_0"));
-        assertEquals(java.util.Map.of("202612", 4L, "202611", 9L), ClickHouseReader.mutationBlocks("format version: 1\n"
+                ClickHouseMutations.lastQuorumParts("version: 2\nparts count: 2\n202612\t202612_5_5_0\nall\tall_3_3_0\n"));
+        assertTrue(ClickHouseMutations.lastQuorumParts("202612_5_5_0").isEmpty(), "an unknown format fences nothing");
+        assertEquals(5, ClickHouseMutations.dataVersion("202612", "202612_5_5_0"));
+        assertEquals(9, ClickHouseMutations.dataVersion("202612", "202612_0_4_1_9"));
+        assertEquals(Long.MAX_VALUE, ClickHouseMutations.dataVersion("202611", "202612_5_5_0"));
+        assertEquals(Long.MAX_VALUE, ClickHouseMutations.dataVersion("202612", "202612_x_5_0"));
+        assertEquals(java.util.Map.of("202612", 4L, "202611", 9L), ClickHouseMutations.mutationBlocks("format version: 1\n"
                 + "create time: 2026-12-01 18:20:03\nsource replica: r1\nblock numbers count: 2\n202612\t4\n202611\t9\n"
                 + "commands: DELETE WHERE id = 5\n"));
-        assertTrue(ClickHouseReader.mutationBlocks("block numbers count: x\n").isEmpty());
+        assertTrue(ClickHouseMutations.mutationBlocks("block numbers count: x\n").isEmpty());
     }
 
     @Test
