@@ -14,7 +14,7 @@ CLUSTER  = $(COMPOSE) -f docker-compose.cluster.yml
 TRACKER_URL ?= http://localhost:8080
 FUNCTIONAL := health ltv ltv-batch redirects privacy jurisdictions batch e2e all
 
-.PHONY: help run test lint build clean bench certs docker-build docker-run docker-stop docker-clean docker-logs \
+.PHONY: help run test lint build clean bench bench-compare certs docker-build docker-run docker-stop docker-clean docker-logs \
         docker-shell docker-clickhouse-shell docker-verify-tables cluster-start cluster-stop cluster-test cluster-logs \
         cluster-local-start cluster-local-stop cluster-local-status cluster-local-test test-cluster \
         $(addprefix test-functional-,$(FUNCTIONAL))
@@ -59,6 +59,9 @@ certs: ## a self-signed development certificate in certs/
 
 bench: $(JAR) ## wrk against the pixel and JSON routes, stored == accepted checked
 	bash bench/ingest.sh
+
+bench-compare: $(JAR) ## nginx empty_gif beside the tracker in one run: req/s, p99, ratios, stored == accepted
+	bash bench/compare.sh
 
 clean: ## remove build output
 	$(MVN) clean
