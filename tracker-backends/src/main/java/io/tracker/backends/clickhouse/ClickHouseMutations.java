@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 final class ClickHouseMutations {
     private static final Logger log = LoggerFactory.getLogger(ClickHouseMutations.class);
     /** The subject id of fence rows (see {@link #fence}): no visitor's, and not the zero UUID of rows without one. */
-    static final UUID FENCE = UUID.fromString("00000000-0000-0000-0000-0000000fe0ce");
+    static final UUID FENCE = io.tracker.core.pipeline.EventIds.RESERVED; // (refused as a client id at ingest)
     private static final java.util.regex.Pattern MONTHLY = java.util.regex.Pattern.compile("toYYYYMM\\((\\w+)\\)");
     /** How long a node goes on fencing for an erasure answered 202 (see {@link #await}). */
     static final int BACKGROUND_MINUTES = 30;

@@ -95,6 +95,16 @@ class StepsTest {
     }
 
     @Test
+    void theReservedFenceIdIsNoClientsId() throws Exception {
+        EventContext e = run(Hits.post(Route.TRACK, "{\"vid\":\"" + EventIds.RESERVED + "\",\"ename\":\"Buy\"}"));
+        assertNotEquals(EventIds.RESERVED, e.vid(), "a new visitor id, as for any invalid one");
+        assertTrue(e.isNewVisitor());
+        assertNull(EventIds.parse(EventIds.RESERVED.toString()));
+        assertEquals(UUID.fromString("00000000-0000-0000-0000-0000000fe0cf"),
+                EventIds.parse("00000000-0000-0000-0000-0000000fe0cf"));
+    }
+
+    @Test
     void bodyOverridesQueryAndPathAndCookies() throws Exception {
         UUID cookieVid = UUID.randomUUID();
         UUID bodyVid = UUID.randomUUID();
