@@ -67,8 +67,8 @@ final class ClickHouseMutations {
 
     /**
      * Waits for the mutations of {@code pending} (18.16 has no mutations_sync). On a single server: until the table
-     * has no unfinished mutation. In the cluster: until the delete's own mutation (found in ZooKeeper by the subject
-     * it names) is done on every replica among the endpoints that answers — rows written after the mutation was made
+     * has no unfinished mutation. In the cluster: until the delete's own mutation (found in ZooKeeper, once, by the
+     * nonce it names) is done on every replica among the endpoints that answers — rows written after the mutation was made
      * are new data and do not hold it up — fencing, after a moment, the partitions whose last quorum part it waits for.
      */
     void await(List<Pending> pending) throws SessionException {
@@ -80,10 +80,11 @@ final class ClickHouseMutations {
         long deadline = start + wait.toNanos();
         long nextFence = start + FENCE_AFTER_NANOS;
         List<Pending> waiting = new ArrayList<>(pending);
+        Map<Pending, String[]> entries = new java.util.HashMap<>(); // each one's mutation in ZooKeeper: id, entry
         while (!waiting.isEmpty()) {
             boolean fence = fencing() && System.nanoTime() >= nextFence;
             for (var it = waiting.iterator(); it.hasNext() && System.nanoTime() < deadline; ) {
-                if (done(it.next(), fence)) {
+                if (done(it.next(), fence, entries)) {
                     it.remove();
                 }
             }
@@ -123,8 +124,11 @@ final class ClickHouseMutations {
         }
     }
 
-    /** Whether {@code p}'s mutation is done; {@code fence}: write the fences it waits for, if any. */
-    private boolean done(Pending p, boolean fence) throws SessionException {
+    /**
+     * Whether {@code p}'s mutation is done; {@code fence}: write the fences it waits for, if any. {@code entries}:
+     * the mutations already found in ZooKeeper (they do not change).
+     */
+    private boolean done(Pending p, boolean fence, Map<Pending, String[]> entries) throws SessionException {
         String db = settings.database();
         String local = settings.localTable(p.table().name());
         if (!settings.clustered() || p.names() == null) {
@@ -133,13 +137,16 @@ final class ClickHouseMutations {
         }
         try {
             String zk = zookeeperPath(p.table());
-            // The newest mutation that names the subject: its id and, per partition, the block number it covers.
-            String entry = server.query(p.table(), "SELECT name, value FROM system.zookeeper WHERE path = '" + zk
-                    + "/mutations' AND position(value, '" + p.names() + "') > 0 ORDER BY name DESC LIMIT 1"
-                    + " FORMAT TabSeparated", Map.of());
-            String[] cells = entry.trim().split("\t", 2);
-            if (cells.length < 2 || !cells[0].matches("\\d+")) {
-                return false; // (not in ZooKeeper yet: the ALTER returned, its node is on the way)
+            String[] cells = entries.get(p);
+            if (cells == null) {
+                // The mutation that names the nonce: its id and, per partition, the block number it covers.
+                cells = server.query(p.table(), "SELECT name, value FROM system.zookeeper WHERE path = '" + zk
+                        + "/mutations' AND position(value, '" + p.names() + "') > 0 ORDER BY name DESC LIMIT 1"
+                        + " FORMAT TabSeparated", Map.of()).trim().split("\t", 2);
+                if (cells.length < 2 || !cells[0].matches("\\d+")) {
+                    return false; // (not in ZooKeeper yet: the ALTER returned, its node is on the way)
+                }
+                entries.put(p, cells);
             }
             String id = cells[0];
             int answered = 0;

@@ -127,9 +127,8 @@ final class ClickHouseReader implements SessionReader {
     }
 
     /**
-     * All mutations are issued first and then waited for together (each may take a merge-selecting round). A delete
-     * is done when no replica among {@link ClickHouseSettings#endpoints} that answers still holds a matching row; a
-     * replica that is away applies the mutation from ZooKeeper when it returns.
+     * All mutations are issued first and then waited for together (each may take a merge-selecting round; see
+     * {@link ClickHouseMutations#await} for when a delete counts as done).
      */
     @Override
     public long[] deleteAll(List<Deletion> deletions) throws SessionException {

@@ -258,25 +258,13 @@ public final class EventRowMapper {
 
     private String write(JsonNode node) {
         // Tree nodes serialise themselves, through a generator of the mapper's factory and this thread's provider:
-        // not a new serializer provider and writer context per call as writeValueAsString makes (same text). A POJO
-        // node would need the full provider; toJson never builds one (valueToTree yields plain nodes).
-        if (!(node instanceof com.fasterxml.jackson.databind.node.POJONode)) {
-            java.io.StringWriter out = new java.io.StringWriter(128);
-            try (com.fasterxml.jackson.core.JsonGenerator g = mapper.getFactory().createGenerator(out)) {
-                ((com.fasterxml.jackson.databind.node.BaseJsonNode) node).serialize(g, providers.get());
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("cannot serialise JSON node", e);
-            }
-            return out.toString();
-        }
-        return writeWithMapper(node);
-    }
-
-    private String writeWithMapper(JsonNode node) {
-        try {
-            return mapper.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
+        // not a new serializer provider and writer context per call as writeValueAsString makes (same text).
+        java.io.StringWriter out = new java.io.StringWriter(128);
+        try (com.fasterxml.jackson.core.JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+            ((com.fasterxml.jackson.databind.node.BaseJsonNode) node).serialize(g, providers.get());
+        } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot serialise JSON node", e);
         }
+        return out.toString();
     }
 }
