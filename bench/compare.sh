@@ -7,12 +7,14 @@
 #
 #   bash bench/compare.sh                        # DURATION=10s THREADS=1 CONNECTIONS=64
 #   DURATION=30s CONNECTIONS=128 bash bench/compare.sh
+#   CONFIG=my.json JAR=old.jar bash bench/compare.sh   # another configuration or build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-1}
 CONNECTIONS=${CONNECTIONS:-64}
 JAR=${JAR:-tracker-server/target/tracker.jar}
+CONFIG=${CONFIG:-config.json}
 JAVA_OPTS=${JAVA_OPTS:-$(sed -n 's/^JAVA_OPTS ?= //p' Makefile)}
 NAME=bench
 PIDFILE=/dev/null
@@ -59,7 +61,7 @@ run nginx http://127.0.0.1:18180 bench/pixel.lua
 echo "--- tracker (DuckDB, $JAVA_OPTS)" >&2
 mkdir -p "$WORK/data"
 # shellcheck disable=SC2086
-java $JAVA_OPTS -jar "$JAR" --config config.json --port 18080 --data-dir "$WORK/data" >"$WORK/tracker.log" 2>&1 &
+java $JAVA_OPTS -jar "$JAR" --config "$CONFIG" --port 18080 --data-dir "$WORK/data" >"$WORK/tracker.log" 2>&1 &
 TPID=$!
 until curl -sf -o /dev/null http://127.0.0.1:18080/ready; do
   kill -0 "$TPID" 2>/dev/null || { cat "$WORK/tracker.log"; exit 1; }

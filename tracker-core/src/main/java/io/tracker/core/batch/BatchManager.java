@@ -76,7 +76,7 @@ public final class BatchManager implements AutoCloseable {
 
     private static boolean hasLeftovers(Path walDir) {
         try (var files = java.nio.file.Files.list(walDir)) {
-            return files.findAny().isPresent();
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".log")); // not a pre-zeroed spare
         } catch (IOException e) {
             return false;
         }

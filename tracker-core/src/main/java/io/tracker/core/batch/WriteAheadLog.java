@@ -45,10 +45,13 @@ public final class WriteAheadLog implements Closeable {
     private volatile long current = Long.MAX_VALUE;
     private volatile boolean closing;
     private Thread thread;
+    /** Keeps a pre-zeroed spare segment ready (see {@link SegmentLog#preallocate}); null in fault-injection tests. */
+    private volatile Thread preparer;
 
     public WriteAheadLog(Path dir, long segmentBytes, long syncMillis, int sessions, MeterRegistry registry)
             throws IOException {
         this(dir, segmentBytes, syncMillis, sessions, registry, SegmentLog.FILES);
+        segments.preallocate(() -> LockSupport.unpark(preparer));
     }
 
     WriteAheadLog(Path dir, long segmentBytes, long syncMillis, int sessions, MeterRegistry registry,
@@ -109,6 +112,32 @@ public final class WriteAheadLog implements Closeable {
         thread = new Thread(this::run, "wal");
         thread.setDaemon(true);
         thread.start();
+        if (segments.preallocating()) {
+            Thread p = new Thread(this::prepare, "wal-prepare");
+            p.setDaemon(true);
+            p.setPriority(Thread.MIN_PRIORITY);
+            preparer = p;
+            p.start();
+        }
+    }
+
+    /** The spare maker: one ready at all times; after a failure (a full disk) it tries again a few seconds later. */
+    private void prepare() {
+        boolean warned = false;
+        while (!closing) {
+            try {
+                segments.prepareSpare();
+                warned = false;
+                LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(5)); // woken when rotation takes the spare
+            } catch (IOException | RuntimeException e) {
+                if (!warned) {
+                    log.atWarn().addKeyValue("error", String.valueOf(e))
+                            .log("cannot make a pre-zeroed WAL segment; new segments grow as they are written");
+                    warned = true;
+                }
+                LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(5));
+            }
+        }
     }
 
     /** Appends {@code rows}; the future completes with the segment once they are fsynced. */
@@ -194,18 +223,17 @@ public final class WriteAheadLog implements Closeable {
             long start = System.nanoTime();
             try {
                 long before = current; // the published segment (a failed group may have rotated the log past it)
-                long[] where = new long[group.size()];
-                for (int i = 0; i < group.size(); i++) {
-                    for (byte[] payload : group.get(i).payloads) {
-                        where[i] = segments.append(payload); // a group never spans segments: all land in one
-                    }
+                List<byte[]> payloads = new ArrayList<>(group.size());
+                long rows = 0;
+                for (Append g : group) {
+                    payloads.addAll(g.payloads);
+                    rows += g.rows;
                 }
+                long segment = segments.appendAll(payloads); // a group never spans segments: all land in one
                 segments.sync();
                 // Owed before the segment is published as current: a writer releasing the last rows of an older
                 // segment may only delete segments below it, and never one holding rows nobody owes yet.
-                for (int i = 0; i < group.size(); i++) {
-                    owe(where[i], (long) group.get(i).rows * sessions);
-                }
+                owe(segment, rows * sessions);
                 current = segments.currentSegment();
                 if (current != before) {
                     // Segments below the new one may already be fully stored: their last release was refused
@@ -217,8 +245,8 @@ public final class WriteAheadLog implements Closeable {
                     }
                 }
                 syncLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                for (int i = 0; i < group.size(); i++) {
-                    group.get(i).done.complete(where[i]);
+                for (Append g : group) {
+                    g.done.complete(segment);
                 }
             } catch (IOException | RuntimeException e) {
                 // Nothing of the group is in the log (SegmentLog rolls a failed append or fsync back): refusing the
@@ -241,6 +269,15 @@ public final class WriteAheadLog implements Closeable {
     /** Refuses new appends and returns once every queued one is fsynced (and its rows handed on). */
     public void drain() {
         closing = true;
+        Thread p = preparer;
+        if (p != null) {
+            LockSupport.unpark(p);
+            try {
+                p.join(10_000); // it may be writing a spare: done before close deletes it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (thread != null) {
             LockSupport.unpark(thread);
             try {
@@ -267,6 +304,7 @@ public final class WriteAheadLog implements Closeable {
                     Files.deleteIfExists(segments.path(s));
                 }
             }
+            segments.deleteSpare(); // a stopped tracker leaves wal/ empty when everything is stored
         } catch (IOException e) {
             log.atWarn().setCause(e).log("cannot clean WAL segments");
         }

@@ -48,6 +48,31 @@ class SegmentLogTest {
     }
 
     @Test
+    void aGroupLargerThanTheWriteBufferRoundTripsAndAFullDiskMidGroupKeepsNoneOfIt() throws IOException {
+        FullDisk disk = new FullDisk();
+        SegmentLog log = new SegmentLog(dir, "t", 64L << 20, disk);
+        List<byte[]> group = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) { // ~330 KB of frames: more than one write buffer
+            group.add(rec(i));
+            expected.add(Integer.toString(i));
+        }
+        byte[] big = ("record-big-" + "y".repeat(SegmentLog.WRITE_BUFFER + 17)).getBytes(StandardCharsets.UTF_8);
+        group.add(big); // one record larger than the buffer itself
+        expected.add("big");
+        log.appendAll(group);
+        log.sync();
+        disk.free.set(SegmentLog.WRITE_BUFFER + 1000); // the next group's first write fits, the second does not
+        assertThrows(IOException.class, () -> log.appendAll(group));
+        disk.free.set(Long.MAX_VALUE);
+        log.appendAll(List.of(rec(9_999)));
+        log.sync();
+        log.close();
+        expected.add("9999");
+        assertEquals(expected, readAll(new SegmentLog(dir, "t", 64L << 20)));
+    }
+
+    @Test
     void failedFsyncDropsTheUnsyncedRecordsSoARetryStoresThemOnce() throws IOException {
         FullDisk disk = new FullDisk();
         SegmentLog log = new SegmentLog(dir, "t", 1 << 20, disk);

@@ -117,16 +117,34 @@ public final class TrackHandler {
                 address.ip(call.channel(), h), address.host(call.channel(), h));
         boolean secure = address.secure(call.channel(), h);
         try {
-            return ingest.ingest(hit).handle((result, error) -> error == null
-                    ? respond(route, result, target, secure)
-                    : rejections.answer(ApiError.unavailable("storage_error",
-                            "the event could not be made durable; retry shortly", 1)));
+            CompletableFuture<Ingest.IngestResult> accepted = ingest.ingest(hit);
+            java.util.function.BiFunction<Ingest.IngestResult, Throwable, FullHttpResponse> answer = (result, error) ->
+                    error == null ? respond(route, result, target, secure)
+                            : rejections.answer(ApiError.unavailable("storage_error",
+                                    "the event could not be made durable; retry shortly", 1));
+            if (accepted.isDone()) {
+                return accepted.handle(answer);
+            }
+            // Built on the channel's event loop, not on the WAL thread that completes the future: every microsecond
+            // that thread spends delays the next group commit of every connection.
+            return accepted.handleAsync(answer, onLoop(call.channel().eventLoop()));
         } catch (BadRequestException e) {
             throw ApiError.badRequest(e.reason(), e.getMessage());
         } catch (QueueFullException e) {
             throw ApiError.unavailable("overloaded", "the tracker is at its queue limit (" + e.getMessage()
                     + "); retry shortly", 1);
         }
+    }
+
+    /** Runs on {@code loop}, or here once the loop is shut down (the router then finds no loop to answer on either). */
+    private static java.util.concurrent.Executor onLoop(java.util.concurrent.Executor loop) {
+        return task -> {
+            try {
+                loop.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                task.run();
+            }
+        };
     }
 
     /**

@@ -11,9 +11,31 @@ public final class VidCookie {
     private VidCookie() {
     }
 
+    /** The attributes after {@code vid=<uuid>}, made once a second (Expires changes with it), not per hit. */
+    private record Attributes(long second, TrackingConfig tracking, boolean secure, String suffix) {
+    }
+
+    private static volatile Attributes plain;
+    private static volatile Attributes secure;
+
     /** The Set-Cookie value for {@code vid}; {@code secureRequest}: the request came over HTTPS. */
     public static String encode(UUID vid, TrackingConfig tracking, boolean secureRequest) {
-        DefaultCookie c = new DefaultCookie("vid", vid.toString());
+        long second = System.currentTimeMillis() / 1000;
+        Attributes a = secureRequest ? secure : plain;
+        if (a == null || a.second != second || a.tracking != tracking) {
+            String full = build("-", tracking, secureRequest);
+            a = new Attributes(second, tracking, secureRequest, full.substring("vid=-".length()));
+            if (secureRequest) {
+                secure = a;
+            } else {
+                plain = a;
+            }
+        }
+        return "vid=" + vid + a.suffix;
+    }
+
+    static String build(String value, TrackingConfig tracking, boolean secureRequest) {
+        DefaultCookie c = new DefaultCookie("vid", value);
         c.setPath("/");
         c.setMaxAge(tracking.cookieMaxAgeDays() * 86_400L);
         c.setSameSite(CookieHeaderNames.SameSite.valueOf(tracking.cookieSameSite()));
