@@ -62,7 +62,8 @@ public final class BatchManager implements AutoCloseable {
         this.durability = java.util.Collections.unmodifiableMap(modes); // bound once, not parsed per request
         boolean anyWal = modes.containsValue(Durability.WAL);
         this.wal = anyWal || hasLeftovers(dataDir.resolve("wal"))
-                ? new WriteAheadLog(dataDir.resolve("wal"), config.segmentBytes(), config.walSyncMillis(), sessions.size(), registry)
+                ? new WriteAheadLog(dataDir.resolve("wal"), config.segmentBytes(), config.walSyncMillis(), sessions.size(),
+                        config.walStripes(), registry)
                 : null;
         this.erasures = new Erasures(dataDir);
         BatchMeters meters = new BatchMeters(registry);

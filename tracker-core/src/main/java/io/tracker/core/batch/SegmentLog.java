@@ -68,6 +68,8 @@ final class SegmentLog implements Closeable {
     private volatile boolean preallocate;
     /** Told when rotation used the spare, so another is made. */
     private volatile Runnable spareUsed = () -> { };
+    /** Held while a new segment is numbered and created: logs sharing a directory and prefix share it too. */
+    private Object rotation = this;
 
     SegmentLog(Path dir, String prefix, long segmentBytes) throws IOException {
         this(dir, prefix, segmentBytes, FILES);
@@ -310,11 +312,25 @@ final class SegmentLog implements Closeable {
         current = null;
     }
 
+    /**
+     * Lets several logs (the WAL's stripes, each with its own thread) write segments of one directory and prefix:
+     * numbering and creating a segment happens under {@code lock}, so their numbers never collide.
+     */
+    void shareRotation(Object lock) {
+        this.rotation = lock;
+    }
+
     /** Starts a new segment (nothing may be pending): the next append goes there. */
     void rotate() throws IOException {
         if (current != null && size != committed) {
             throw new IllegalStateException("rotate with records not yet synced");
         }
+        synchronized (rotation) {
+            rotateLocked();
+        }
+    }
+
+    private void rotateLocked() throws IOException {
         List<Long> existing = segments();
         long next = Math.max(currentSegment, existing.isEmpty() ? -1 : existing.get(existing.size() - 1)) + 1;
         Path file = path(next);

@@ -23,40 +23,68 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write-ahead log of {@code wal} durability: rows are appended to checksummed segments and
- * acknowledged only after a group-commit fsync (one fsync covers every append that arrived while the
- * previous one ran, at most one per {@code walSyncMillis}). Each segment counts the rows every session
- * still owes it; once all are stored (or spooled, or dead-lettered) the segment is deleted. After a
- * crash, {@link #recover} hands back every row of the remaining segments for replay.
+ * The write-ahead log of {@code wal} durability: rows are appended to checksummed segments and acknowledged only after
+ * a group-commit fsync (one fsync covers every append that arrived while the previous one ran, and at most one starts
+ * per {@code walSyncMillis}). The log has {@code stripes} independent streams, each with its own thread and segment
+ * file, all in one directory with one numbering: an append goes to one stripe, so a request's rows are in one segment,
+ * while the stripes' fsyncs overlap (this disk completed 4.5k fsyncs/s on one file, 8k/s on two). Each segment counts
+ * the rows every session still owes it; once all are stored (or spooled, or dead-lettered) and its stripe has moved
+ * on, the segment is deleted. After a crash, {@link #recover} hands back every row of the remaining segments.
  */
 public final class WriteAheadLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(WriteAheadLog.class);
 
-    private final SegmentLog segments;
+    private final SegmentLog reader;
+    private final List<Stripe> stripes = new ArrayList<>();
     private final long syncNanos;
     private final int sessions;
-    private final Map<Long, AtomicLong> owed = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Append> queue = new ConcurrentLinkedQueue<>();
+    /** Rows owed per segment, with the stripe writing it (null for a previous run's segment: never written again). */
+    private final Map<Long, Owed> owed = new ConcurrentHashMap<>();
     private final AtomicLong owedRows = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger nextStripe = new java.util.concurrent.atomic.AtomicInteger();
     /** Recovered segments with a damaged record: kept aside (never deleted) once their readable rows are stored. */
     private final java.util.Set<Long> damaged = ConcurrentHashMap.newKeySet();
     private final Timer syncLatency;
     private final io.micrometer.core.instrument.Counter failures;
-    private volatile long current = Long.MAX_VALUE;
     private volatile boolean closing;
-    private Thread thread;
     /** Keeps a pre-zeroed spare segment ready (see {@link SegmentLog#preallocate}); null in fault-injection tests. */
     private volatile Thread preparer;
 
     public WriteAheadLog(Path dir, long segmentBytes, long syncMillis, int sessions, MeterRegistry registry)
             throws IOException {
-        this(dir, segmentBytes, syncMillis, sessions, registry, SegmentLog.FILES);
-        segments.preallocate(() -> LockSupport.unpark(preparer));
+        this(dir, segmentBytes, syncMillis, sessions, 1, registry);
+    }
+
+    public WriteAheadLog(Path dir, long segmentBytes, long syncMillis, int sessions, int stripes, MeterRegistry registry)
+            throws IOException {
+        this(dir, segmentBytes, syncMillis, sessions, stripes, registry, SegmentLog.FILES);
+        for (Stripe st : this.stripes) {
+            st.segments.preallocate(() -> {
+                Thread p = preparer;
+                if (p != null) {
+                    LockSupport.unpark(p);
+                }
+            });
+        }
     }
 
     WriteAheadLog(Path dir, long segmentBytes, long syncMillis, int sessions, MeterRegistry registry,
                   SegmentLog.Opener opener) throws IOException {
-        this.segments = new SegmentLog(dir, "wal", segmentBytes, opener);
+        this(dir, segmentBytes, syncMillis, sessions, 1, registry, opener);
+    }
+
+    WriteAheadLog(Path dir, long segmentBytes, long syncMillis, int sessions, int stripes, MeterRegistry registry,
+                  SegmentLog.Opener opener) throws IOException {
+        if (stripes < 1) {
+            throw new IllegalArgumentException("stripes must be at least 1");
+        }
+        Object rotation = new Object();
+        for (int i = 0; i < stripes; i++) {
+            SegmentLog segs = new SegmentLog(dir, "wal", segmentBytes, opener);
+            segs.shareRotation(rotation);
+            this.stripes.add(new Stripe(i, segs));
+        }
+        this.reader = this.stripes.get(0).segments;
         this.syncNanos = TimeUnit.MILLISECONDS.toNanos(syncMillis);
         this.sessions = sessions;
         BatchMeters.WalMeters meters = new BatchMeters(registry).wal(owedRows, sessions);
@@ -71,10 +99,10 @@ public final class WriteAheadLog implements Closeable {
     /** Reads every remaining segment (a previous run's unfinished work); the rows count as owed by every session. */
     public List<Recovered> recover() throws IOException {
         List<Recovered> out = new ArrayList<>();
-        for (long s : segments.segments()) {
+        for (long s : reader.segments()) {
             List<Recovered> found = new ArrayList<>();
             boolean[] decodable = {true};
-            SegmentLog.Read read = segments.read(s, payload -> {
+            SegmentLog.Read read = reader.read(s, payload -> {
                 try {
                     RowCodec.Batch b = RowCodec.decode(payload, name -> Tables.byName(name).orElse(null));
                     found.add(new Recovered(s, b.table(), b.rows()));
@@ -89,14 +117,14 @@ public final class WriteAheadLog implements Closeable {
             }
             long rows = found.stream().mapToLong(r -> r.rows().size()).sum();
             if (rows == 0 && damaged.contains(s)) {
-                log.atError().addKeyValue("file", segments.setAside(s)).log("damaged WAL segment set aside");
+                log.atError().addKeyValue("file", reader.setAside(s)).log("damaged WAL segment set aside");
                 continue;
             }
             if (rows == 0) {
-                Files.deleteIfExists(segments.path(s));
+                Files.deleteIfExists(reader.path(s));
                 continue;
             }
-            owe(s, rows * sessions);
+            owe(s, null, rows * sessions);
             out.addAll(found);
         }
         if (!out.isEmpty()) {
@@ -107,12 +135,14 @@ public final class WriteAheadLog implements Closeable {
         return out;
     }
 
-    /** Starts the group-commit thread; the first append creates this run's segment (after every recovered one). */
+    /** Starts the group-commit threads; each stripe's first append creates its segment (after every recovered one). */
     public void start() {
-        thread = new Thread(this::run, "wal");
-        thread.setDaemon(true);
-        thread.start();
-        if (segments.preallocating()) {
+        for (Stripe st : stripes) {
+            st.thread = new Thread(st::run, stripes.size() == 1 ? "wal" : "wal-" + st.index);
+            st.thread.setDaemon(true);
+            st.thread.start();
+        }
+        if (reader.preallocating()) {
             Thread p = new Thread(this::prepare, "wal-prepare");
             p.setDaemon(true);
             p.setPriority(Thread.MIN_PRIORITY);
@@ -121,12 +151,15 @@ public final class WriteAheadLog implements Closeable {
         }
     }
 
-    /** The spare maker: one ready at all times; after a failure (a full disk) it tries again a few seconds later. */
+    /**
+     * The spare maker: one ready at all times (the stripes share it: they rotate under one lock); after a failure (a
+     * full disk) it tries again a few seconds later.
+     */
     private void prepare() {
         boolean warned = false;
         while (!closing) {
             try {
-                segments.prepareSpare();
+                reader.prepareSpare();
                 warned = false;
                 LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(5)); // woken when rotation takes the spare
             } catch (IOException | RuntimeException e) {
@@ -161,8 +194,9 @@ public final class WriteAheadLog implements Closeable {
             a.done.completeExceptionally(new IOException("write-ahead log closed"));
             return a.done;
         }
-        queue.add(a);
-        LockSupport.unpark(thread);
+        Stripe st = stripes.get(Math.floorMod(nextStripe.getAndIncrement(), stripes.size()));
+        st.queue.add(a);
+        LockSupport.unpark(st.thread);
         return a.done;
     }
 
@@ -171,12 +205,12 @@ public final class WriteAheadLog implements Closeable {
         if (segment < 0) {
             return;
         }
-        AtomicLong left = owed.get(segment);
+        Owed left = owed.get(segment);
         if (left == null) {
             return;
         }
         owedRows.addAndGet(-rows);
-        if (left.addAndGet(-rows) <= 0) {
+        if (left.rows.addAndGet(-rows) <= 0) {
             deleteIfDone(segment);
         }
     }
@@ -185,19 +219,21 @@ public final class WriteAheadLog implements Closeable {
         return owedRows.get() / sessions;
     }
 
-    private void owe(long segment, long rows) {
-        owed.computeIfAbsent(segment, k -> new AtomicLong()).addAndGet(rows);
+    private void owe(long segment, Stripe writer, long rows) {
+        owed.computeIfAbsent(segment, k -> new Owed(writer, new AtomicLong())).rows.addAndGet(rows);
         owedRows.addAndGet(rows);
     }
 
+    /** Deletes {@code segment} if every row of it is held elsewhere and no stripe appends to it any more. */
     private void deleteIfDone(long segment) {
-        AtomicLong left = owed.get(segment);
-        if (segment < current && left != null && left.get() <= 0 && owed.remove(segment, left)) {
+        Owed left = owed.get(segment);
+        if (left != null && (left.writer == null || segment < left.writer.current) && left.rows.get() <= 0
+                && owed.remove(segment, left)) {
             try {
                 if (damaged.remove(segment)) {
-                    log.atError().addKeyValue("file", segments.setAside(segment)).log("damaged WAL segment set aside");
+                    log.atError().addKeyValue("file", reader.setAside(segment)).log("damaged WAL segment set aside");
                 } else {
-                    Files.deleteIfExists(segments.path(segment));
+                    Files.deleteIfExists(reader.path(segment));
                 }
             } catch (IOException e) {
                 log.atWarn().addKeyValue("segment", segment).setCause(e).log("cannot delete WAL segment");
@@ -205,21 +241,46 @@ public final class WriteAheadLog implements Closeable {
         }
     }
 
-    private void run() {
-        List<Append> group = new ArrayList<>();
-        long lastSync = 0;
-        while (true) {
-            Append a;
-            while ((a = queue.poll()) != null) {
-                group.add(a);
-            }
-            if (group.isEmpty()) {
-                if (closing) {
-                    return;
+    /** One stream of the log: its thread, its queue, the segment it writes. */
+    private final class Stripe {
+        final int index;
+        final SegmentLog segments;
+        final ConcurrentLinkedQueue<Append> queue = new ConcurrentLinkedQueue<>();
+        /** The segment this stripe appends to, once published (segments below it are sealed). */
+        volatile long current = Long.MAX_VALUE;
+        Thread thread;
+
+        Stripe(int index, SegmentLog segments) {
+            this.index = index;
+            this.segments = segments;
+        }
+
+        private void run() {
+            List<Append> group = new ArrayList<>();
+            while (true) {
+                Append a;
+                while ((a = queue.poll()) != null) {
+                    group.add(a);
                 }
-                LockSupport.parkNanos(this, 50_000_000L);
-                continue;
+                if (group.isEmpty()) {
+                    if (closing) {
+                        return;
+                    }
+                    LockSupport.parkNanos(this, 50_000_000L);
+                    continue;
+                }
+                long start = System.nanoTime();
+                commit(group);
+                group.clear();
+                // Group commit: at most one fsync per interval; appends arriving meanwhile wait for the next one.
+                long until = start + syncNanos;
+                for (long wait = until - System.nanoTime(); wait > 0 && !closing; wait = until - System.nanoTime()) {
+                    LockSupport.parkNanos(this, wait);
+                }
             }
+        }
+
+        private void commit(List<Append> group) {
             long start = System.nanoTime();
             try {
                 long before = current; // the published segment (a failed group may have rotated the log past it)
@@ -233,14 +294,14 @@ public final class WriteAheadLog implements Closeable {
                 segments.sync();
                 // Owed before the segment is published as current: a writer releasing the last rows of an older
                 // segment may only delete segments below it, and never one holding rows nobody owes yet.
-                owe(segment, rows * sessions);
+                owe(segment, this, rows * sessions);
                 current = segments.currentSegment();
                 if (current != before) {
-                    // Segments below the new one may already be fully stored: their last release was refused
-                    // while they were still current.
-                    for (Long older : new ArrayList<>(owed.keySet())) {
-                        if (older < current) {
-                            deleteIfDone(older);
+                    // This stripe's segments below the new one may already be fully stored: their last release was
+                    // refused while they were still current.
+                    for (Map.Entry<Long, Owed> e : owed.entrySet()) {
+                        if (e.getValue().writer == this && e.getKey() < current) {
+                            deleteIfDone(e.getKey());
                         }
                     }
                 }
@@ -257,12 +318,6 @@ public final class WriteAheadLog implements Closeable {
                     g.done.completeExceptionally(e);
                 }
             }
-            group.clear();
-            lastSync = start;
-            long wait = syncNanos - (System.nanoTime() - lastSync);
-            if (wait > 0 && !closing) {
-                LockSupport.parkNanos(wait); // group commit: let appends gather for the rest of the interval
-            }
         }
     }
 
@@ -278,12 +333,18 @@ public final class WriteAheadLog implements Closeable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (thread != null) {
-            LockSupport.unpark(thread);
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        for (Stripe st : stripes) {
+            if (st.thread != null) {
+                LockSupport.unpark(st.thread);
+            }
+        }
+        for (Stripe st : stripes) {
+            if (st.thread != null) {
+                try {
+                    st.thread.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
@@ -292,22 +353,29 @@ public final class WriteAheadLog implements Closeable {
     @Override
     public void close() throws IOException {
         drain();
-        segments.close();
+        for (Stripe st : stripes) {
+            st.segments.close();
+        }
         // Segments fully stored by now can go; what remains is replayed at the next start.
+        for (Stripe st : stripes) {
+            st.current = Long.MAX_VALUE;
+        }
         for (Long s : new ArrayList<>(owed.keySet())) {
-            current = Long.MAX_VALUE;
-            deleteIfDone(s);
+            deleteIfDone(s); // every stripe's current is past every segment now: all are sealed
         }
         try {
-            for (long s : segments.segments()) {
+            for (long s : reader.segments()) {
                 if (!owed.containsKey(s)) {
-                    Files.deleteIfExists(segments.path(s));
+                    Files.deleteIfExists(reader.path(s));
                 }
             }
-            segments.deleteSpare(); // a stopped tracker leaves wal/ empty when everything is stored
+            reader.deleteSpare(); // a stopped tracker leaves wal/ empty when everything is stored
         } catch (IOException e) {
             log.atWarn().setCause(e).log("cannot clean WAL segments");
         }
+    }
+
+    private record Owed(Stripe writer, AtomicLong rows) {
     }
 
     private record Append(List<byte[]> payloads, int rows, CompletableFuture<Long> done) {

@@ -10,7 +10,10 @@ import java.util.Map;
  *                             spool, and above twice it ingest answers 503
  * @param spoolMaxBytes        disk a session's spool may use; above it ingest answers 503 (never a silent drop)
  * @param segmentBytes         size of a write-ahead log or spool segment file
- * @param walSyncMillis        group-commit interval of the write-ahead log: at most one fsync per interval
+ * @param walSyncMillis        group-commit interval of the write-ahead log: at most one fsync per interval and stripe
+ *                             (0: the next fsync starts as soon as the last one ended, covering what arrived meanwhile)
+ * @param walStripes           independent streams of the write-ahead log, each with its own thread and segment file:
+ *                             their fsyncs overlap, so a request waits less for the one in flight
  * @param retryInitialMillis   first back-off after a failed write (exponential, jittered)
  * @param retryMaxMillis       back-off ceiling
  * @param breakerFailures      consecutive failed writes that open a session's circuit breaker
@@ -25,6 +28,7 @@ public record BatchConfig(
         long spoolMaxBytes,
         long segmentBytes,
         long walSyncMillis,
+        int walStripes,
         long retryInitialMillis,
         long retryMaxMillis,
         int breakerFailures,
@@ -51,7 +55,7 @@ public record BatchConfig(
         for (String t : BUSINESS_TABLES) {
             tables.put(t, business);
         }
-        return new BatchConfig(64L << 20, 1L << 30, 16L << 20, 2, 100, 10_000, 5, 5_000, 3,
+        return new BatchConfig(64L << 20, 1L << 30, 16L << 20, 0, 1, 100, 10_000, 5, 5_000, 3,
                 TableBatchConfig.hybrid(10_000, 1_000, "wal"), tables);
     }
 
@@ -67,7 +71,7 @@ public record BatchConfig(
     public BatchConfig withDurability(String d) {
         Map<String, TableBatchConfig> t = new HashMap<>();
         tables.forEach((k, v) -> t.put(k, v.withDurability(d)));
-        return new BatchConfig(maxQueuedBytes, spoolMaxBytes, segmentBytes, walSyncMillis, retryInitialMillis,
+        return new BatchConfig(maxQueuedBytes, spoolMaxBytes, segmentBytes, walSyncMillis, walStripes, retryInitialMillis,
                 retryMaxMillis, breakerFailures, breakerOpenMillis, poisonAttempts, defaults.withDurability(d), t);
     }
 
@@ -76,6 +80,7 @@ public record BatchConfig(
         v.range("batching.spoolMaxBytes", spoolMaxBytes, 1L << 20, 1L << 50);
         v.range("batching.segmentBytes", segmentBytes, 64 * 1024, 1L << 30);
         v.range("batching.walSyncMillis", walSyncMillis, 0, 1_000);
+        v.range("batching.walStripes", walStripes, 1, 8);
         v.range("batching.retryInitialMillis", retryInitialMillis, 1, 60_000);
         v.range("batching.retryMaxMillis", retryMaxMillis, retryInitialMillis, 600_000);
         v.range("batching.breakerFailures", breakerFailures, 1, 1_000);

@@ -33,7 +33,7 @@ class BatchManagerTest {
 
     private static BatchConfig config(int maxRows, long maxAgeMillis, String durability) {
         TableBatchConfig t = new TableBatchConfig("hybrid", maxRows, 16L << 20, maxAgeMillis, 1, 1, 2, durability);
-        return new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 1, 5, 3, 200, 3, t, Map.of("events", t));
+        return new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 2, 1, 5, 3, 200, 3, t, Map.of("events", t));
     }
 
     private BatchManager manager(BatchConfig c, FakeSession... sessions) throws Exception {
@@ -223,7 +223,7 @@ class BatchManagerTest {
     @Test
     void aStopWithTheBreakerOpenMakesOneLastTrial() throws Exception {
         TableBatchConfig t = new TableBatchConfig("hybrid", 10, 16L << 20, 5, 1, 1, 2, "memory");
-        BatchConfig c = new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 1, 5, 1, 600_000, 3, t, Map.of("events", t));
+        BatchConfig c = new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 1, 1, 5, 1, 600_000, 3, t, Map.of("events", t));
         FakeSession s = new FakeSession();
         BatchManager m = manager(c, s);
         m.awaitOpen(Duration.ofSeconds(5));
@@ -271,7 +271,7 @@ class BatchManagerTest {
         // Back-off up to 2 s, breaker open for 100 ms: a pause would always end on a half-open trial. Found with a
         // real NATS outage (FanOutTest): the writer retried one batch for the whole outage and never spooled.
         TableBatchConfig t = new TableBatchConfig("hybrid", 10, 16L << 20, 5, 1, 1, 2, "memory");
-        BatchConfig c = new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 500, 2_000, 3, 100, 3, t, Map.of("events", t));
+        BatchConfig c = new BatchConfig(64L << 20, 1L << 30, 1L << 20, 1, 1, 500, 2_000, 3, 100, 3, t, Map.of("events", t));
         FakeSession s = new FakeSession();
         s.down = false;
         BatchManager m = manager(c, s);
@@ -364,7 +364,7 @@ class BatchManagerTest {
         FakeSession s = new FakeSession();
         TableBatchConfig t = new TableBatchConfig("hybrid", 1000, 16L << 20, 3_600_000, 1, 1, 2, "memory");
         // 1 MiB memory budget, 1 MiB spool: a dead backend fills both, then ingest is refused.
-        BatchConfig c = new BatchConfig(1L << 20, 1L << 20, 256 * 1024, 1, 1, 5, 1, 60_000, 3, t, Map.of("events", t));
+        BatchConfig c = new BatchConfig(1L << 20, 1L << 20, 256 * 1024, 1, 1, 1, 5, 1, 60_000, 3, t, Map.of("events", t));
         BatchManager m = manager(c, s);
         m.awaitOpen(Duration.ofSeconds(5));
         s.down = true;

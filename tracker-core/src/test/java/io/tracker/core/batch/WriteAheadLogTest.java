@@ -60,9 +60,9 @@ class WriteAheadLogTest {
     }
 
     @Test
-    void preZeroedSegmentsHoldEveryAcknowledgedRecordOnceAcrossRotationsAndACrash() throws Exception {
+    void stripesOfPreZeroedSegmentsHoldEveryAcknowledgedRecordOnceAcrossRotationsAndACrash() throws Exception {
         long segmentBytes = 16 * 1024;
-        WriteAheadLog wal = new WriteAheadLog(dir, segmentBytes, 0, 1, new SimpleMeterRegistry());
+        WriteAheadLog wal = new WriteAheadLog(dir, segmentBytes, 0, 1, 2, new SimpleMeterRegistry()); // two stripes
         wal.start();
         Path spare = dir.resolve("wal-next.zero");
         java.util.Set<Long> used = new java.util.TreeSet<>();
