@@ -53,7 +53,7 @@ public abstract class SessionContract {
         io.tracker.core.config.TableBatchConfig t = new io.tracker.core.config.TableBatchConfig("hybrid", 500,
                 64L << 20, 10, 1, 1, 2, "memory");
         io.tracker.core.config.BatchConfig c = new io.tracker.core.config.BatchConfig(256L << 20, 1L << 30, 1L << 20,
-                1, 10, 200, 5, 1_000, 3, t, java.util.Map.of("events", t));
+                1, 1, 10, 200, 5, 1_000, 3, t, java.util.Map.of("events", t));
         io.tracker.core.batch.BatchManager m = new io.tracker.core.batch.BatchManager(List.of(newSession()), Tables.ALL,
                 c, dataDir, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         m.start();

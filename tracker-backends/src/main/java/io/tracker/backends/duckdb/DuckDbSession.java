@@ -68,6 +68,7 @@ public final class DuckDbSession implements Session {
             Properties props = new Properties();
             props.setProperty("memory_limit", settings.memoryLimit());
             props.setProperty("threads", Integer.toString(settings.threads()));
+            props.setProperty("checkpoint_threshold", settings.checkpointThreshold().trim());
             Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, props);
             connection = c.unwrap(DuckDBConnection.class);
             for (Table t : tablesToWrite) {

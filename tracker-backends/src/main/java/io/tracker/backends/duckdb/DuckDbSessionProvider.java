@@ -27,6 +27,11 @@ public final class DuckDbSessionProvider implements SessionProvider {
         if (v.notNull(prefix + ".memoryLimit", s.memoryLimit()) && !MEMORY.matcher(s.memoryLimit().trim()).matches()) {
             v.fail(prefix + ".memoryLimit", "must be a size such as 256MB or 2GB (got '" + s.memoryLimit() + "')");
         }
+        if (v.notNull(prefix + ".checkpointThreshold", s.checkpointThreshold())
+                && !MEMORY.matcher(s.checkpointThreshold().trim()).matches()) {
+            v.fail(prefix + ".checkpointThreshold", "must be a size such as 16MB or 1GB (got '"
+                    + s.checkpointThreshold() + "')");
+        }
         v.throwIfInvalid();
         return new DuckDbSession(config.name(), dataDir.resolve(s.path()), s);
     }
