@@ -2,7 +2,8 @@
 # The tracker against nginx-as-a-collector, in one run on this machine (issue 13's method): wrk on loopback against
 # nginx (Debian's nginx-light, empty_gif with an access log) and against the tracker as `make run` starts it (its JVM
 # flags, DuckDB, config.json's durability: wal), each path at saturation for DURATION. Prints req/s, p99 and the
-# ratio to nginx; then how long the backlog took to drain after the bursts, peak RSS, and, after a SIGTERM, the
+# ratio to nginx; then how long the backlog took to drain after the bursts, the p99 latency of both at a constant
+# rate (half the tracker's pixel burst; bench/RateLoad.java), peak RSS, and, after a SIGTERM, the
 # tracker's own accepted counter against the rows stored in DuckDB (they must be equal).
 #
 #   bash bench/compare.sh                        # DURATION=10s THREADS=1 CONNECTIONS=64
@@ -79,6 +80,22 @@ owes() { # the tracker still holds rows it has not stored (WAL, queues or spool)
 }
 while owes; do sleep 0.05; done
 drain_ms=$(( ($(date +%s%N) - burst_end) / 1000000 ))
+# Latency at a constant rate (half the pixel burst unless RATE is given), corrected for coordinated omission:
+# bench/RateLoad.java (wrk2's method; wrk2 is not packaged in Debian), the same rate against nginx and the tracker.
+RATE=${RATE:-$(( RPS[pixel] / 2 ))}
+pixel_url="http://127.0.0.1:18080$(sed -n 's/^wrk.path = "\(.*\)"$/\1/p' bench/pixel.lua)"
+rate_load() { # key url: prints the generator's line to stderr, keeps p99 and p99.9
+  local out
+  java -XX:+UseSerialGC -Xms64m -Xmx64m bench/RateLoad.java "$2" "$RATE" 3 "$CONNECTIONS" >/dev/null 2>&1 || true
+  out=$(java -XX:+UseSerialGC -Xms64m -Xmx64m bench/RateLoad.java "$2" "$RATE" "${LATENCY_SECONDS:-15}" "$CONNECTIONS" 2>&1) || true
+  echo "$1 at $RATE/s: $out" >&2
+  LAT99[$1]=$(echo "$out" | sed -n 's/.* p99=\([0-9.]*ms\).*/\1/p')
+  LAT999[$1]=$(echo "$out" | sed -n 's/.* p99.9=\([0-9.]*ms\).*/\1/p')
+}
+declare -A LAT99 LAT999
+echo "--- constant rate" >&2
+rate_load tracker "$pixel_url"
+rate_load nginx "${pixel_url/18080/18180}"
 rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$TPID/status")
 accepted=$(curl -s http://127.0.0.1:18080/metrics | awk '/^tracker_events_accepted_total/ {s += $2} END {printf "%d", s}')
 kill -TERM "$TPID"; wait "$TPID" || true; TPID=
@@ -96,5 +113,7 @@ echo "| tracker pixel \`GET /tr/v1/img/?…\` | ${RPS[pixel]} | ${P99[pixel]} | 
 echo "| tracker JSON \`POST /tr/v1/tr/\` | ${RPS[json]} | ${P99[json]} | $(ratio "${RPS[json]}" "${RPS[nginx]}") |"
 echo
 echo "backlog drained ${drain_ms} ms after the last burst; peak RSS ${rss} MB"
+echo "pixel at a constant ${RATE}/s (bench/RateLoad.java, corrected latencies): tracker p99 ${LAT99[tracker]:-?}" \
+  "(p99.9 ${LAT999[tracker]:-?}), nginx p99 ${LAT99[nginx]:-?} (p99.9 ${LAT999[nginx]:-?})"
 echo "accepted (server counter) ${accepted}, stored ${stored}"
 [[ $accepted == "$stored" ]] && echo "OK: stored == accepted" || { echo "MISMATCH: stored != accepted"; exit 1; }
