@@ -194,7 +194,11 @@ final class SegmentLog implements Closeable {
             rotate();
         }
         if (buffer == null) {
-            buffer = ByteBuffer.allocateDirect(WRITE_BUFFER);
+            try {
+                buffer = ByteBuffer.allocateDirect(WRITE_BUFFER);
+            } catch (OutOfMemoryError e) {
+                throw new IOException("no direct memory for the log's write buffer", e);
+            }
         }
         long written = 0;
         try {
@@ -391,10 +395,16 @@ final class SegmentLog implements Closeable {
      * Makes the spare segment if there is none: the header and zeros up to {@code segmentBytes}, fsynced, under a
      * temporary name and then renamed, so a spare is always complete. Safe beside the owner thread's appends.
      */
-    void prepareSpare() throws IOException {
+    void prepareSpare(java.util.function.BooleanSupplier stop) throws IOException {
         Path spare = spare();
         if (Files.exists(spare)) {
             return;
+        }
+        // Never the last free bytes: on a nearly full disk the log's own segments, the spool and the backends need them
+        // more than a faster fsync does.
+        long usable = Files.getFileStore(dir).getUsableSpace();
+        if (usable < 4 * segmentBytes + (64L << 20)) {
+            throw new IOException("only " + usable + " bytes free: no spare segment of " + segmentBytes + " bytes");
         }
         Path partial = dir.resolve(prefix + "-next.zero.tmp");
         ByteBuffer zeros = ByteBuffer.allocateDirect(WRITE_BUFFER);
@@ -406,6 +416,9 @@ final class SegmentLog implements Closeable {
             }
             long left = segmentBytes - MAGIC.length;
             while (left > 0) {
+                if (stop.getAsBoolean()) {
+                    throw new IOException("stopping");
+                }
                 zeros.clear().limit((int) Math.min(zeros.capacity(), left));
                 while (zeros.hasRemaining()) {
                     left -= ch.write(zeros);

@@ -116,7 +116,7 @@ public final class WriteAheadLog implements Closeable {
                 damaged.add(s);
             }
             long rows = found.stream().mapToLong(r -> r.rows().size()).sum();
-            if (rows == 0 && damaged.contains(s)) {
+            if (rows == 0 && damaged.remove(s)) { // removed: a later segment may get this number again
                 log.atError().addKeyValue("file", reader.setAside(s)).log("damaged WAL segment set aside");
                 continue;
             }
@@ -157,18 +157,24 @@ public final class WriteAheadLog implements Closeable {
      */
     private void prepare() {
         boolean warned = false;
+        long pause = TimeUnit.SECONDS.toNanos(5);
         while (!closing) {
             try {
-                reader.prepareSpare();
+                reader.prepareSpare(() -> closing);
                 warned = false;
-                LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(5)); // woken when rotation takes the spare
+                pause = TimeUnit.SECONDS.toNanos(5);
+                LockSupport.parkNanos(this, pause); // woken when rotation takes the spare
             } catch (IOException | RuntimeException e) {
+                if (closing) {
+                    return;
+                }
                 if (!warned) {
                     log.atWarn().addKeyValue("error", String.valueOf(e))
                             .log("cannot make a pre-zeroed WAL segment; new segments grow as they are written");
                     warned = true;
                 }
-                LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(5));
+                LockSupport.parkNanos(this, pause);
+                pause = Math.min(pause * 2, TimeUnit.MINUTES.toNanos(5));
             }
         }
     }
@@ -309,9 +315,10 @@ public final class WriteAheadLog implements Closeable {
                 for (Append g : group) {
                     g.done.complete(segment);
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) {
                 // Nothing of the group is in the log (SegmentLog rolls a failed append or fsync back): refusing the
-                // requests is exact, and a client's retry cannot store them twice.
+                // requests is exact, and a client's retry cannot store them twice. An Error too: a stripe that died
+                // would leave its share of every later request unanswered.
                 failures.increment();
                 log.atError().setCause(e).log("write-ahead log append failed; refusing the affected requests");
                 for (Append g : group) {
@@ -326,12 +333,7 @@ public final class WriteAheadLog implements Closeable {
         closing = true;
         Thread p = preparer;
         if (p != null) {
-            LockSupport.unpark(p);
-            try {
-                p.join(10_000); // it may be writing a spare: done before close deletes it
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            LockSupport.unpark(p); // it stops between chunks of a spare; joined after the stripes
         }
         for (Stripe st : stripes) {
             if (st.thread != null) {
@@ -347,12 +349,28 @@ public final class WriteAheadLog implements Closeable {
                 }
             }
         }
+        if (p != null) {
+            try {
+                p.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** After the writers are done: deletes every segment whose rows are all stored; the rest is replayed at the next start. */
     @Override
     public void close() throws IOException {
         drain();
+        for (Stripe st : stripes) {
+            if (st.thread != null && st.thread.isAlive()) {
+                // Still inside an fsync after the wait: its group may be acknowledged yet, so nothing is closed or
+                // deleted here. Every segment stays and is replayed at the next start (replays skip stored rows).
+                log.atError().addKeyValue("stripe", st.index)
+                        .log("write-ahead log thread still busy at close; segments kept for replay");
+                return;
+            }
+        }
         for (Stripe st : stripes) {
             st.segments.close();
         }
