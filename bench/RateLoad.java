@@ -51,12 +51,7 @@ public final class RateLoad {
         Selector selector = Selector.open();
         ArrayDeque<Conn> idle = new ArrayDeque<>();
         for (int i = 0; i < connections; i++) {
-            SocketChannel ch = SocketChannel.open(addr);
-            ch.configureBlocking(false);
-            ch.socket().setTcpNoDelay(true);
-            Conn c = new Conn(ch);
-            ch.register(selector, SelectionKey.OP_READ, c);
-            idle.add(c);
+            idle.add(connect(addr, selector));
         }
         long total = (long) (rate * seconds);
         long[] latencies = new long[(int) total];
@@ -109,12 +104,7 @@ public final class RateLoad {
                         k.cancel();
                         c.ch.close();
                         idle.remove(c);
-                        SocketChannel ch = SocketChannel.open(addr);
-                        ch.configureBlocking(false);
-                        ch.socket().setTcpNoDelay(true);
-                        Conn fresh = new Conn(ch);
-                        ch.register(selector, SelectionKey.OP_READ, fresh);
-                        idle.add(fresh);
+                        idle.add(connect(addr, selector));
                         continue;
                     }
                     int status = complete(c.in);
@@ -129,12 +119,7 @@ public final class RateLoad {
                         } else { // "Connection: close": the server ends this one, open another
                             k.cancel();
                             c.ch.close();
-                            SocketChannel ch = SocketChannel.open(addr);
-                            ch.configureBlocking(false);
-                            ch.socket().setTcpNoDelay(true);
-                            Conn fresh = new Conn(ch);
-                            ch.register(selector, SelectionKey.OP_READ, fresh);
-                            idle.add(fresh);
+                            idle.add(connect(addr, selector));
                         }
                     }
                 }
@@ -150,6 +135,16 @@ public final class RateLoad {
         if (answered < total) {
             System.exit(1);
         }
+    }
+
+    /** A new keep-alive connection, non-blocking and registered for reads. */
+    private static Conn connect(InetSocketAddress addr, Selector selector) throws IOException {
+        SocketChannel ch = SocketChannel.open(addr);
+        ch.configureBlocking(false);
+        ch.socket().setTcpNoDelay(true);
+        Conn c = new Conn(ch);
+        ch.register(selector, SelectionKey.OP_READ, c);
+        return c;
     }
 
     private static double ms(long[] sorted, double q) {

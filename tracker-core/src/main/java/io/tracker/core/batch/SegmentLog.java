@@ -340,22 +340,13 @@ final class SegmentLog implements Closeable {
         Path file = path(next);
         FileChannel spare = preallocate ? takeSpare(file) : null;
         if (spare != null) {
-            if (current != null) {
-                closeQuietly(current); // everything in it is synced
-            }
-            current = spare;
-            currentSegment = next;
-            size = MAGIC.length;
-            committed = MAGIC.length;
+            startSegment(spare, next);
             spareUsed.run();
             return;
         }
         FileChannel ch = opener.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
-            ByteBuffer header = ByteBuffer.wrap(MAGIC);
-            while (header.hasRemaining()) {
-                ch.write(header);
-            }
+            writeHeader(ch);
             ch.force(true);
             syncDirectory(dir);
         } catch (IOException | RuntimeException e) {
@@ -363,13 +354,25 @@ final class SegmentLog implements Closeable {
             Files.deleteIfExists(file); // a segment without its header never holds a record
             throw e;
         }
+        startSegment(ch, next);
+    }
+
+    /** Makes {@code ch}, a segment holding just its header, the one appends go to. */
+    private void startSegment(FileChannel ch, long number) {
         if (current != null) {
             closeQuietly(current); // everything in it is synced
         }
         current = ch;
-        currentSegment = next;
+        currentSegment = number;
         size = MAGIC.length;
         committed = MAGIC.length;
+    }
+
+    private static void writeHeader(FileChannel ch) throws IOException {
+        ByteBuffer header = ByteBuffer.wrap(MAGIC);
+        while (header.hasRemaining()) {
+            ch.write(header);
+        }
     }
 
     /**
@@ -391,6 +394,10 @@ final class SegmentLog implements Closeable {
         return dir.resolve(prefix + "-next.zero");
     }
 
+    private Path partialSpare() {
+        return dir.resolve(prefix + "-next.zero.tmp");
+    }
+
     /**
      * Makes the spare segment if there is none: the header and zeros up to {@code segmentBytes}, fsynced, under a
      * temporary name and then renamed, so a spare is always complete. Safe beside the owner thread's appends.
@@ -406,14 +413,11 @@ final class SegmentLog implements Closeable {
         if (usable < 4 * segmentBytes + (64L << 20)) {
             throw new IOException("only " + usable + " bytes free: no spare segment of " + segmentBytes + " bytes");
         }
-        Path partial = dir.resolve(prefix + "-next.zero.tmp");
+        Path partial = partialSpare();
         ByteBuffer zeros = ByteBuffer.allocateDirect(WRITE_BUFFER);
         try (FileChannel ch = opener.open(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            ByteBuffer header = ByteBuffer.wrap(MAGIC);
-            while (header.hasRemaining()) {
-                ch.write(header);
-            }
+            writeHeader(ch);
             long left = segmentBytes - MAGIC.length;
             while (left > 0) {
                 if (stop.getAsBoolean()) {
@@ -439,7 +443,7 @@ final class SegmentLog implements Closeable {
     /** Removes the spare (and a half-made one): at a clean stop. */
     void deleteSpare() throws IOException {
         Files.deleteIfExists(spare());
-        Files.deleteIfExists(dir.resolve(prefix + "-next.zero.tmp"));
+        Files.deleteIfExists(partialSpare());
     }
 
     /** The spare renamed to {@code file} and opened after its header, or null when none is ready. */

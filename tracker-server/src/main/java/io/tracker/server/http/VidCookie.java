@@ -12,7 +12,7 @@ public final class VidCookie {
     }
 
     /** The attributes after {@code vid=<uuid>}, made once a second (Expires changes with it), not per hit. */
-    private record Attributes(long second, TrackingConfig tracking, boolean secure, String suffix) {
+    private record Attributes(long second, TrackingConfig tracking, String suffix) {
     }
 
     private static volatile Attributes plain;
@@ -24,7 +24,7 @@ public final class VidCookie {
         Attributes a = secureRequest ? secure : plain;
         if (a == null || a.second != second || a.tracking != tracking) {
             String full = build("-", tracking, secureRequest);
-            a = new Attributes(second, tracking, secureRequest, full.substring("vid=-".length()));
+            a = new Attributes(second, tracking, full.substring("vid=-".length()));
             if (secureRequest) {
                 secure = a;
             } else {
