@@ -65,7 +65,13 @@ CREATE TABLE IF NOT EXISTS {db}.events (
     os String,
     tz String,
     vp_w Int64,
-    vp_h Int64
+    vp_h Int64,
+    browser_version String,
+    os_version String,
+    is_bot UInt8,
+    bot_reason String,
+    channel String,
+    referrer_host String
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(created_at)
 ORDER BY (created_at, eid);

@@ -61,5 +61,20 @@ CREATE TABLE IF NOT EXISTS events (
     os          VARCHAR,
     tz          VARCHAR,
     vp_w        BIGINT,
-    vp_h        BIGINT
+    vp_h        BIGINT,
+    browser_version VARCHAR,
+    os_version      VARCHAR,
+    is_bot          BOOLEAN,
+    bot_reason      VARCHAR,
+    channel         VARCHAR,
+    referrer_host   VARCHAR
 );
+
+-- Columns added since the first release: a database made by an older version gains them here (appended, in the
+-- order above, so the appender's positions hold).
+ALTER TABLE events ADD COLUMN IF NOT EXISTS browser_version VARCHAR;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS os_version VARCHAR;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS is_bot BOOLEAN;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS bot_reason VARCHAR;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS channel VARCHAR;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS referrer_host VARCHAR;

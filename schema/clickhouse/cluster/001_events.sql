@@ -62,7 +62,13 @@ CREATE TABLE IF NOT EXISTS {db}.events_local ON CLUSTER {cluster} (
     os String,
     tz String,
     vp_w Int64,
-    vp_h Int64
+    vp_h Int64,
+    browser_version String,
+    os_version String,
+    is_bot UInt8,
+    bot_reason String,
+    channel String,
+    referrer_host String
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/events_local', '{replica}')
 PARTITION BY toYYYYMM(created_at)

@@ -69,6 +69,12 @@ CREATE TABLE IF NOT EXISTS {db}.events (
     tz LowCardinality(String),
     vp_w Int64,
     vp_h Int64,
+    browser_version LowCardinality(String),
+    os_version LowCardinality(String),
+    is_bot UInt8,
+    bot_reason LowCardinality(String),
+    channel LowCardinality(String),
+    referrer_host LowCardinality(String),
     INDEX eid_minmax eid TYPE minmax GRANULARITY 4
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(created_at)

@@ -148,7 +148,8 @@ public final class Tracker implements AutoCloseable {
             log.atInfo().addKeyValue("path", config.geoip().path()).addKeyValue("version", geoip.databaseVersion())
                     .log("geoip open");
         }
-        EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip, ips);
+        EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip, ips,
+                io.tracker.core.enrich.Enrichment.load(config, mapper));
         Ingest ingest = new Ingest(mapper, pipeline, batches, config.tracking().maxEventsPerRequest(), registry);
         Rejections rejections = new Rejections(registry);
         ConnectionLimiter limiter = new ConnectionLimiter(config.server().maxConnections());

@@ -175,6 +175,7 @@ final class CassandraReader implements SessionReader {
             case FLOAT64 -> r.getDouble(n);
             case TIMESTAMP -> r.getInstant(n).toEpochMilli();
             case DECIMAL -> r.getBigDecimal(n).setScale(ColumnType.DECIMAL_SCALE);
+            case BOOLEAN -> r.getBoolean(n);
         };
     }
 

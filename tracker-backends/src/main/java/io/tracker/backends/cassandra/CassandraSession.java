@@ -268,6 +268,7 @@ public final class CassandraSession implements Session {
                 case FLOAT64 -> b.setDouble(i, (Double) v);
                 case TIMESTAMP -> b.setInstant(i, Instant.ofEpochMilli((Long) v));
                 case DECIMAL -> b.setBigDecimal(i, (java.math.BigDecimal) v);
+                case BOOLEAN -> b.setBoolean(i, (Boolean) v);
             }
         }
         return b.build().setIdempotent(true);

@@ -374,6 +374,7 @@ final class ClickHouseReader implements SessionReader {
             case INT32 -> Integer.parseInt(s);
             case FLOAT64 -> Double.parseDouble(s);
             case DECIMAL -> new BigDecimal(s).setScale(ColumnType.DECIMAL_SCALE);
+            case BOOLEAN -> s.equals("1") || s.equalsIgnoreCase("true");
         };
     }
 

@@ -310,6 +310,7 @@ public final class ClickHouseSession implements Session {
             case INT32 -> v == null ? 0 : v;
             case FLOAT64 -> v == null ? 0.0 : v;
             case DECIMAL -> v == null ? java.math.BigDecimal.ZERO.setScale(io.tracker.core.model.ColumnType.DECIMAL_SCALE) : v;
+            case BOOLEAN -> (short) (Boolean.TRUE.equals(v) ? 1 : 0); // UInt8 (18.16 has no Bool)
             case TIMESTAMP -> ZonedDateTime.ofInstant(Instant.ofEpochMilli(v == null ? 0L : (Long) v), ZoneOffset.UTC);
         };
     }
@@ -407,7 +408,58 @@ public final class ClickHouseSession implements Session {
             for (String statement : SchemaFiles.statements(sql.replace("{db}", settings.database()))) {
                 execute(statement);
             }
+            if (file.equals("001_events.sql")) {
+                // before the views of the later files, which may read the new columns
+                addAppendedColumns(io.tracker.core.model.Tables.EVENTS);
+            }
         }
+    }
+
+    /**
+     * Upgrades a table made by an older version: the columns appended to {@code t} since are added, with their
+     * column defaults (18.16 has no {@code ADD COLUMN IF NOT EXISTS}, so the server's list is read first, and a
+     * replica that added one concurrently is not an error). In the cluster layout the replicated table carries the
+     * change to its replicas through ZooKeeper; each node adds it to its own Distributed table.
+     */
+    private void addAppendedColumns(Table t) throws Exception {
+        List<String> targets = settings.clustered() ? List.of(localName(t), t.name()) : List.of(t.name());
+        for (String target : targets) {
+            String tsv = queryText("SELECT name FROM system.columns WHERE database = '" + settings.database()
+                    + "' AND table = '" + target + "' FORMAT TabSeparated");
+            java.util.Set<String> present = new java.util.HashSet<>(List.of(tsv.split("\n")));
+            if (present.size() <= 1) {
+                continue; // no such table (the statements above would have made it: nothing to upgrade)
+            }
+            for (Column c : t.columns()) {
+                if (present.contains(c.name())) {
+                    continue;
+                }
+                try {
+                    execute("ALTER TABLE " + settings.database() + "." + target + " ADD COLUMN " + c.name() + " "
+                            + serverType(c.type()));
+                    log.atInfo().addKeyValue("session", name).addKeyValue("table", target)
+                            .addKeyValue("column", c.name()).log("clickhouse column added");
+                } catch (Exception e) {
+                    if (!String.valueOf(e.getMessage()).contains("already exists")) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The server type of a column added by {@link #addAppendedColumns} (as the schema files declare them). */
+    static String serverType(io.tracker.core.model.ColumnType type) {
+        return switch (type) {
+            case UUID -> "UUID";
+            case STRING, JSON -> "String";
+            case INT64 -> "Int64";
+            case INT32 -> "Int32";
+            case FLOAT64 -> "Float64";
+            case TIMESTAMP -> "DateTime";
+            case DECIMAL -> "Decimal(18, 4)";
+            case BOOLEAN -> "UInt8";
+        };
     }
 
     private String qualified(Table t) {

@@ -135,6 +135,7 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
                 BigDecimal d = rs.getBigDecimal(i);
                 yield d == null ? null : d.setScale(ColumnType.DECIMAL_SCALE);
             }
+            case BOOLEAN -> rs.getBoolean(i);
         };
         return rs.wasNull() ? null : v;
     }

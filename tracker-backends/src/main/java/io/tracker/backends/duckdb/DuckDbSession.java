@@ -270,6 +270,7 @@ public final class DuckDbSession implements Session {
             case INT32 -> a.append(((Integer) v).intValue());
             case FLOAT64 -> a.append(((Double) v).doubleValue());
             case DECIMAL -> a.append((java.math.BigDecimal) v);
+            case BOOLEAN -> a.append(((Boolean) v).booleanValue());
             case TIMESTAMP -> a.appendEpochMicros((Long) v * 1_000L);
             default -> throw new IllegalArgumentException("unsupported column type " + type);
         }
@@ -320,6 +321,7 @@ public final class DuckDbSession implements Session {
             case TIMESTAMP -> "TIMESTAMP";
             case JSON -> "JSON";
             case DECIMAL -> "DECIMAL(18,4)";
+            case BOOLEAN -> "BOOLEAN";
         };
     }
 

@@ -182,6 +182,7 @@ public final class NatsSession implements Session {
                     case FLOAT64 -> g.writeNumber((Double) v);
                     case TIMESTAMP -> g.writeString(Instant.ofEpochMilli((Long) v).toString());
                     case DECIMAL -> g.writeNumber((java.math.BigDecimal) v);
+                    case BOOLEAN -> g.writeBoolean((Boolean) v);
                 }
             }
             g.writeEndObject();

@@ -61,6 +61,24 @@ public final class Cidr {
         return true;
     }
 
+    /** The lowest address of the range. */
+    public byte[] first() {
+        byte[] a = net.clone();
+        for (int i = bits; i < a.length * 8; i++) {
+            a[i / 8] &= (byte) ~(0x80 >>> (i % 8));
+        }
+        return a;
+    }
+
+    /** The highest address of the range. */
+    public byte[] last() {
+        byte[] a = net.clone();
+        for (int i = bits; i < a.length * 8; i++) {
+            a[i / 8] |= (byte) (0x80 >>> (i % 8));
+        }
+        return a;
+    }
+
     public static boolean anyContains(List<Cidr> ranges, byte[] address) {
         for (Cidr c : ranges) {
             if (c.contains(address)) {

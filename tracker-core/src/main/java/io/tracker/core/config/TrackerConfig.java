@@ -22,7 +22,9 @@ public record TrackerConfig(
         @com.fasterxml.jackson.annotation.JsonProperty("static") StaticConfig staticFiles,
         TlsConfig tls,
         ProxyConfig proxy,
-        ClusterConfig cluster) {
+        ClusterConfig cluster,
+        EnrichConfig enrich,
+        AlertsConfig alerts) {
 
     public TrackerConfig {
         sessions = sessions == null ? List.of() : List.copyOf(sessions);
@@ -37,6 +39,8 @@ public record TrackerConfig(
         tls = tls == null ? TlsConfig.standard() : tls;
         proxy = proxy == null ? ProxyConfig.standard() : proxy;
         cluster = cluster == null ? ClusterConfig.standard() : cluster;
+        enrich = enrich == null ? EnrichConfig.standard() : enrich;
+        alerts = alerts == null ? AlertsConfig.standard() : alerts;
     }
 
     /** Built-in defaults: DuckDB embedded, HTTP on 8080. {@code config.json} at the root repeats them. */
@@ -46,51 +50,59 @@ public record TrackerConfig(
                 List.of(new SessionConfig("duckdb", "duckdb", null)), AdminConfig.standard(), LinksConfig.standard(),
                 GeoIpConfig.standard(), RateLimitConfig.standard(), List.of(), LtvConfig.standard(),
                 WebSocketConfig.standard(), StaticConfig.standard(), TlsConfig.standard(), ProxyConfig.standard(),
-                ClusterConfig.standard());
+                ClusterConfig.standard(), EnrichConfig.standard(), AlertsConfig.standard());
     }
 
     public TrackerConfig withServer(ServerConfig s) {
-        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
+        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withStorage(StorageConfig s) {
-        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
+        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withBatching(BatchConfig b) {
-        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
+        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withPrivacy(PrivacyConfig p) {
-        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
+        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withAdmin(AdminConfig a) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withLinks(LinksConfig l) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withGeoip(GeoIpConfig g) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withRateLimit(RateLimitConfig r) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withSessions(List<SessionConfig> s) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withTls(TlsConfig t) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, t, proxy, cluster);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, t, proxy, cluster, enrich, alerts);
     }
 
     public TrackerConfig withProxy(ProxyConfig p) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, p, cluster);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, p, cluster, enrich, alerts);
+    }
+
+    public TrackerConfig withEnrich(EnrichConfig e) {
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, e, alerts);
+    }
+
+    public TrackerConfig withAlerts(AlertsConfig a) {
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, a);
     }
 
     void validate(Validation v) {
@@ -118,6 +130,8 @@ public record TrackerConfig(
         tls.validate(v);
         proxy.validate(v);
         cluster.validate(v);
+        enrich.validate(v);
+        alerts.validate(v);
         for (int i = 0; i < consumers.size(); i++) {
             if (v.notNull("consumers[" + i + "]", consumers.get(i))) {
                 consumers.get(i).validate("consumers[" + i + "]", v);

@@ -24,7 +24,9 @@ public enum ColumnType {
      * {@link java.math.BigDecimal} with exactly {@link #DECIMAL_SCALE} fractional digits: money. Stored as
      * DECIMAL(18,4) (DuckDB) / Decimal(18, 4) (ClickHouse), so sums are exact.
      */
-    DECIMAL;
+    DECIMAL,
+    /** {@link Boolean}. BOOLEAN (DuckDB), UInt8 0/1 (ClickHouse), boolean (Cassandra), a JSON boolean (NATS). */
+    BOOLEAN;
 
     public static final int DECIMAL_SCALE = 4;
 }

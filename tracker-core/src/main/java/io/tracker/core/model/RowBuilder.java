@@ -66,6 +66,7 @@ public final class RowBuilder {
             case INT32 -> Integer.class;
             case FLOAT64 -> Double.class;
             case DECIMAL -> java.math.BigDecimal.class;
+            case BOOLEAN -> Boolean.class;
         };
         if (value instanceof java.math.BigDecimal d && d.scale() != ColumnType.DECIMAL_SCALE) {
             throw new IllegalArgumentException("table " + table.name() + ", column " + column.name()

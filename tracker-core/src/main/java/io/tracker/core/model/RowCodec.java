@@ -12,16 +12,22 @@ import java.util.UUID;
 
 /**
  * Binary form of a batch of rows of one table, for the write-ahead log and the spool. Column types
- * come from the {@link Table}, so the encoding carries only a presence byte and the value.
+ * come from the {@link Table}, so the encoding carries only a presence byte and the value. The header names the
+ * table and how many columns it had when written ({@code events#67}): columns are only ever appended, so a record
+ * written before a column was added decodes with that column null. A header without a width is from before widths
+ * were written, and has the table's {@link Table#legacyWidth()}.
  */
 public final class RowCodec {
+    private static final char WIDTH_MARK = '#';
+
     private RowCodec() {
     }
 
     public static byte[] encode(Table table, List<Row> rows) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * rows.size() + 32);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeUTF(table.name());
+            // "name#width": a reader that knows more columns (appended since) fills them with null.
+            out.writeUTF(table.name() + WIDTH_MARK + table.width());
             out.writeInt(rows.size());
             List<Column> columns = table.columns();
             for (Row row : rows) {
@@ -47,6 +53,7 @@ public final class RowCodec {
                         case INT32 -> out.writeInt((Integer) v);
                         case FLOAT64 -> out.writeDouble((Double) v);
                         case DECIMAL -> out.writeUTF(((java.math.BigDecimal) v).toPlainString());
+                        case BOOLEAN -> out.writeBoolean((Boolean) v);
                         default -> throw new IllegalStateException("unsupported type " + columns.get(i).type());
                     }
                 }
@@ -61,9 +68,20 @@ public final class RowCodec {
     public static Batch decode(byte[] data, java.util.function.Function<String, Table> tables) throws IOException {
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data));
         String name = in.readUTF();
-        Table table = tables.apply(name);
+        int mark = name.indexOf(WIDTH_MARK);
+        Table table = tables.apply(mark < 0 ? name : name.substring(0, mark));
         if (table == null) {
             throw new IOException("unknown table " + name);
+        }
+        int width;
+        try {
+            width = mark < 0 ? table.legacyWidth() : Integer.parseInt(name.substring(mark + 1));
+        } catch (NumberFormatException e) {
+            throw new IOException("bad table width in " + name);
+        }
+        if (width < 1 || width > table.width()) {
+            throw new IOException("table " + table.name() + ": a record of " + width + " columns, this version knows "
+                    + table.width());
         }
         int n = in.readInt();
         if (n < 0) {
@@ -73,7 +91,7 @@ public final class RowCodec {
         List<Column> columns = table.columns();
         for (int r = 0; r < n; r++) {
             RowBuilder b = new RowBuilder(table);
-            for (int i = 0; i < columns.size(); i++) {
+            for (int i = 0; i < width; i++) {
                 if (in.readByte() == 0) {
                     continue;
                 }
@@ -92,6 +110,7 @@ public final class RowCodec {
                     case INT32 -> in.readInt();
                     case FLOAT64 -> in.readDouble();
                     case DECIMAL -> new java.math.BigDecimal(in.readUTF());
+                    case BOOLEAN -> in.readBoolean();
                 };
                 if (columns.get(i).name().equals("eid")) {
                     b.eid((UUID) v);

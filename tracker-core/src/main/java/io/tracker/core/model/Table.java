@@ -14,6 +14,7 @@ public final class Table {
     private final List<Column> columns;
     private final Map<String, Integer> index;
     private final ReplayWindow replayWindow;
+    private final int legacyWidth;
 
     /**
      * Where a session looks for event ids it already holds when a batch may repeat (a WAL or spool replay, a retry, a
@@ -28,6 +29,18 @@ public final class Table {
     }
 
     public Table(String name, List<Column> columns, ReplayWindow replayWindow) {
+        this(name, columns, replayWindow, columns.size());
+    }
+
+    /**
+     * @param legacyWidth how many columns the table had when {@link RowCodec} records carried no width yet (records
+     *                    a WAL or spool written by an older version may still hold)
+     */
+    public Table(String name, List<Column> columns, ReplayWindow replayWindow, int legacyWidth) {
+        if (legacyWidth < 1 || legacyWidth > columns.size()) {
+            throw new IllegalArgumentException("table " + name + ": legacy width " + legacyWidth);
+        }
+        this.legacyWidth = legacyWidth;
         this.replayWindow = Objects.requireNonNull(replayWindow, "replayWindow");
         this.name = Objects.requireNonNull(name, "name");
         this.columns = List.copyOf(columns);
@@ -54,6 +67,11 @@ public final class Table {
 
     public int width() {
         return columns.size();
+    }
+
+    /** The width of records written before {@link RowCodec} recorded widths: columns added since are appended. */
+    public int legacyWidth() {
+        return legacyWidth;
     }
 
     /** Position of {@code column}, or -1 when the table has no such column. */

@@ -1,5 +1,6 @@
 package io.tracker.core.model;
 
+import static io.tracker.core.model.ColumnType.BOOLEAN;
 import static io.tracker.core.model.ColumnType.DECIMAL;
 import static io.tracker.core.model.ColumnType.FLOAT64;
 import static io.tracker.core.model.ColumnType.INT32;
@@ -83,7 +84,14 @@ public final class Tables {
             Column.of("os", STRING),
             Column.of("tz", STRING),
             Column.of("vp_w", INT64),
-            Column.of("vp_h", INT64)));
+            Column.of("vp_h", INT64),
+            // Enrichment (appended: positions of older columns never move; RowCodec decodes older records with these null)
+            Column.of("browser_version", STRING),
+            Column.of("os_version", STRING),
+            Column.of("is_bot", BOOLEAN),
+            Column.of("bot_reason", STRING),
+            Column.of("channel", STRING),
+            Column.of("referrer_host", STRING)), Table.ReplayWindow.BATCH_TIME_RANGE, 61);
 
     /**
      * {@code payments}: one row per LTV line item (spec §6). {@code eid} is the line item's id (the spec's

@@ -31,10 +31,20 @@ public final class EventPipeline {
     private final LongSupplier wallClockMillis;
     private final Map<String, Counter> drops = new ConcurrentHashMap<>();
 
+    /** One event in this many is timed step by step ({@code tracker.pipeline.step} timers): cheap on the hot path. */
+    static final int TIMING_SAMPLE = 64;
+    private final io.micrometer.core.instrument.Timer[] timers;
+
     public EventPipeline(List<Step> steps, MeterRegistry registry, LongSupplier wallClockMillis) {
         this.steps = List.copyOf(steps);
         this.registry = registry;
         this.wallClockMillis = wallClockMillis;
+        this.timers = new io.micrometer.core.instrument.Timer[this.steps.size()];
+        for (int i = 0; i < timers.length; i++) {
+            timers[i] = io.micrometer.core.instrument.Timer.builder("tracker.pipeline.step")
+                    .description("time per event in a pipeline step (one event in " + TIMING_SAMPLE + " timed)")
+                    .tags("step", this.steps.get(i).name()).register(registry);
+        }
     }
 
     /** The standard step list, in precedence order (lowest first). */
@@ -49,6 +59,13 @@ public final class EventPipeline {
      */
     public static EventPipeline standard(TrackerConfig config, ObjectMapper mapper, EventIds ids, MeterRegistry registry,
                                          io.tracker.core.enrich.GeoIp geoip, io.tracker.core.privacy.IpAnonymizer ips) {
+        return standard(config, mapper, ids, registry, geoip, ips, io.tracker.core.enrich.Enrichment.none());
+    }
+
+    /** As above, with the enrichment steps {@code enrichment} holds (see {@link io.tracker.core.enrich.Enrichment#load}). */
+    public static EventPipeline standard(TrackerConfig config, ObjectMapper mapper, EventIds ids, MeterRegistry registry,
+                                         io.tracker.core.enrich.GeoIp geoip, io.tracker.core.privacy.IpAnonymizer ips,
+                                         io.tracker.core.enrich.Enrichment enrichment) {
         boolean lower = config.tracking().lowercaseValues();
         List<Step> steps = new java.util.ArrayList<>(List.of(
                 new UserHeaderStep(mapper),
@@ -58,11 +75,24 @@ public final class EventPipeline {
                 new BodyStep(lower),
                 new ContentAsEnameStep(),
                 new IdentityStep(ids),
-                new PiiHashStep(config.privacy().hashSalt()),
-                new UrlStep(),
-                new RequestDerivedStep(ips)));
+                new PiiHashStep(config.privacy().hashSalt())));
+        if (enrichment.channels() != null) {
+            steps.add(new io.tracker.core.pipeline.steps.ChannelStep(enrichment.channels())); // before url drops the query
+        }
+        steps.add(new UrlStep());
+        steps.add(new RequestDerivedStep(ips));
+        if (enrichment.agents() != null && enrichment.agents().parsesAgents()) {
+            steps.add(new io.tracker.core.pipeline.steps.UserAgentStep(enrichment.agents()));
+        }
+        if (enrichment.bots() != null) {
+            steps.add(new io.tracker.core.pipeline.steps.BotStep(enrichment.agents(), enrichment.bots(),
+                    enrichment.config().bots().drop()));
+        }
         if (geoip != null) {
             steps.add(new io.tracker.core.pipeline.steps.GeoIpStep(geoip));
+        }
+        if (enrichment.zones() != null) {
+            steps.add(new io.tracker.core.pipeline.steps.TzCountryStep(enrichment.zones()));
         }
         steps.add(new io.tracker.core.pipeline.steps.ConsentStep(config.privacy().defaultConsent()));
         return new EventPipeline(steps, registry, System::currentTimeMillis);
@@ -83,8 +113,15 @@ public final class EventPipeline {
      */
     public EventContext run(HitRequest request, ObjectNode body, java.util.UUID requestVid) throws BadRequestException {
         EventContext event = new EventContext(request, body, wallClockMillis.getAsLong(), requestVid);
-        for (Step step : steps) {
-            if (step.apply(event) instanceof StepResult.Drop drop) {
+        boolean timed = java.util.concurrent.ThreadLocalRandom.current().nextInt(TIMING_SAMPLE) == 0;
+        for (int i = 0; i < steps.size(); i++) {
+            Step step = steps.get(i);
+            long t0 = timed ? System.nanoTime() : 0;
+            StepResult result = step.apply(event);
+            if (timed) {
+                timers[i].record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+            if (result instanceof StepResult.Drop drop) {
                 drops.computeIfAbsent(step.name() + "/" + drop.reason(), k -> Counter.builder("tracker.events.dropped")
                         .description("events dropped by a pipeline step")
                         .tags("step", step.name(), "reason", drop.reason()).register(registry)).increment();

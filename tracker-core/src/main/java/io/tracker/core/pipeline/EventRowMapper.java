@@ -25,7 +25,7 @@ public final class EventRowMapper {
     private static final Map<String, String> RENAMED = Map.of("w", "vp_w", "h", "vp_h");
     /** Keys consumed by the pipeline itself, never copied to params. */
     private static final Pattern DECIMAL = Pattern.compile("-?(0|[1-9][0-9]*)\\.[0-9]+");
-    private static final Set<String> CONSUMED = Set.of("eid", "vid", "sid", "params", "targets", "created_at", "browser");
+    private static final Set<String> CONSUMED = Set.of("eid", "vid", "sid", "params", "targets", "created_at");
 
     private final Table table = Tables.EVENTS;
     private final ObjectMapper mapper;
@@ -94,6 +94,7 @@ public final class EventRowMapper {
             case TIMESTAMP -> null; // only created_at, which the server sets
             case JSON -> write(toJson(value));
             case DECIMAL -> null; // events carry no money column
+            case BOOLEAN -> asBoolean(value);
         };
     }
 
@@ -105,6 +106,25 @@ public final class EventRowMapper {
             return write(n);
         }
         return String.valueOf(value);
+    }
+
+    private static Boolean asBoolean(Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        if (value instanceof Long l && (l == 0 || l == 1)) {
+            return l == 1;
+        }
+        if (value instanceof String s) {
+            String t = s.trim();
+            if (t.equalsIgnoreCase("true") || t.equals("1")) {
+                return Boolean.TRUE;
+            }
+            if (t.equalsIgnoreCase("false") || t.equals("0")) {
+                return Boolean.FALSE;
+            }
+        }
+        return null;
     }
 
     private static Long asLong(Object value) {

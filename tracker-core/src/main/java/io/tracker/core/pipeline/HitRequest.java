@@ -16,6 +16,7 @@ import java.util.Map;
  * @param acceptLanguage the {@code Accept-Language} header, or null
  * @param ip             the client IP (proxy headers already resolved per config), or null
  * @param host           the request host, port stripped, lower-case, or null
+ * @param clientHints    the {@code Sec-CH-UA*} request headers by lower-case name (user-agent client hints), or empty
  */
 public record HitRequest(
         Route route,
@@ -28,10 +29,18 @@ public record HitRequest(
         String userAgent,
         String acceptLanguage,
         String ip,
-        String host) {
+        String host,
+        Map<String, String> clientHints) {
 
     public HitRequest {
         body = body == null ? new byte[0] : body;
         cookies = cookies == null ? Map.of() : cookies;
+        clientHints = clientHints == null ? Map.of() : clientHints;
+    }
+
+    /** A request without client hints. */
+    public HitRequest(Route route, String method, String pairsPath, String rawQuery, byte[] body, Map<String, String> cookies,
+                      String userHeader, String userAgent, String acceptLanguage, String ip, String host) {
+        this(route, method, pairsPath, rawQuery, body, cookies, userHeader, userAgent, acceptLanguage, ip, host, Map.of());
     }
 }

@@ -114,7 +114,8 @@ public final class TrackHandler {
         HitRequest hit = new HitRequest(route, call.method(), pairsPath, query,
                 route == Route.SHORT_LINK ? new byte[0] : ByteBufUtil.getBytes(call.request().content()), cookies(h),
                 h.get("User"), h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
-                address.ip(call.channel(), h), address.host(call.channel(), h));
+                address.ip(call.channel(), h), address.host(call.channel(), h),
+                route.isBrowser() ? clientHints(h) : java.util.Map.of());
         boolean secure = address.secure(call.channel(), h);
         try {
             CompletableFuture<Ingest.IngestResult> accepted = ingest.ingest(hit);
@@ -134,6 +135,22 @@ public final class TrackHandler {
             throw ApiError.unavailable("overloaded", "the tracker is at its queue limit (" + e.getMessage()
                     + "); retry shortly", 1);
         }
+    }
+
+    /** The {@code Sec-CH-UA*} headers (user-agent client hints) by lower-case name; usually none. */
+    static java.util.Map<String, String> clientHints(HttpHeaders h) {
+        java.util.Map<String, String> hints = null;
+        for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (name.length() >= 9 && io.netty.util.AsciiString.regionMatches(name, true, 0, "sec-ch-ua", 0, 9)) {
+                if (hints == null) {
+                    hints = new java.util.HashMap<>(8);
+                }
+                hints.putIfAbsent(name.toString().toLowerCase(java.util.Locale.ROOT), e.getValue().toString());
+            }
+        }
+        return hints == null ? java.util.Map.of() : hints;
     }
 
     /** Runs on {@code loop}, or here once the loop is shut down (the router then finds no loop to answer on either). */
