@@ -215,6 +215,39 @@ class ClickHouseEndToEndTest {
                 query("SELECT count(), uniqExact(eid) FROM " + database + ".events"), "rows == acknowledged, no duplicates");
     }
 
+    @Test
+    void aTableOfTheFormerSchemaGainsTheEnrichmentColumnsAndStoresThem() throws Exception {
+        // events as the release before enrichment created it (18.16 has no ADD COLUMN IF NOT EXISTS: the session adds them)
+        String sql = new String(getClass().getResourceAsStream("/schema/clickhouse/001_events.sql").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        String create = sql.substring(sql.indexOf("CREATE TABLE"), sql.indexOf(") ENGINE") + 1)
+                .replaceAll(",\\s*browser_version String,\\s*os_version String,\\s*is_bot UInt8,\\s*bot_reason String,"
+                        + "\\s*channel String,\\s*referrer_host String", "")
+                + " ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid)";
+        org.junit.jupiter.api.Assertions.assertFalse(create.contains("is_bot"), create);
+        query("CREATE DATABASE IF NOT EXISTS " + database);
+        query(create.replace("{db}", database));
+        query("INSERT INTO " + database + ".events (eid, created_at, ename) VALUES "
+                + "(toUUID('0190c8a4-5d2b-7c3e-9f00-5a1b2c3d4e60'), now(), 'before')");
+        Tracker tracker = start(c -> { });
+        try {
+            String base = "http://127.0.0.1:" + tracker.port();
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(base + "/tr/v1/img/?ename=after&last="
+                    + java.net.URLEncoder.encode("https://www.bing.com/", java.nio.charset.StandardCharsets.UTF_8)))
+                    .header("User-Agent", "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+                            + "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1").build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertEquals(200, r.statusCode());
+            send(base + "/tr/v1/img/?ename=bot", null); // the JDK client's User-Agent: Java-http-client
+        } finally {
+            tracker.stop();
+        }
+        assertEquals("before\t0\t\t\nafter\t0\ttablet\tOrganic Search\nbot\t1\trobot\tDirect",
+                query("SELECT ename, is_bot, device, channel FROM " + database + ".events ORDER BY ename = 'bot', "
+                        + "ename = 'after'"));
+        assertEquals("ua:client", query("SELECT bot_reason FROM " + database + ".events WHERE is_bot = 1"));
+    }
+
     private String send(String url, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
         if (body != null) {

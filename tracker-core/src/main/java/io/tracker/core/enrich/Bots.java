@@ -51,7 +51,7 @@ public final class Bots {
 
     /** Prefixes (lower-case) of User-Agents sent by HTTP libraries and command-line clients, not browsers. */
     static final List<String> CLIENTS = List.of("curl/", "wget/", "python-requests/", "python-urllib/", "python/",
-            "python-httpx/", "aiohttp/", "httpx/", "go-http-client/", "go/", "java/", "apache-httpclient/",
+            "python-httpx/", "aiohttp/", "httpx/", "go-http-client/", "go/", "java/", "java-http-client/", "apache-httpclient/",
             "okhttp/", "axios/", "node-fetch/", "node/", "undici", "got ", "got/", "libwww-perl/", "lwp::", "ruby",
             "faraday", "php/", "guzzlehttp/", "postmanruntime/", "insomnia/", "httpie/", "mozilla/5.0 (windows nt; windows nt 10.0; en-us) windowspowershell/",
             "dart:io", "dart/", "rest-client/", "restsharp/", "reqwest/", "hyper/", "deno/", "bun/", "k6/", "jmeter",
