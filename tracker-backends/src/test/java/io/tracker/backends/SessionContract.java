@@ -81,6 +81,83 @@ public abstract class SessionContract {
         assertEquals(0, m.status().get(0).rowsLost());
     }
 
+    /**
+     * For sessions that {@link Session#keepsRollups()}: each rollup's rows and what a GROUP BY over {@code events}
+     * says they must be, as two texts of the same shape (key columns, events, visitors; sorted), read from the store
+     * after the session is closed.
+     */
+    protected List<String[]> rollupsAndTruth() throws Exception {
+        throw new UnsupportedOperationException("this session keeps no rollups");
+    }
+
+    /**
+     * Rollups kept as data arrives equal a GROUP BY over events after mixed batches over three months, with visitors
+     * seen again in later batches, bots, absent dimensions and a replay (nothing counted twice); a rebuild of the
+     * same range reproduces them. A session without rollups says so.
+     */
+    @Test
+    void rollupsEqualGroupByOverEventsAndARebuildReproducesThem() throws Exception {
+        Session s = newSession();
+        s.open(Tables.ALL);
+        if (!s.keepsRollups()) {
+            assertThrows(SessionException.class, () -> s.rebuildRollups(java.time.LocalDate.of(2026, 1, 1),
+                    java.time.LocalDate.of(2026, 2, 1)));
+            s.close();
+            return;
+        }
+        java.util.Random random = new java.util.Random(42);
+        List<UUID> visitors = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            visitors.add(UUID.randomUUID());
+        }
+        UUID oid = UUID.randomUUID();
+        String[] channels = {"Direct", "Organic Search", "Paid Search", null};
+        String[] countries = {"DE", "US", null};
+        String[] devices = {"desktop", "phone", null};
+        long jan = java.time.Instant.parse("2026-01-30T22:00:00Z").toEpochMilli();
+        List<Row> last = null;
+        for (int batch = 0; batch < 12; batch++) {
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < 150; i++) {
+                long at = jan + batch * 5L * 86_400_000L + random.nextInt(30) * 3_600_000L + i; // Jan 30 .. Mar
+                RowBuilder b = new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("created_at", at)
+                        .set("ename", random.nextInt(4) == 0 ? "signup" : "pv")
+                        .set("vid", random.nextInt(10) == 0 ? null : visitors.get(random.nextInt(visitors.size())))
+                        .set("oid", random.nextBoolean() ? oid : null)
+                        .set("source", random.nextBoolean() ? "google" : null).set("medium", random.nextBoolean() ? "cpc" : null)
+                        .set("channel", channels[random.nextInt(channels.length)])
+                        .set("country", countries[random.nextInt(countries.length)])
+                        .set("device", devices[random.nextInt(devices.length)])
+                        .set("is_bot", random.nextInt(5) == 0 ? Boolean.TRUE : random.nextInt(3) == 0 ? null : Boolean.FALSE);
+                rows.add(b.build());
+            }
+            s.write(Tables.EVENTS, rows);
+            last = rows;
+        }
+        List<Row> replay = new ArrayList<>(last.subList(0, 100)); // a replay: 100 stored rows and 20 new ones
+        for (int i = 0; i < 20; i++) {
+            replay.add(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("created_at", jan + i)
+                    .set("ename", "pv").set("vid", visitors.get(i)).build());
+        }
+        s.write(Tables.EVENTS, replay, true);
+        s.close();
+        List<String[]> kept = rollupsAndTruth();
+        for (String[] pair : kept) {
+            assertTrue(pair[1].lines().count() > 5, "a rollup of some size: " + pair[1]);
+            assertEquals(pair[1], pair[0], "rollup == GROUP BY over events");
+        }
+        Session again = newSession();
+        again.open(Tables.ALL);
+        java.util.Map<String, Long> written = again.rebuildRollups(java.time.LocalDate.of(2026, 1, 15),
+                java.time.LocalDate.of(2026, 3, 1));
+        again.close();
+        assertEquals(3, written.size(), written.toString());
+        List<String[]> rebuilt = rollupsAndTruth();
+        for (int i = 0; i < kept.size(); i++) {
+            assertEquals(kept.get(i)[0], rebuilt.get(i)[0], "a rebuild reproduces the rollup");
+        }
+    }
+
     protected static Row event(UUID eid, String ename, long createdAt) {
         return new RowBuilder(Tables.EVENTS).eid(eid).set("vid", UUID.randomUUID()).set("ename", ename)
                 .set("cflags", 1024L).set("ver", 7).set("score", 0.5).set("created_at", createdAt)

@@ -6,6 +6,7 @@ import io.tracker.core.config.StorageConfig;
 import io.tracker.core.config.TrackerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /** {@code java -jar tracker.jar [--config FILE] [--port N] [--data-dir DIR]}. */
 @Command(name = "tracker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Self-hosted, privacy-first event tracker.", subcommands = {Main.HashPassword.class, Main.SignUrl.class})
+        description = "Self-hosted, privacy-first event tracker.", subcommands = {Main.HashPassword.class, Main.SignUrl.class, Main.RollupsCommand.class})
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -162,6 +163,53 @@ public final class Main implements Callable<Integer> {
             io.tracker.core.privacy.Secrets secrets = io.tracker.core.privacy.Secrets.load(Path.of(cfg.storage().dataDir()));
             System.out.println(new io.tracker.core.business.LinkSigner(secrets.linkKey()).trackedLink(url));
             return 0;
+        }
+    }
+
+    @Command(name = "rollups", mixinStandardHelpOptions = true,
+            description = "KPI rollups (hourly_event_stats, daily_kpis, monthly_kpis): --rebuild recomputes them from "
+                    + "events in every session that keeps them. DuckDB: stop the tracker first (it holds the file). "
+                    + "ClickHouse: works beside a running tracker; rebuild closed months while ingesting.")
+    static final class RollupsCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Main parent;
+
+        @Option(names = "--rebuild", required = true, description = "recompute the rollups from events")
+        boolean rebuild;
+
+        @Option(names = "--from", paramLabel = "YYYY-MM-DD", description = "first day (default: all of events); "
+                + "widened to its month's first day")
+        java.time.LocalDate from;
+
+        @Option(names = "--to", paramLabel = "YYYY-MM-DD", description = "day after the last (default: tomorrow); "
+                + "widened to the end of its month")
+        java.time.LocalDate to;
+
+        @Override
+        public Integer call() {
+            TrackerConfig cfg;
+            try {
+                cfg = parent.loadConfig();
+            } catch (ConfigException e) {
+                System.err.println("tracker: " + e.getMessage());
+                return 2;
+            }
+            java.time.LocalDate start = from == null ? java.time.LocalDate.of(1970, 1, 1) : from;
+            java.time.LocalDate end = to == null ? java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1) : to;
+            if (!start.isBefore(end)) {
+                System.err.println("tracker: --from must be before --to");
+                return 2;
+            }
+            try {
+                for (Map.Entry<String, String> e : RollupRebuild.run(cfg, start, end).entrySet()) {
+                    System.out.println(e.getKey() + ": " + e.getValue());
+                }
+                return 0;
+            } catch (Exception e) {
+                log.atError().setCause(e).log("rollup rebuild failed");
+                System.err.println("tracker: rollup rebuild failed: " + e.getMessage());
+                return 1;
+            }
         }
     }
 

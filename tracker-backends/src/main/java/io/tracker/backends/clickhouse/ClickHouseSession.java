@@ -45,7 +45,7 @@ public final class ClickHouseSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(ClickHouseSession.class);
     /** Applied in order; a file of the same name under {@code modern/} replaces it on servers ≥ 22. */
     static final List<String> SCHEMA_FILES = List.of("001_events.sql", "002_counters.sql", "003_business.sql",
-            "004_rollups.sql");
+            "004_rollups.sql", "005_kpis.sql");
     private static final UUID ZERO_UUID = new UUID(0, 0);
     /** Server error codes that mean the data is wrong, not the server (see ClickHouse ErrorCodes). */
     /**
@@ -446,6 +446,62 @@ public final class ClickHouseSession implements Session {
                 }
             }
         }
+    }
+
+    @Override
+    public boolean keepsRollups() {
+        return schemas.containsKey("events");
+    }
+
+    /**
+     * Drops the months overlapping [{@code from}, {@code to}) from each rollup's state table (DROP PARTITION: at
+     * once, and replicated in the cluster layout) and refills them from {@code events} with the materialized views'
+     * own SELECTs. Events inserted into those months while this runs can be counted twice (by the view and by the
+     * refill): rebuild closed months while ingesting, or the current one with ingestion stopped.
+     */
+    @Override
+    public Map<String, Long> rebuildRollups(java.time.LocalDate from, java.time.LocalDate to) throws SessionException {
+        if (client == null || !keepsRollups()) {
+            throw new SessionException("session " + name + ": not open for events");
+        }
+        java.time.LocalDate start = from.withDayOfMonth(1);
+        java.time.LocalDate end = to.minusDays(1).withDayOfMonth(1).plusMonths(1);
+        String source = settings.database() + "." + io.tracker.core.model.Tables.EVENTS.name(); // in the cluster, the Distributed table
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        try {
+            for (io.tracker.core.model.Rollups.Rollup r : io.tracker.core.model.Rollups.ALL) {
+                String state = settings.database() + "." + settings.localTable(r.table() + "_state");
+                for (java.time.LocalDate m = start; m.isBefore(end); m = m.plusMonths(1)) {
+                    int partition = m.getYear() * 100 + m.getMonthValue(); // a number of ours, not input text
+                    execute("ALTER TABLE " + state + " DROP PARTITION " + partition);
+                    execute("INSERT INTO " + state + " " + rollupSelect(r, source) + " AND toYYYYMM(created_at) = "
+                            + partition + " GROUP BY " + io.tracker.backends.clickhouse.ClickHouseSession.keyColumns(r));
+                }
+                out.put(r.table(), Long.parseLong(queryText("SELECT count() FROM " + settings.database() + "."
+                        + r.table() + " WHERE toYYYYMM(" + r.bucketColumn() + ") >= " + (start.getYear() * 100
+                        + start.getMonthValue()) + " AND toYYYYMM(" + r.bucketColumn() + ") < " + (end.getYear() * 100
+                        + end.getMonthValue()), true).trim()));
+            }
+        } catch (Exception e) {
+            throw new SessionException("session " + name + ": rollup rebuild failed: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** The SELECT of {@code r}'s materialized view in schema/clickhouse/005_kpis.sql, up to its GROUP BY. */
+    static String rollupSelect(io.tracker.core.model.Rollups.Rollup r, String events) {
+        String bucket = switch (r.grain()) {
+            case HOUR -> "toStartOfHour(created_at)";
+            case DAY -> "toDate(created_at)";
+            case MONTH -> "toStartOfMonth(created_at)";
+        };
+        return "SELECT " + bucket + " AS " + r.bucketColumn() + ", " + String.join(", ", r.dimensions())
+                + ", is_bot, countState() AS events, uniqIfState(vid, vid != toUUID('00000000-0000-0000-0000-000000000000'))"
+                + " AS visitors FROM " + events + " WHERE vid != toUUID('" + io.tracker.core.pipeline.EventIds.RESERVED + "')";
+    }
+
+    static String keyColumns(io.tracker.core.model.Rollups.Rollup r) {
+        return r.bucketColumn() + ", " + String.join(", ", r.dimensions()) + ", is_bot";
     }
 
     /** The server type of a column added by {@link #addAppendedColumns} (as the schema files declare them). */

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class DuckDbSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(DuckDbSession.class);
     private static final String SCHEMA_RESOURCE = "schema/duckdb/";
+    /** Whether this connection has the rollups' temp tables. */
+    private boolean rollupsPrepared;
 
     private final String name;
     private final Path file;
@@ -78,7 +80,9 @@ public final class DuckDbSession implements Session {
             }
             if (tables.containsKey("events")) {
                 applySchema(SCHEMA_RESOURCE + "rollups.sql"); // views over events
+                applySchema(SCHEMA_RESOURCE + "kpis.sql"); // KPI rollups, kept in step by write()
             }
+            rollupsPrepared = false;
             reader = new DuckDbReader(name, (DuckDBConnection) connection.duplicate());
             healthy = true;
             log.atInfo().addKeyValue("session", name).addKeyValue("file", file).log("duckdb open");
@@ -110,14 +114,26 @@ public final class DuckDbSession implements Session {
             // a batch failing half-way would leave half of it behind (then twice, after the retry).
             s.execute("BEGIN TRANSACTION");
             try {
+                boolean rollups = table == io.tracker.core.model.Tables.EVENTS;
+                if (rollups && !rollupsPrepared) {
+                    DuckDbRollups.prepare(s);
+                    rollupsPrepared = true;
+                }
+                List<Row> inserted = rows;
                 if (mayRepeat && table.hasColumn("eid")) {
                     String replay = table.name() + "__replay";
                     s.execute("CREATE TEMP TABLE IF NOT EXISTS " + replay + " AS SELECT * FROM " + table.name() + " LIMIT 0");
                     s.execute("DELETE FROM " + replay);
                     append(connection.createAppender("temp", "main", replay), table, rows);
-                    insertMissing(table, replay, rows);
+                    java.util.Set<java.util.UUID> fresh = insertMissing(table, replay, rows);
+                    if (fresh.size() < rows.size()) {
+                        inserted = rows.stream().filter(r -> fresh.contains(r.eid())).toList();
+                    }
                 } else {
                     append(connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table.name()), table, rows);
+                }
+                if (rollups) {
+                    DuckDbRollups.apply(connection, s, inserted); // same transaction: never apart from events
                 }
                 s.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {
@@ -147,7 +163,8 @@ public final class DuckDbSession implements Session {
         }
     }
 
-    private void insertMissing(Table table, String replay, List<Row> rows) throws SQLException {
+    /** Inserts the replayed rows not stored yet; returns their eids. */
+    private java.util.Set<java.util.UUID> insertMissing(Table table, String replay, List<Row> rows) throws SQLException {
         String sql = "INSERT INTO " + table.name() + " SELECT r.* FROM " + replay + " r WHERE NOT EXISTS (SELECT 1 FROM "
                 + table.name() + " t WHERE t.eid = r.eid";
         long min = Long.MAX_VALUE;
@@ -166,13 +183,19 @@ public final class DuckDbSession implements Session {
         if (ranged) {
             sql += " AND t.created_at BETWEEN make_timestamp(?) AND make_timestamp(?)";
         }
-        try (PreparedStatement ps = connection.prepareStatement(sql + ")")) {
+        java.util.Set<java.util.UUID> inserted = new java.util.HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql + ") RETURNING eid")) {
             if (ranged) {
                 ps.setLong(1, min * 1_000L);
                 ps.setLong(2, max * 1_000L);
             }
-            ps.execute();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    inserted.add(rs.getObject(1, java.util.UUID.class));
+                }
+            }
         }
+        return inserted;
     }
 
     /** DuckDB's error classes for its own disk or memory running out: retrying later helps, the rows are fine. */
@@ -226,6 +249,33 @@ public final class DuckDbSession implements Session {
             return s.executeQuery("SELECT 1").next();
         } catch (SQLException | RuntimeException e) {
             return false;
+        }
+    }
+
+    @Override
+    public boolean keepsRollups() {
+        return tables.containsKey("events");
+    }
+
+    /** In one transaction on the writer's connection: run it with no writes going on (the CLI, tracker stopped). */
+    @Override
+    public java.util.Map<String, Long> rebuildRollups(java.time.LocalDate from, java.time.LocalDate to)
+            throws SessionException {
+        if (connection == null || !keepsRollups()) {
+            throw new SessionException("session " + name + ": not open for events");
+        }
+        try (Statement s = connection.createStatement()) {
+            s.execute("BEGIN TRANSACTION");
+            try {
+                java.util.Map<String, Long> out = DuckDbRollups.rebuild(connection, from, to);
+                s.execute("COMMIT");
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(s);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new SessionException("session " + name + ": rollup rebuild failed: " + e.getMessage(), e);
         }
     }
 

@@ -53,4 +53,35 @@ class ClickHouseSessionContractTest extends SessionContract {
             s.close();
         }
     }
+
+    @Override
+    protected List<String[]> rollupsAndTruth() throws Exception {
+        List<String[]> out = new ArrayList<>();
+        ClickHouseSession s = ClickHouseSessionTest.session(database);
+        s.open(List.of());
+        try {
+            for (io.tracker.core.model.Rollups.Rollup r : io.tracker.core.model.Rollups.ALL) {
+                String key = ClickHouseSession.keyColumns(r);
+                out.add(new String[] {
+                        s.query("SELECT " + key + ", events, visitors FROM " + database + "." + r.table() + " ORDER BY "
+                                + key),
+                        truth(s, r, key)});
+            }
+        } finally {
+            s.close();
+        }
+        return out;
+    }
+
+    /** The exact GROUP BY over events (count, uniqExact), as the rollup view prints it. */
+    private String truth(ClickHouseSession s, io.tracker.core.model.Rollups.Rollup r, String key) throws Exception {
+        String bucket = switch (r.grain()) {
+            case HOUR -> "toStartOfHour(created_at)";
+            case DAY -> "toDate(created_at)";
+            case MONTH -> "toStartOfMonth(created_at)";
+        };
+        return s.query("SELECT " + bucket + " AS " + r.bucketColumn() + ", " + String.join(", ", r.dimensions())
+                + ", is_bot, count(), uniqExactIf(vid, vid != toUUID('00000000-0000-0000-0000-000000000000')) FROM "
+                + database + ".events GROUP BY " + key + " ORDER BY " + key);
+    }
 }

@@ -42,4 +42,41 @@ class DuckDbSessionContractTest extends SessionContract {
         }
         return out;
     }
+
+    @Override
+    protected List<String[]> rollupsAndTruth() throws Exception {
+        List<String[]> out = new ArrayList<>();
+        String zero = "'00000000-0000-0000-0000-000000000000'::UUID";
+        for (io.tracker.core.model.Rollups.Rollup r : io.tracker.core.model.Rollups.ALL) {
+            String key = r.bucketColumn() + ", " + String.join(", ", r.dimensions()) + ", is_bot";
+            String bucket = switch (r.grain()) {
+                case HOUR -> "date_trunc('hour', created_at)";
+                case DAY -> "CAST(created_at AS DATE)";
+                case MONTH -> "CAST(date_trunc('month', created_at) AS DATE)";
+            };
+            StringBuilder dims = new StringBuilder();
+            for (String d : r.dimensions()) {
+                dims.append(", coalesce(").append(d).append(d.equals("oid") ? ", " + zero : ", ''").append(") AS ").append(d);
+            }
+            out.add(new String[] {
+                    text("SELECT " + key + ", events, visitors FROM " + r.table() + " ORDER BY ALL"),
+                    text("SELECT " + bucket + " AS " + r.bucketColumn() + dims + ", coalesce(is_bot, false) AS is_bot, "
+                            + "count(*) AS events, count(DISTINCT vid) AS visitors FROM events GROUP BY ALL ORDER BY ALL")});
+        }
+        return out;
+    }
+
+    private String text(String sql) throws Exception {
+        StringBuilder b = new StringBuilder();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("tracker.duckdb"));
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                for (int i = 1; i <= n; i++) {
+                    b.append(rs.getString(i)).append(i == n ? "\n" : "\t");
+                }
+            }
+        }
+        return b.toString();
+    }
 }

@@ -48,6 +48,23 @@ public interface Session extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether this session keeps the KPI rollups of {@link io.tracker.core.model.Rollups} (DuckDB and ClickHouse do;
+     * Cassandra and the streams do not, and a stats reader must say so rather than answer zeros).
+     */
+    default boolean keepsRollups() {
+        return false;
+    }
+
+    /**
+     * Recomputes the rollups of the months overlapping [{@code from}, {@code to}) from {@code events}; the rows written
+     * per rollup table. Only for sessions that {@link #keepsRollups()}; call it on an open session.
+     */
+    default java.util.Map<String, Long> rebuildRollups(java.time.LocalDate from, java.time.LocalDate to)
+            throws SessionException {
+        throw new SessionException("session " + name() + " keeps no rollups");
+    }
+
     /** Cheap health indication for /status; must not block on I/O for long. */
     boolean isHealthy();
 
