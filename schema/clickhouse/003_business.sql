@@ -64,3 +64,9 @@ CREATE TABLE IF NOT EXISTS {db}.logs (
 CREATE TABLE IF NOT EXISTS {db}.erasures (
     eid UUID, subject UUID, id_type String, created_at DateTime
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid);
+
+-- One row per alert of the spike / error-rate detector (per node; see alerts.* in the configuration).
+CREATE TABLE IF NOT EXISTS {db}.alerts (
+    eid UUID, kind String, ename String, window_start DateTime, window_seconds Int64, observed Int64,
+    baseline Float64, threshold Float64, node String, created_at DateTime
+) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid);

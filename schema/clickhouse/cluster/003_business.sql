@@ -99,3 +99,12 @@ ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/erasures_local', '
 CREATE TABLE IF NOT EXISTS {db}.erasures ON CLUSTER {cluster} AS {db}.erasures_local
 ENGINE = Distributed({cluster}, {db}, erasures_local, rand());
 
+CREATE TABLE IF NOT EXISTS {db}.alerts_local ON CLUSTER {cluster} (
+    eid UUID, kind String, ename String, window_start DateTime, window_seconds Int64, observed Int64,
+    baseline Float64, threshold Float64, node String, created_at DateTime
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/alerts_local', '{replica}') PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid);
+
+CREATE TABLE IF NOT EXISTS {db}.alerts ON CLUSTER {cluster} AS {db}.alerts_local
+ENGINE = Distributed({cluster}, {db}, alerts_local, rand());
+

@@ -150,7 +150,13 @@ public final class Tracker implements AutoCloseable {
         }
         EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip, ips,
                 io.tracker.core.enrich.Enrichment.load(config, mapper));
-        Ingest ingest = new Ingest(mapper, pipeline, batches, config.tracking().maxEventsPerRequest(), registry);
+        AlertService alerts = null;
+        if (config.alerts().enabled()) {
+            alerts = new AlertService(config, batches, ids, registry);
+            extras.add(alerts);
+        }
+        Ingest ingest = new Ingest(mapper, pipeline, batches, config.tracking().maxEventsPerRequest(), registry,
+                alerts == null ? null : alerts.detector());
         Rejections rejections = new Rejections(registry);
         ConnectionLimiter limiter = new ConnectionLimiter(config.server().maxConnections());
         ClientAddress address = new ClientAddress(config.server().trustProxyHeaders(), config.server().trustedProxies(),

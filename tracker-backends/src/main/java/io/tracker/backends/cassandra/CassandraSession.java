@@ -134,6 +134,14 @@ public final class CassandraSession implements Session {
             if (!have.contains(t.name())) {
                 return false;
             }
+            Set<String> columns = new java.util.HashSet<>();
+            cql.execute(SimpleStatement.newInstance("SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? "
+                    + "AND table_name = ?", settings.keyspace(), t.name())).forEach(r -> columns.add(r.getString(0)));
+            for (io.tracker.core.model.Column c : t.columns()) {
+                if (!columns.contains(c.name())) {
+                    return false; // a table of an older version: the schema file's ALTER ... ADD IF NOT EXISTS adds it
+                }
+            }
         }
         long indexes = 0;
         for (var r : cql.execute(SimpleStatement.newInstance(
@@ -144,7 +152,7 @@ public final class CassandraSession implements Session {
     }
 
     /** CREATE INDEX statements in {@link #SCHEMA}. */
-    private static final int EXPECTED_INDEXES = 17;
+    private static final int EXPECTED_INDEXES = 19;
 
     private void applySchema() throws IOException {
         String text = SchemaFiles.read(SCHEMA);

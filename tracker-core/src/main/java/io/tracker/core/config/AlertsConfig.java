@@ -11,11 +11,12 @@ import java.util.List;
  * @param errorTypes     {@code etyp} values that count as errors
  * @param errorRate      an error-rate alert when errors exceed this share of a window's events
  * @param errorMinEvents … and the window holds at least this many events (a single error in three hits is no rate)
+ * @param maxNames       distinct {@code ename}s counted per window; the rest count as {@code (other)}
  * @param natsUrl        a NATS server to publish each alert to, on {@code alerts.<kind>}; empty = the first NATS
  *                       session's server when there is one, else none
  */
 public record AlertsConfig(boolean enabled, int windowSeconds, Spike spike, List<String> errorTypes, double errorRate,
-                           int errorMinEvents, String natsUrl) {
+                           int errorMinEvents, int maxNames, String natsUrl) {
 
     public AlertsConfig {
         spike = spike == null ? Spike.standard() : spike;
@@ -23,7 +24,7 @@ public record AlertsConfig(boolean enabled, int windowSeconds, Spike spike, List
     }
 
     public static AlertsConfig standard() {
-        return new AlertsConfig(true, 60, Spike.standard(), List.of("error", "err", "exception"), 0.05, 20, "");
+        return new AlertsConfig(true, 60, Spike.standard(), List.of("error", "err", "exception"), 0.05, 20, 1000, "");
     }
 
     /**
@@ -49,6 +50,7 @@ public record AlertsConfig(boolean enabled, int windowSeconds, Spike spike, List
             v.fail("alerts.errorRate", "must be in (0, 1]");
         }
         v.range("alerts.errorMinEvents", errorMinEvents, 1, Integer.MAX_VALUE);
+        v.range("alerts.maxNames", maxNames, 1, 1_000_000);
         v.notNull("alerts.natsUrl", natsUrl);
     }
 }

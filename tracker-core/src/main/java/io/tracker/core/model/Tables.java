@@ -206,8 +206,20 @@ public final class Tables {
             Column.of("eid", UUID), Column.of("subject", UUID), Column.of("id_type", STRING),
             Column.of("created_at", TIMESTAMP)));
 
+    /**
+     * {@code alerts}: one row per alert of the spike / error-rate detector ({@code kind} {@code spike} or
+     * {@code error_rate}; {@code ename} {@code *} for the error rate of all events), for the window starting at
+     * {@code window_start}: what was {@code observed}, the {@code baseline} it was judged against and the
+     * {@code threshold} it crossed; {@code node} is the tracker that saw it (detection is per node).
+     */
+    public static final Table ALERTS = new Table("alerts", List.of(
+            Column.of("eid", UUID), Column.of("kind", STRING), Column.of("ename", STRING),
+            Column.of("window_start", TIMESTAMP), Column.of("window_seconds", INT64), Column.of("observed", INT64),
+            Column.of("baseline", FLOAT64), Column.of("threshold", FLOAT64), Column.of("node", STRING),
+            Column.of("created_at", TIMESTAMP)));
+
     public static final List<Table> ALL = List.of(EVENTS, PAYMENTS, LTV, REDIRECTS, REDIRECT_HISTORY, AGREEMENTS, AGREED,
-            COUNTS, UPDATES, LOGS, ERASURES);
+            COUNTS, UPDATES, LOGS, ERASURES, ALERTS);
 
     private static final Map<String, Table> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(Table::name, Function.identity()));

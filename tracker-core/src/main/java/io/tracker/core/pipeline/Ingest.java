@@ -28,8 +28,17 @@ public final class Ingest {
     private final int maxEventsPerRequest;
     private final Map<Route, Counter> accepted = new EnumMap<>(Route.class);
 
+    private final io.tracker.core.alerts.AlertDetector alerts;
+
     public Ingest(ObjectMapper mapper, EventPipeline pipeline, BatchManager batches, int maxEventsPerRequest,
                   MeterRegistry registry) {
+        this(mapper, pipeline, batches, maxEventsPerRequest, registry, null);
+    }
+
+    /** As above; every accepted event is counted by {@code alerts} when it is not null. */
+    public Ingest(ObjectMapper mapper, EventPipeline pipeline, BatchManager batches, int maxEventsPerRequest,
+                  MeterRegistry registry, io.tracker.core.alerts.AlertDetector alerts) {
+        this.alerts = alerts;
         this.mapper = mapper;
         this.pipeline = pipeline;
         this.rowMapper = new EventRowMapper(mapper);
@@ -76,8 +85,20 @@ public final class Ingest {
         int n = rows.size();
         return batches.enqueue(rows).thenApply(done -> {
             counter.increment(n);
+            if (alerts != null) {
+                for (Row r : rows) {
+                    alerts.record(text(r.get(ENAME)), text(r.get(ETYP)));
+                }
+            }
             return result;
         });
+    }
+
+    private static final int ENAME = io.tracker.core.model.Tables.EVENTS.indexOf("ename");
+    private static final int ETYP = io.tracker.core.model.Tables.EVENTS.indexOf("etyp");
+
+    private static String text(Object o) {
+        return o instanceof String s ? s : null;
     }
 
     /**
