@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # JMH benchmarks of the enqueue path (events/s per thread, bytes allocated per event).
-#   bash bench/jmh.sh                 # both benchmarks, 1 thread, with the GC profiler
+#   bash bench/jmh.sh                 # EnqueueBenchmark (pipeline without enrichment, enqueue alone), 1 thread, GC profiler
+#   BENCH=EnrichBenchmark bash bench/jmh.sh   # the pipeline with enrichment off / one UA repeated / a new UA per event
 #   THREADS=2 bash bench/jmh.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ -f tracker-bench/target/benchmarks.jar ]] || mvn -B -q -DskipTests package -pl tracker-bench -am
-java -jar tracker-bench/target/benchmarks.jar EnqueueBenchmark -t "${THREADS:-1}" -prof gc \
-  | grep -E '^(Benchmark|EnqueueBenchmark)' | grep -E 'Benchmark +Mode|thrpt +[0-9]+ +[0-9.]+ .*ops/s|alloc.rate.norm'
+[[ -f tracker-bench/target/benchmarks.jar && -z ${REBUILD:-} ]] || mvn -B -q -DskipTests package -pl tracker-bench -am
+java -jar tracker-bench/target/benchmarks.jar "${BENCH:-EnqueueBenchmark}" -t "${THREADS:-1}" -prof gc \
+  | grep -E '^(Benchmark|EnqueueBenchmark|EnrichBenchmark)' | grep -E 'Benchmark +Mode|thrpt +[0-9]+ +[0-9.]+ .*ops/s|alloc.rate.norm'

@@ -148,8 +148,14 @@ public final class Tracker implements AutoCloseable {
             log.atInfo().addKeyValue("path", config.geoip().path()).addKeyValue("version", geoip.databaseVersion())
                     .log("geoip open");
         }
-        EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip, ips,
-                io.tracker.core.enrich.Enrichment.load(config, mapper));
+        io.tracker.core.enrich.Enrichment enrichment = io.tracker.core.enrich.Enrichment.load(config, mapper);
+        if (enrichment.agents() != null) {
+            io.micrometer.core.instrument.FunctionCounter.builder("tracker.enrich.agents.unparsed", enrichment.agents(),
+                            io.tracker.core.enrich.UserAgents::skipped)
+                    .description("events whose new User-Agent was not parsed: enrich.userAgent.maxParsesPerSecond spent")
+                    .register(registry);
+        }
+        EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip, ips, enrichment);
         AlertService alerts = null;
         if (config.alerts().enabled()) {
             alerts = new AlertService(config, batches, ids, registry);

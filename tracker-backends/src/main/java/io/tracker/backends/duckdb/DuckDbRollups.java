@@ -35,13 +35,12 @@ final class DuckDbRollups {
     private DuckDbRollups() {
     }
 
-    /** Creates the temp tables this connection uses (idempotent). */
+    /** Creates the temp tables this connection uses (idempotent; cheap enough to run for every batch). */
     static void prepare(Statement s) throws SQLException {
         for (Rollups.Rollup r : Rollups.ALL) {
             String cols = keyColumnsDdl(r);
-            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__cand (" + cols + ", vid UUID)");
-            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__delta (" + cols
-                    + ", events BIGINT, visitors BIGINT)");
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__batch (" + cols + ", vid UUID)");
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__new (" + cols + ", vid UUID)");
         }
     }
 
@@ -49,107 +48,98 @@ final class DuckDbRollups {
         if (inserted.isEmpty()) {
             return;
         }
+        prepare(s);
         for (Rollups.Rollup r : Rollups.ALL) {
             applyOne(connection, s, r, inserted);
         }
     }
 
+    /**
+     * Keys are compared by DuckDB only, never with Java objects read back: what the appender stores for a value (a
+     * string with an unpaired surrogate, say) is what every table of the rollup holds, and buckets travel as epoch
+     * numbers, free of the JVM's time zone.
+     */
     private static void applyOne(DuckDBConnection connection, Statement s, Rollups.Rollup r, List<Row> rows)
             throws SQLException {
         int[] dims = r.dimensions().stream().mapToInt(E::indexOf).toArray();
-        Map<List<Object>, long[]> counts = new HashMap<>();
-        Set<List<Object>> members = new HashSet<>();
-        for (Row row : rows) {
-            List<Object> key = new ArrayList<>(dims.length + 2);
-            key.add(r.grain().bucket((Long) row.get(CREATED_AT)));
-            for (int d : dims) {
-                Object v = row.get(d);
-                key.add(v != null ? v : E.columns().get(d).name().equals("oid") ? ZERO : "");
-            }
-            key.add(Boolean.TRUE.equals(row.get(IS_BOT)));
-            counts.computeIfAbsent(key, k -> new long[2])[0]++;
-            Object vid = row.get(VID);
-            if (vid != null && !EventIds.RESERVED.equals(vid)) {
-                List<Object> m = new ArrayList<>(key);
-                m.add(vid);
-                members.add(m);
-            }
-        }
-        s.execute("DELETE FROM " + r.table() + "__cand");
-        s.execute("DELETE FROM " + r.table() + "__delta");
-        try (DuckDBAppender a = connection.createAppender("temp", "main", r.table() + "__cand")) {
-            for (List<Object> m : members) {
+        String t = r.table();
+        s.execute("DELETE FROM " + t + "__batch");
+        s.execute("DELETE FROM " + t + "__new");
+        try (DuckDBAppender a = connection.createAppender("temp", "main", t + "__batch")) {
+            for (Row row : rows) {
                 a.beginRow();
-                appendAll(a, m);
+                Object bucket = r.grain().bucket((Long) row.get(CREATED_AT));
+                if (bucket instanceof Long ms) {
+                    a.appendEpochMicros(ms * 1_000L);
+                } else {
+                    a.append((LocalDate) bucket);
+                }
+                for (int d : dims) {
+                    Object v = row.get(d);
+                    if (v instanceof UUID u) {
+                        a.append(u);
+                    } else if (v != null) {
+                        a.append((String) v);
+                    } else if (E.columns().get(d).name().equals("oid")) {
+                        a.append(ZERO);
+                    } else {
+                        a.append("");
+                    }
+                }
+                a.append(Boolean.TRUE.equals(row.get(IS_BOT)));
+                Object vid = row.get(VID);
+                if (vid != null && !EventIds.RESERVED.equals(vid)) {
+                    a.append((UUID) vid);
+                } else {
+                    a.appendNull();
+                }
                 a.endRow();
             }
         }
-        String keyList = keyColumns(r);
-        try (ResultSet rs = s.executeQuery("INSERT INTO " + r.table() + "_visitors SELECT * FROM " + r.table()
-                + "__cand ON CONFLICT DO NOTHING RETURNING " + keyList)) {
-            int n = dims.length + 2;
+        String key = keyColumns(r);
+        String bucketOut = r.grain() == Rollups.Grain.HOUR ? "epoch_us(" + r.bucketColumn() + ")"
+                : "date_diff('day', DATE '1970-01-01', " + r.bucketColumn() + ")";
+        // the members this batch is the first to hold: an index probe per pair (ON CONFLICT), not a scan
+        List<Object[]> fresh = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery("INSERT INTO " + t + "_visitors SELECT DISTINCT " + key + ", vid FROM " + t
+                + "__batch WHERE vid IS NOT NULL ON CONFLICT DO NOTHING RETURNING " + bucketOut + ", "
+                + String.join(", ", r.dimensions()) + ", is_bot, vid")) {
             while (rs.next()) {
-                List<Object> key = new ArrayList<>(n);
-                for (int i = 1; i <= n; i++) {
-                    Object v = rs.getObject(i);
-                    key.add(i == 1 ? normaliseBucket(r.grain(), v) : v);
+                Object[] m = new Object[dims.length + 3];
+                m[0] = rs.getLong(1);
+                for (int i = 0; i < dims.length; i++) {
+                    m[1 + i] = r.dimensions().get(i).equals("oid") ? rs.getObject(2 + i, UUID.class) : rs.getString(2 + i);
                 }
-                long[] c = counts.get(key);
-                if (c == null) {
-                    throw new SQLException("rollup " + r.table() + ": a new member of no counted key " + key);
-                }
-                c[1]++;
+                m[1 + dims.length] = rs.getBoolean(2 + dims.length);
+                m[2 + dims.length] = rs.getObject(3 + dims.length, UUID.class);
+                fresh.add(m);
             }
         }
-        try (DuckDBAppender a = connection.createAppender("temp", "main", r.table() + "__delta")) {
-            for (Map.Entry<List<Object>, long[]> e : counts.entrySet()) {
+        try (DuckDBAppender a = connection.createAppender("temp", "main", t + "__new")) {
+            for (Object[] m : fresh) {
                 a.beginRow();
-                appendAll(a, e.getKey());
-                a.append(e.getValue()[0]);
-                a.append(e.getValue()[1]);
+                if (r.grain() == Rollups.Grain.HOUR) {
+                    a.appendEpochMicros((Long) m[0]);
+                } else {
+                    a.appendEpochDays((int) (long) (Long) m[0]);
+                }
+                for (int i = 1; i <= dims.length; i++) {
+                    if (m[i] instanceof UUID u) {
+                        a.append(u);
+                    } else {
+                        a.append((String) m[i]);
+                    }
+                }
+                a.append(((Boolean) m[1 + dims.length]).booleanValue());
+                a.append((UUID) m[2 + dims.length]);
                 a.endRow();
             }
         }
-        s.execute("INSERT INTO " + r.table() + " SELECT * FROM " + r.table() + "__delta ON CONFLICT DO UPDATE SET "
-                + "events = " + r.table() + ".events + excluded.events, visitors = " + r.table()
+        s.execute("INSERT INTO " + t + " SELECT " + key + ", b.events, coalesce(n.visitors, 0) FROM (SELECT " + key
+                + ", count(*) AS events FROM " + t + "__batch GROUP BY ALL) b LEFT JOIN (SELECT " + key
+                + ", count(*) AS visitors FROM " + t + "__new GROUP BY ALL) n USING (" + key + ") "
+                + "ON CONFLICT DO UPDATE SET events = " + t + ".events + excluded.events, visitors = " + t
                 + ".visitors + excluded.visitors");
-    }
-
-    /** What JDBC returns for a bucket, as {@link Rollups.Grain#bucket} makes it (epoch millis or LocalDate). */
-    private static Object normaliseBucket(Rollups.Grain grain, Object v) throws SQLException {
-        if (grain == Rollups.Grain.HOUR) {
-            if (v instanceof java.sql.Timestamp t) {
-                return t.toLocalDateTime().toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
-            }
-            if (v instanceof java.time.LocalDateTime t) {
-                return t.toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
-            }
-        } else {
-            if (v instanceof java.sql.Date d) {
-                return d.toLocalDate();
-            }
-            if (v instanceof LocalDate d) {
-                return d;
-            }
-        }
-        throw new SQLException("unexpected bucket value " + v + " (" + (v == null ? "null" : v.getClass()) + ")");
-    }
-
-    private static void appendAll(DuckDBAppender a, List<Object> values) throws SQLException {
-        for (int i = 0; i < values.size(); i++) {
-            Object v = values.get(i);
-            if (i == 0 && v instanceof Long ms) {
-                a.appendEpochMicros(ms * 1_000L);
-            } else if (v instanceof LocalDate d) {
-                a.append(d);
-            } else if (v instanceof UUID u) {
-                a.append(u);
-            } else if (v instanceof Boolean b) {
-                a.append(b.booleanValue());
-            } else {
-                a.append((String) v);
-            }
-        }
     }
 
     static String keyColumns(Rollups.Rollup r) {

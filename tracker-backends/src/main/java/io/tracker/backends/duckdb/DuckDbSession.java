@@ -37,8 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class DuckDbSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(DuckDbSession.class);
     private static final String SCHEMA_RESOURCE = "schema/duckdb/";
-    /** Whether this connection has the rollups' temp tables. */
-    private boolean rollupsPrepared;
 
     private final String name;
     private final Path file;
@@ -82,7 +80,6 @@ public final class DuckDbSession implements Session {
                 applySchema(SCHEMA_RESOURCE + "rollups.sql"); // views over events
                 applySchema(SCHEMA_RESOURCE + "kpis.sql"); // KPI rollups, kept in step by write()
             }
-            rollupsPrepared = false;
             reader = new DuckDbReader(name, (DuckDBConnection) connection.duplicate());
             healthy = true;
             log.atInfo().addKeyValue("session", name).addKeyValue("file", file).log("duckdb open");
@@ -115,10 +112,6 @@ public final class DuckDbSession implements Session {
             s.execute("BEGIN TRANSACTION");
             try {
                 boolean rollups = table == io.tracker.core.model.Tables.EVENTS;
-                if (rollups && !rollupsPrepared) {
-                    DuckDbRollups.prepare(s);
-                    rollupsPrepared = true;
-                }
                 List<Row> inserted = rows;
                 if (mayRepeat && table.hasColumn("eid")) {
                     String replay = table.name() + "__replay";

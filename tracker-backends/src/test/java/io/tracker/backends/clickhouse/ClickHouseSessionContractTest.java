@@ -73,6 +73,18 @@ class ClickHouseSessionContractTest extends SessionContract {
         return out;
     }
 
+    @Override
+    protected void damageRollups() throws Exception {
+        ClickHouseSession s = ClickHouseSessionTest.session(database);
+        s.open(List.of());
+        try {
+            s.query("ALTER TABLE " + database + ".daily_kpis_state DROP PARTITION 202602");
+            s.query("ALTER TABLE " + database + ".monthly_kpis_state DROP PARTITION 202601");
+        } finally {
+            s.close();
+        }
+    }
+
     /** The exact GROUP BY over events (count, uniqExact), as the rollup view prints it. */
     private String truth(ClickHouseSession s, io.tracker.core.model.Rollups.Rollup r, String key) throws Exception {
         String bucket = switch (r.grain()) {

@@ -66,6 +66,16 @@ class DuckDbSessionContractTest extends SessionContract {
         return out;
     }
 
+    @Override
+    protected void damageRollups() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("tracker.duckdb"));
+             Statement s = c.createStatement()) {
+            s.execute("DELETE FROM daily_kpis WHERE country = 'DE'");
+            s.execute("UPDATE monthly_kpis SET events = events + 1");
+            s.execute("DELETE FROM hourly_event_stats_visitors");
+        }
+    }
+
     private String text(String sql) throws Exception {
         StringBuilder b = new StringBuilder();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("tracker.duckdb"));

@@ -57,6 +57,40 @@ class DuckDbSessionTest {
     }
 
     @Test
+    void rollupsHoldInAnyJvmTimeZoneAndWithStringsTheStoreRewrites() throws Exception {
+        // The UTC hour that is a gap in Berlin's spring-forward, and unpaired surrogates (stored as '?'): two enames
+        // that differ in Java and are one in the store.
+        java.util.TimeZone saved = java.util.TimeZone.getDefault();
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Europe/Berlin"));
+        try {
+            DuckDbSession s = session();
+            s.open(Tables.ALL);
+            long gap = java.time.Instant.parse("2026-03-29T02:30:00Z").toEpochMilli();
+            UUID v = UUID.randomUUID();
+            List<Row> rows = new java.util.ArrayList<>();
+            for (String ename : List.of("a\ud800", "a\udfff", "gap")) {
+                rows.add(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("vid", v).set("ename", ename)
+                        .set("created_at", gap).build());
+            }
+            s.write(Tables.EVENTS, rows);
+            s.write(Tables.EVENTS, List.of(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("vid", v)
+                    .set("ename", "gap").set("created_at", gap + 60_000).build()));
+            s.close();
+            Path file = dir.resolve("tracker.duckdb");
+            assertEquals(4, count(file, "SELECT sum(events) FROM hourly_event_stats"));
+            assertEquals(2, count(file, "SELECT events FROM hourly_event_stats WHERE ename = 'gap'"));
+            assertEquals(1, count(file, "SELECT visitors FROM hourly_event_stats WHERE ename = 'gap'"));
+            assertEquals(2, count(file, "SELECT sum(events) FROM hourly_event_stats WHERE ename <> 'gap'"));
+            assertEquals(count(file, "SELECT count(DISTINCT ename) FROM events"),
+                    count(file, "SELECT count(*) FROM daily_kpis"));
+            assertEquals(count(file, "SELECT epoch_ms(date_trunc('hour', created_at)) FROM events LIMIT 1"),
+                    count(file, "SELECT epoch_ms(hour) FROM hourly_event_stats LIMIT 1"));
+        } finally {
+            java.util.TimeZone.setDefault(saved);
+        }
+    }
+
+    @Test
     void writesEveryTypeAndReadsItBack() throws Exception {
         DuckDbSession s = session();
         s.open(Tables.ALL);

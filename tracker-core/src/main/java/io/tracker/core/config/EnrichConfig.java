@@ -24,7 +24,7 @@ public record EnrichConfig(UserAgent userAgent, Bots bots, Channels channels, Co
 
     /** Every step off: the pipeline of the Go tracker. */
     public static EnrichConfig off() {
-        return new EnrichConfig(new UserAgent(false, 20_000, 1024), new Bots(false, "flag", "", "", false),
+        return new EnrichConfig(new UserAgent(false, 20_000, 1024, 200), new Bots(false, "flag", "", "", false),
                 new Channels(false, ""), new Country(false, Country.ZONE_TABLE));
     }
 
@@ -33,10 +33,13 @@ public record EnrichConfig(UserAgent userAgent, Bots bots, Channels channels, Co
      *                  heap and 5-7 s to load at start-up (once per process)
      * @param cacheSize distinct user agents (with their hints) whose results are kept
      * @param maxLength longer User-Agent values are cut to this many characters before parsing
+     * @param maxParsesPerSecond agents not in the cache parsed per second (Yauaa and the crawler list cost some
+     *                  0.3-1 ms each); beyond it an event gets only the cheap rules (HTTP clients, headless) and is
+     *                  parsed again when it next comes, so a flood of invented User-Agents cannot slow ingest
      */
-    public record UserAgent(boolean enabled, int cacheSize, int maxLength) {
+    public record UserAgent(boolean enabled, int cacheSize, int maxLength, int maxParsesPerSecond) {
         public static UserAgent standard() {
-            return new UserAgent(true, 20_000, 1024);
+            return new UserAgent(true, 20_000, 1024, 200);
         }
     }
 
@@ -89,6 +92,7 @@ public record EnrichConfig(UserAgent userAgent, Bots bots, Channels channels, Co
         if (v.notNull("enrich.userAgent", userAgent)) {
             v.range("enrich.userAgent.cacheSize", userAgent.cacheSize(), 0, 10_000_000);
             v.range("enrich.userAgent.maxLength", userAgent.maxLength(), 64, 65_536);
+            v.range("enrich.userAgent.maxParsesPerSecond", userAgent.maxParsesPerSecond(), 1, 1_000_000);
         }
         if (v.notNull("enrich.bots", bots)) {
             v.oneOf("enrich.bots.action", bots.action(), "flag", "drop");

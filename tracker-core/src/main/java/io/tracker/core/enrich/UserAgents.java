@@ -32,6 +32,9 @@ public final class UserAgents {
     private final Bots bots;
     private final Cache<String, Agent> cache;
     private final int maxLength;
+    private final int maxParsesPerSecond;
+    private final java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder skipped = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param config what to parse; the analyzer is loaded here when {@code config.enabled()} and not loaded yet
@@ -41,6 +44,7 @@ public final class UserAgents {
         this.analyzer = config.enabled() ? analyzer() : null;
         this.bots = bots;
         this.maxLength = config.maxLength();
+        this.maxParsesPerSecond = config.maxParsesPerSecond();
         this.cache = Caffeine.newBuilder().maximumSize(config.cacheSize()).build();
     }
 
@@ -73,10 +77,35 @@ public final class UserAgents {
         String key = hints.isEmpty() ? ua : ua + '\n' + new TreeMap<>(hints);
         Agent known = cache.getIfPresent(key);
         if (known == null) {
+            if (!mayParse()) {
+                skipped.increment();
+                String reason = bots == null ? null : bots.agentReason(ua, hints); // the cheap rules only; not cached
+                return reason == null ? Agent.NONE : new Agent(null, null, null, null, null, reason);
+            }
             known = parse(ua, hints);
             cache.put(key, known);
         }
         return known;
+    }
+
+    /** Agents left unparsed because {@code maxParsesPerSecond} was spent (a metric's source). */
+    public long skipped() {
+        return skipped.sum();
+    }
+
+    /** One parse of the second's budget: {@code budget} holds the second (high bits) and the parses in it (low 20). */
+    private boolean mayParse() {
+        long second = System.nanoTime() / 1_000_000_000L;
+        while (true) {
+            long b = budget.get();
+            long n = (b >> 20) == second ? b & 0xFFFFF : 0;
+            if (n >= maxParsesPerSecond) {
+                return false;
+            }
+            if (budget.compareAndSet(b, (second << 20) | (n + 1))) {
+                return true;
+            }
+        }
     }
 
     private Agent parse(String ua, Map<String, String> hints) {

@@ -110,4 +110,21 @@ class UserAgentsTest {
         assertNotNull(longOne.device());
         assertSame(UserAgents.Agent.NONE, agents.of("  ", Map.of()));
     }
+
+    @Test
+    void aFloodOfInventedAgentsIsParsedOnlyUpToTheBudget() throws Exception {
+        UserAgents limited = new UserAgents(new EnrichConfig.UserAgent(true, 1000, 1024, 5),
+                Bots.load("", "", new ObjectMapper()));
+        int parsed = 0;
+        for (int i = 0; i < 60; i++) {
+            UserAgents.Agent a = limited.of("Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/" + i + ".0", Map.of());
+            parsed += a.browser() != null ? 1 : 0;
+        }
+        assertEquals(true, parsed >= 5 && parsed <= 15, "parsed " + parsed + " (5 per second)");
+        assertEquals(60 - parsed, limited.skipped());
+        assertEquals(Bots.UA_CLIENT, limited.of("curl/8.4.0", Map.of()).botReason(), "the cheap rules still hold");
+        Thread.sleep(1100);
+        assertEquals("Firefox", limited.of("Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/59.0", Map.of())
+                .browser(), "an unparsed agent is parsed when it comes again with budget left");
+    }
 }
