@@ -41,6 +41,9 @@ final class AlertService implements AutoCloseable {
     private final MeterRegistry registry;
     private final String node;
     private final List<String> natsServers;
+    private final String natsUser;
+    private final String natsPassword;
+    private long natsRetryAt;
     private final ObjectMapper mapper = new ObjectMapper();
     private final ScheduledExecutorService timer;
     private volatile Connection nats;
@@ -52,6 +55,9 @@ final class AlertService implements AutoCloseable {
         this.registry = registry;
         this.node = nodeName();
         this.natsServers = natsServers(config);
+        com.fasterxml.jackson.databind.JsonNode s = natsSession(config);
+        this.natsUser = config.alerts().natsUrl().isBlank() && s != null ? s.path("user").asText("") : "";
+        this.natsPassword = config.alerts().natsUrl().isBlank() && s != null ? s.path("password").asText("") : "";
         this.detector = new AlertDetector(config.alerts(), System::currentTimeMillis, this::deliver);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "alerts");
@@ -100,15 +106,24 @@ final class AlertService implements AutoCloseable {
     }
 
     private void publish(AlertDetector.Alert a, Row row) {
-        if (natsServers.isEmpty()) {
+        if (natsServers.isEmpty() || System.currentTimeMillis() < natsRetryAt) {
             return;
         }
         try {
             Connection c = nats;
             if (c == null) {
-                c = Nats.connect(new Options.Builder().servers(natsServers.toArray(String[]::new))
+                Options.Builder o = new Options.Builder().servers(natsServers.toArray(String[]::new))
                         .connectionName("tracker-alerts").maxReconnects(-1).reconnectWait(Duration.ofSeconds(1))
-                        .connectionTimeout(Duration.ofSeconds(2)).build());
+                        .connectionTimeout(Duration.ofSeconds(2));
+                if (!natsUser.isEmpty()) {
+                    o.userInfo(natsUser, natsPassword);
+                }
+                try {
+                    c = Nats.connect(o.build());
+                } catch (java.io.IOException e) {
+                    natsRetryAt = System.currentTimeMillis() + 30_000; // the judge thread does not wait on it again soon
+                    throw e;
+                }
                 nats = c;
             }
             ObjectNode msg = mapper.createObjectNode().put("eid", row.eid().toString()).put("kind", a.kind())
@@ -121,6 +136,15 @@ final class AlertService implements AutoCloseable {
         } catch (Exception e) {
             log.atWarn().setCause(e).addKeyValue("kind", a.kind()).log("alert not published to NATS");
         }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode natsSession(TrackerConfig config) {
+        for (io.tracker.core.config.SessionConfig s : config.sessions()) {
+            if ("nats".equals(s.type()) && s.settings() != null) {
+                return s.settings();
+            }
+        }
+        return null;
     }
 
     /** {@code alerts.natsUrl}, else the servers of the first NATS session; empty for none. */

@@ -181,9 +181,13 @@ public final class Main implements Callable<Integer> {
                 + "widened to its month's first day")
         java.time.LocalDate from;
 
-        @Option(names = "--to", paramLabel = "YYYY-MM-DD", description = "day after the last (default: tomorrow); "
-                + "widened to the end of its month")
+        @Option(names = "--to", paramLabel = "YYYY-MM-DD", description = "day after the last (default: the first of "
+                + "this month: closed months only); widened to the end of its month")
         java.time.LocalDate to;
+
+        @Option(names = "--current-month", description = "include this month (default --to: tomorrow); with ClickHouse "
+                + "stop ingestion first, or events arriving meanwhile count twice")
+        boolean currentMonth;
 
         @Override
         public Integer call() {
@@ -195,7 +199,8 @@ public final class Main implements Callable<Integer> {
                 return 2;
             }
             java.time.LocalDate start = from == null ? java.time.LocalDate.of(1970, 1, 1) : from;
-            java.time.LocalDate end = to == null ? java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1) : to;
+            java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+            java.time.LocalDate end = to != null ? to : currentMonth ? today.plusDays(1) : today.withDayOfMonth(1);
             if (!start.isBefore(end)) {
                 System.err.println("tracker: --from must be before --to");
                 return 2;

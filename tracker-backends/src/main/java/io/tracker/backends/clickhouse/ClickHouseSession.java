@@ -137,6 +137,9 @@ public final class ClickHouseSession implements Session {
             parallelQuorumKnown = majorVersion(serverVersion) >= 21;
             if (settings.autoCreateSchema()) {
                 applySchema(majorVersion(serverVersion) >= 22);
+            } else if (tables.contains(io.tracker.core.model.Tables.EVENTS)) {
+                // a schema managed by hand (or the cluster's init) is still upgraded: columns appended since are added
+                addAppendedColumns(io.tracker.core.model.Tables.EVENTS);
             }
             for (Table t : tables) {
                 schemas.put(t.name(), serverSchema(t));
@@ -466,7 +469,9 @@ public final class ClickHouseSession implements Session {
         }
         java.time.LocalDate start = from.withDayOfMonth(1);
         java.time.LocalDate end = to.minusDays(1).withDayOfMonth(1).plusMonths(1);
-        String source = settings.database() + "." + io.tracker.core.model.Tables.EVENTS.name(); // in the cluster, the Distributed table
+        // In the cluster layout each shard's state tables are refilled from that shard's own events_local (run the rebuild
+        // on one node of every shard): the Distributed events would put every shard's rows into each.
+        String source = settings.database() + "." + localName(io.tracker.core.model.Tables.EVENTS);
         Map<String, Long> out = new java.util.LinkedHashMap<>();
         try {
             for (io.tracker.core.model.Rollups.Rollup r : io.tracker.core.model.Rollups.ALL) {

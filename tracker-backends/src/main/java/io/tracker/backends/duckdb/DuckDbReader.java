@@ -85,9 +85,21 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
         if (where.isEmpty()) {
             throw new IllegalArgumentException("delete needs a condition");
         }
-        try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + table.name() + whereClause(table, where))) {
-            bind(ps, 1, where.values());
-            return ps.executeUpdate();
+        try {
+            if (table == io.tracker.core.model.Tables.EVENTS) {
+                // an erased visitor leaves the rollups' membership too (the counts stay: aggregates, no one's data)
+                for (io.tracker.core.model.Rollups.Rollup r : io.tracker.core.model.Rollups.ALL) {
+                    try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + r.table()
+                            + "_visitors WHERE vid IN (SELECT vid FROM events" + whereClause(table, where) + ")")) {
+                        bind(ps, 1, where.values());
+                        ps.executeUpdate();
+                    }
+                }
+            }
+            try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + table.name() + whereClause(table, where))) {
+                bind(ps, 1, where.values());
+                return ps.executeUpdate();
+            }
         } catch (SQLException e) {
             throw failure("delete from " + table.name(), e);
         }
@@ -98,7 +110,23 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
         String sql = "DELETE FROM " + table.name() + " WHERE " + table.requireColumn(timeColumn) + " < make_timestamp(?)";
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setLong(1, cutoff.toEpochMilli() * 1_000L);
-            return ps.executeUpdate();
+            long n = ps.executeUpdate();
+            if (table == io.tracker.core.model.Tables.EVENTS) {
+                // membership older than the events kept goes with them (buckets that end before the cutoff)
+                for (io.tracker.core.model.Rollups.Rollup r : io.tracker.core.model.Rollups.ALL) {
+                    String end = switch (r.grain()) {
+                        case HOUR -> r.bucketColumn() + " + INTERVAL 1 HOUR";
+                        case DAY -> r.bucketColumn() + " + INTERVAL 1 DAY";
+                        case MONTH -> r.bucketColumn() + " + INTERVAL 1 MONTH";
+                    };
+                    try (PreparedStatement m = connection.prepareStatement("DELETE FROM " + r.table() + "_visitors WHERE "
+                            + end + " <= make_timestamp(?)")) {
+                        m.setLong(1, cutoff.toEpochMilli() * 1_000L);
+                        m.executeUpdate();
+                    }
+                }
+            }
+            return n;
         } catch (SQLException e) {
             throw failure("prune " + table.name(), e);
         }

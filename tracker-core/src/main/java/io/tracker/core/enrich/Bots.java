@@ -42,7 +42,8 @@ public final class Bots {
     static final List<String> BUILT_IN = List.of("(?-i:[a-z][Bb]ot\\b|[a-z]bot)", "crawl", "spider", "slurp", "scrap",
             "facebookexternalhit", "facebookcatalog", "meta-externalagent", "embedly", "preview", "feedfetcher",
             "mediapartners", "adsbot", "lighthouse", "pingdom", "uptime", "monitor", "statuscake", "archive\\.org",
-            "ia_archiver", "yandex", "baiduspider", "bingpreview", "applebot", "duckduckgo", "petalbot", "semrush",
+            "ia_archiver", "yandex(bot|images|metrika|direct)", "baiduspider", "bingpreview", "applebot",
+            "duckduckbot", "duckassistbot", "petalbot", "semrush",
             "ahrefs", "mj12", "dotbot", "bytespider", "gptbot", "chatgpt-user", "claudebot", "claude-web",
             "anthropic-ai", "perplexity", "ccbot", "cohere-ai", "amazonbot", "google-extended", "googleother",
             "headlesschrome", "phantomjs", "selenium", "puppeteer", "playwright", "wappalyzer", "whatsapp",
@@ -52,11 +53,11 @@ public final class Bots {
     /** Prefixes (lower-case) of User-Agents sent by HTTP libraries and command-line clients, not browsers. */
     static final List<String> CLIENTS = List.of("curl/", "wget/", "python-requests/", "python-urllib/", "python/",
             "python-httpx/", "aiohttp/", "httpx/", "go-http-client/", "go/", "java/", "java-http-client/", "apache-httpclient/",
-            "okhttp/", "axios/", "node-fetch/", "node/", "undici", "got ", "got/", "libwww-perl/", "lwp::", "ruby",
+            "axios/", "node-fetch/", "node/", "undici", "got ", "got/", "libwww-perl/", "lwp::", "ruby",
             "faraday", "php/", "guzzlehttp/", "postmanruntime/", "insomnia/", "httpie/", "mozilla/5.0 (windows nt; windows nt 10.0; en-us) windowspowershell/",
-            "dart:io", "dart/", "rest-client/", "restsharp/", "reqwest/", "hyper/", "deno/", "bun/", "k6/", "jmeter",
+            "rest-client/", "restsharp/", "reqwest/", "hyper/", "deno/", "bun/", "k6/", "jmeter",
             "wrk", "ab/", "apachebench/", "hey/", "vegeta", "http.rb/", "scrapy/", "colly", "mechanize", "winhttp",
-            "cfnetwork/", "urlgrabber", "libcurl", "pycurl/", "w3m/", "lynx/", "links (");
+            "urlgrabber", "libcurl", "pycurl/", "w3m/", "lynx/", "links (");
 
     private final Pattern patterns;
     private final byte[][] starts;

@@ -42,7 +42,8 @@ public final class Channels {
             Category.SEARCH, List.of("google", "bing", "yahoo", "duckduckgo", "baidu", "yandex", "ecosia", "qwant",
                     "startpage", "brave", "naver", "seznam", "sogou", "so.com", "ask", "aol", "search.yahoo.com",
                     "daum", "mojeek", "kagi", "yep", "search.brave.com", "presearch", "metager", "swisscows",
-                    "dogpile", "webcrawler", "lycos", "rambler", "coccoc", "petalsearch"),
+                    "dogpile", "webcrawler", "lycos", "rambler", "coccoc", "petalsearch",
+                    "com.google.android.googlequicksearchbox"),
             Category.SOCIAL, List.of("facebook", "fb", "fb.me", "m.facebook.com", "l.facebook.com", "instagram", "ig",
                     "l.instagram.com", "twitter", "t.co", "x.com", "linkedin", "lnkd.in", "reddit", "pinterest",
                     "tiktok", "snapchat", "tumblr", "vk", "vk.com", "weibo", "threads.net", "mastodon", "bsky.app",
@@ -54,7 +55,7 @@ public final class Channels {
             Category.SHOPPING, List.of("amazon", "ebay", "etsy", "aliexpress", "alibaba", "walmart", "shopify",
                     "shopping.google.com", "shopzilla", "idealo", "mercadolibre", "rakuten", "target", "bestbuy",
                     "zalando", "temu", "shein", "igshopping"),
-            Category.EMAIL, List.of("mail.google.com", "gmail", "outlook.live.com", "outlook.office.com",
+            Category.EMAIL, List.of("mail.google.com", "gmail", "com.google.android.gm", "outlook.live.com", "outlook.office.com",
                     "outlook.office365.com", "mail.yahoo.com", "mail.aol.com", "mail.proton.me", "proton.me",
                     "protonmail", "mail.yandex.ru", "mail.ru", "fastmail", "icloud.com", "mail.zoho.com", "gmx",
                     "web.de", "mailchimp", "mailchi.mp", "list-manage.com", "sendgrid", "campaign-archive.com",
@@ -234,11 +235,11 @@ public final class Channels {
         if (c == Category.SEARCH || "organic".equals(med)) {
             return "Organic Search";
         }
-        if (c == Category.EMAIL || (src != null && EMAIL.contains(src)) || (med != null && EMAIL.contains(med))) {
-            return "Email";
-        }
         if (med != null && (med.equals("referral") || med.equals("app") || med.equals("link"))) {
             return "Referral";
+        }
+        if (c == Category.EMAIL || (src != null && EMAIL.contains(src)) || (med != null && EMAIL.contains(med))) {
+            return "Email";
         }
         if (med != null && (med.equals("affiliate") || med.equals("affiliates"))) {
             return "Affiliates";

@@ -12,8 +12,9 @@ import java.util.Optional;
 /**
  * IANA time zone → ISO 3166 country, from the machine's tzdata: {@code zone1970.tab} (a zone may list several
  * countries; the first is taken) and, when it lies beside it, {@code zone.tab} (one country per zone, including the
- * zones zone1970.tab folds into another, such as {@code Europe/Oslo}), which wins. {@code UTC}, {@code Etc/*} and
- * unknown zones have no country.
+ * zones zone1970.tab folds into another, such as {@code Europe/Oslo}), which wins; the link names of
+ * {@code tzdata.zi} beside them (browsers still report {@code Asia/Calcutta}, {@code Europe/Kiev}) take their
+ * target's country. {@code UTC}, {@code Etc/*} and unknown zones have no country.
  */
 public final class TimeZones {
     private final Map<String, String> countries;
@@ -33,6 +34,18 @@ public final class TimeZones {
         Path zoneTab = p.resolveSibling("zone.tab");
         if (!p.getFileName().toString().equals("zone.tab") && Files.isRegularFile(zoneTab)) {
             read(zoneTab, m);
+        }
+        Path links = p.resolveSibling("tzdata.zi"); // its "L target alias" lines: Asia/Calcutta is Asia/Kolkata
+        if (Files.isRegularFile(links)) {
+            for (String line : Files.readAllLines(links, StandardCharsets.UTF_8)) {
+                if (line.startsWith("L ")) {
+                    String[] f = line.split(" ");
+                    String country = f.length == 3 ? m.get(f[1].toLowerCase(Locale.ROOT)) : null;
+                    if (country != null) {
+                        m.putIfAbsent(f[2].toLowerCase(Locale.ROOT), country);
+                    }
+                }
+            }
         }
         return Optional.of(new TimeZones(m));
     }

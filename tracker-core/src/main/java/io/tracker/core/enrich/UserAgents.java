@@ -22,10 +22,13 @@ public final class UserAgents {
 
     private static volatile UserAgentAnalyzer shared;
 
-    /** What is known of one agent; a field is null when unknown. */
+    /**
+     * What is known of one agent; a field is null when unknown. {@code judged} is false when the parse budget was
+     * spent: only the cheap rules ran, so a null {@code botReason} means "not known", not "a person".
+     */
     public record Agent(String browser, String browserVersion, String os, String osVersion, String device,
-                        String botReason) {
-        static final Agent NONE = new Agent(null, null, null, null, null, null);
+                        String botReason, boolean judged) {
+        static final Agent NONE = new Agent(null, null, null, null, null, null, true);
     }
 
     private final UserAgentAnalyzer analyzer;
@@ -80,7 +83,7 @@ public final class UserAgents {
             if (!mayParse()) {
                 skipped.increment();
                 String reason = bots == null ? null : bots.agentReason(ua, hints); // the cheap rules only; not cached
-                return reason == null ? Agent.NONE : new Agent(null, null, null, null, null, reason);
+                return new Agent(null, null, null, null, null, reason, reason != null);
             }
             known = parse(ua, hints);
             cache.put(key, known);
@@ -114,7 +117,7 @@ public final class UserAgents {
             if (reason == null && bots != null) {
                 reason = bots.patternReason(ua);
             }
-            return reason == null ? Agent.NONE : new Agent(null, null, null, null, null, reason);
+            return reason == null ? Agent.NONE : new Agent(null, null, null, null, null, reason, true);
         }
         UserAgent parsed;
         if (hints.isEmpty()) {
@@ -135,7 +138,7 @@ public final class UserAgents {
         }
         return new Agent(known(parsed.getValue(UserAgent.AGENT_NAME)), known(parsed.getValue(UserAgent.AGENT_VERSION)),
                 known(parsed.getValue(UserAgent.OPERATING_SYSTEM_NAME)),
-                known(parsed.getValue(UserAgent.OPERATING_SYSTEM_VERSION)), device(deviceClass), reason);
+                known(parsed.getValue(UserAgent.OPERATING_SYSTEM_VERSION)), device(deviceClass), reason, true);
     }
 
     /** Yauaa's classes of agents and devices that are not a person at a browser. */

@@ -22,6 +22,7 @@ public final class EventContext {
     private boolean newVisitor;
 
     private final UUID requestVid;
+    private io.tracker.core.enrich.UserAgents.Agent agent;
 
     EventContext(HitRequest request, ObjectNode body, long receivedAtMillis, UUID requestVid) {
         this.request = request;
@@ -67,6 +68,15 @@ public final class EventContext {
     /** True when the visitor id was generated for this event (no valid vid came with it). */
     public boolean isNewVisitor() {
         return newVisitor;
+    }
+
+    /** What the user-agent step found, for the steps after it (one lookup per event), or null. */
+    public io.tracker.core.enrich.UserAgents.Agent agent() {
+        return agent;
+    }
+
+    public void setAgent(io.tracker.core.enrich.UserAgents.Agent agent) {
+        this.agent = agent;
     }
 
     public void setEid(UUID eid) {

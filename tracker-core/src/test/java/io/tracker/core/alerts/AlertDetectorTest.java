@@ -35,17 +35,17 @@ class AlertDetectorTest {
     void aSpikeIsRaisedOnceUntilItSubsides() {
         d.closeDue(1_000); // the first call only sets where judging starts
         for (int i = 0; i < 4; i++) {
-            assertEquals(List.of(), window(null, 40), "warm-up: even 40 is judged only after 4 windows");
+            assertEquals(List.of(), window(null, 60), "warm-up: 60 > minEvents, judged only after 4 windows");
         }
-        assertEquals(List.of(), window(null, 100), "100 < max(50, 3 × 40)");
+        assertEquals(List.of(), window(null, 100), "100 < max(50, 3 × 60)");
         List<AlertDetector.Alert> spike = window(null, 400);
         assertEquals(1, spike.size(), spike.toString());
         AlertDetector.Alert a = spike.get(0);
         assertEquals(AlertDetector.SPIKE, a.kind());
         assertEquals("n0", a.ename());
         assertEquals(400, a.observed());
-        assertEquals(55.0, a.baseline(), 1e-9, "(40 + 40 + 40 + 100) / 4");
-        assertEquals(165.0, a.threshold(), 1e-9);
+        assertEquals(70.0, a.baseline(), 1e-9, "(60 + 60 + 60 + 100) / 4");
+        assertEquals(210.0, a.threshold(), 1e-9);
         assertEquals(60, a.windowSeconds());
         assertEquals(List.of(), window(null, 900), "still spiking: no second alert");
         assertEquals(List.of(), window(null, 10), "subsided");

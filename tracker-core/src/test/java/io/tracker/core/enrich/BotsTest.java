@@ -68,7 +68,7 @@ class BotsTest {
         assertEquals(Bots.HEADLESS, b.agentReason("Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.0.0 Safari/537.36",
                 Map.of("sec-ch-ua", "\"Chromium\";v=\"120\", \"HeadlessChrome\";v=\"120\"")));
         for (String client : new String[] {"curl/8.4.0", "python-requests/2.31.0", "Go-http-client/2.0",
-                "Wget/1.21.3", "okhttp/4.12.0", "axios/1.6.2", "Java/17.0.9", "PostmanRuntime/7.36.0"}) {
+                "Wget/1.21.3", "axios/1.6.2", "Java/17.0.9", "PostmanRuntime/7.36.0"}) {
             assertEquals(Bots.UA_CLIENT, b.agentReason(client, Map.of()), client);
         }
         for (String crawler : new String[] {"Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
@@ -80,6 +80,8 @@ class BotsTest {
         for (String human : new String[] {
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
                 "Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Mobile Safari/537.36",
+                "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.0.0 Mobile DuckDuckGo/5 Safari/537.36",
+                "okhttp/4.12.0", // an Android app's own client: not judged a bot by its library
                 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"}) {
             assertNull(b.agentReason(human, Map.of()), human);
             assertNull(b.patternReason(human), human);

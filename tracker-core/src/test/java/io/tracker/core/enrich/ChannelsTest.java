@@ -43,6 +43,8 @@ class ChannelsTest {
             "mailchimp,-,-,-,-,Email",
             "e-mail,-,-,-,-,Email",
             "partner,referral,-,-,-,Referral",
+            "mailchimp,referral,-,-,-,Referral",
+            "-,-,-,-,android-app://com.google.android.gm/,Email",
             "partner,affiliate,-,-,-,Affiliates",
             "podcast,audio,-,-,-,Audio",
             "sms,-,-,-,-,SMS",

@@ -25,6 +25,8 @@ class TimeZonesTest {
         assertEquals("JP", z.country("Asia/Tokyo"));
         assertEquals("AU", z.country("Australia/Sydney"));
         assertEquals("BR", z.country("America/Sao_Paulo"));
+        assertEquals("IN", z.country("Asia/Calcutta"), "a link name, as older browsers report it");
+        assertEquals("UA", z.country("Europe/Kiev"));
         assertNull(z.country("UTC"));
         assertNull(z.country("Etc/GMT+2"));
         assertNull(z.country("Mars/Olympus_Mons"));

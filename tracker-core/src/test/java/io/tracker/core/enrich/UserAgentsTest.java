@@ -50,7 +50,7 @@ class UserAgentsTest {
     @Test
     void everyDeviceClassOfTheCorpusAndNoneIsABot() throws Exception {
         List<Sample> corpus = corpus();
-        assertEquals(26, corpus.size());
+        assertEquals(27, corpus.size());
         List<String> wrong = new ArrayList<>();
         for (Sample s : corpus) {
             UserAgents.Agent a = agents.of(s.ua(), Map.of());

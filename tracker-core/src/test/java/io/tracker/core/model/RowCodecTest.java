@@ -60,6 +60,20 @@ class RowCodecTest {
         assertThrows(IOException.class, () -> RowCodec.decode(record, n -> Tables.byName(n).orElse(null)));
     }
 
+    @Test
+    void legacyWidthsAreFrozen() {
+        // Records without a width are from before widths were written: their widths are these, forever. A column
+        // appended to a table later must not change its legacy width (pass it to the Table constructor, as events does).
+        java.util.Map<String, Integer> frozen = java.util.Map.ofEntries(java.util.Map.entry("events", 61),
+                java.util.Map.entry("payments", 43), java.util.Map.entry("ltv", 11), java.util.Map.entry("redirects", 10),
+                java.util.Map.entry("redirect_history", 14), java.util.Map.entry("agreements", 41),
+                java.util.Map.entry("agreed", 41), java.util.Map.entry("counts", 4), java.util.Map.entry("updates", 5),
+                java.util.Map.entry("logs", 15), java.util.Map.entry("erasures", 4), java.util.Map.entry("alerts", 10));
+        for (Table t : Tables.ALL) {
+            assertEquals(frozen.get(t.name()), t.legacyWidth(), t.name());
+        }
+    }
+
     /** The same record with the header of versions before widths were written: the bare table name. */
     private static byte[] legacy(byte[] record) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));

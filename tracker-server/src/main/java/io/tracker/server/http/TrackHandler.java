@@ -137,20 +137,26 @@ public final class TrackHandler {
         }
     }
 
-    /** The {@code Sec-CH-UA*} headers (user-agent client hints) by lower-case name; usually none. */
+    /** The user-agent client hints Yauaa reads; no other header goes into the agent cache's key. */
+    private static final java.util.List<String> CLIENT_HINTS = java.util.List.of("sec-ch-ua", "sec-ch-ua-arch",
+            "sec-ch-ua-bitness", "sec-ch-ua-form-factors", "sec-ch-ua-full-version", "sec-ch-ua-full-version-list",
+            "sec-ch-ua-mobile", "sec-ch-ua-model", "sec-ch-ua-platform", "sec-ch-ua-platform-version", "sec-ch-ua-wow64");
+    /** Longer hint values are not hints (a brand list is some 100 characters). */
+    static final int MAX_HINT_CHARS = 256;
+
+    /** The known {@code Sec-CH-UA*} headers (user-agent client hints) by lower-case name, each capped; usually none. */
     static java.util.Map<String, String> clientHints(HttpHeaders h) {
-        java.util.Map<String, String> hints = null;
-        for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
-            java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
-            CharSequence name = e.getKey();
-            if (name.length() >= 9 && io.netty.util.AsciiString.regionMatches(name, true, 0, "sec-ch-ua", 0, 9)) {
-                if (hints == null) {
-                    hints = new java.util.HashMap<>(8);
-                }
-                hints.putIfAbsent(name.toString().toLowerCase(java.util.Locale.ROOT), e.getValue().toString());
+        if (!h.contains("sec-ch-ua") && !h.contains("sec-ch-ua-platform") && !h.contains("sec-ch-ua-mobile")) {
+            return java.util.Map.of(); // most requests: three lookups, no iteration
+        }
+        java.util.Map<String, String> hints = new java.util.HashMap<>(8);
+        for (String name : CLIENT_HINTS) {
+            String v = h.get(name);
+            if (v != null) {
+                hints.put(name, v.length() > MAX_HINT_CHARS ? v.substring(0, MAX_HINT_CHARS) : v);
             }
         }
-        return hints == null ? java.util.Map.of() : hints;
+        return hints;
     }
 
     /** Runs on {@code loop}, or here once the loop is shut down (the router then finds no loop to answer on either). */

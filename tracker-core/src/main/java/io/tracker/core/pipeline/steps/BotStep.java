@@ -39,10 +39,13 @@ public final class BotStep implements Step {
         Map<String, Object> v = event.values();
         Object webdriver = v.remove("webdriver");
         String reason;
+        boolean judged = true;
         if (req.userAgent() == null || req.userAgent().isBlank()) {
             reason = Bots.UA_MISSING;
         } else {
-            reason = agents.of(req.userAgent(), req.clientHints()).botReason();
+            UserAgents.Agent a = event.agent() != null ? event.agent() : agents.of(req.userAgent(), req.clientHints());
+            reason = a.botReason();
+            judged = a.judged();
         }
         if (reason == null) {
             reason = bots.ipReason(req.ip());
@@ -52,6 +55,11 @@ public final class BotStep implements Step {
         }
         if (reason != null && drop) {
             return StepResult.drop("bot");
+        }
+        if (reason == null && !judged) {
+            v.remove("is_bot"); // the parse budget was spent on invented agents: unknown, not a person
+            v.remove("bot_reason");
+            return StepResult.CONTINUE;
         }
         v.put("is_bot", reason != null);
         if (reason != null) {

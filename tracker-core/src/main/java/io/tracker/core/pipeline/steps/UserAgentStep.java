@@ -31,6 +31,7 @@ public final class UserAgentStep implements Step {
             return StepResult.CONTINUE;
         }
         UserAgents.Agent a = agents.of(req.userAgent(), req.clientHints());
+        event.setAgent(a);
         Map<String, Object> v = event.values();
         putIfAbsent(v, "browser", a.browser());
         putIfAbsent(v, "browser_version", a.browserVersion());
