@@ -17,7 +17,7 @@ TRACKER_URL=http://127.0.0.1:8080 scripts/functional.sh health || fail=1
 for t in ltv ltv-batch redirects privacy batch e2e; do TRACKER_URL=http://127.0.0.1:8080 scripts/functional.sh "$t" || fail=1; done
 
 ACKED=$DIR/acked-$RUN.txt
-java bench/ClusterLoad.java http://127.0.0.1:8080 8 60 "$ACKED" "$RUN" > "$DIR/load-$RUN.log" 2>&1 &
+java bench/ClusterLoad.java http://127.0.0.1:8080 8 90 "$ACKED" "$RUN" > "$DIR/load-$RUN.log" 2>&1 &
 LOAD=$!
 under_load() { kill -0 "$LOAD" 2>/dev/null || { log "the load ended before the faults: FAILED"; exit 1; }; }
 sleep 3; under_load

@@ -451,9 +451,10 @@ public final class ClickHouseSession implements Session {
         }
     }
 
+    /** Not in the replicated cluster layout yet (see scripts/ClusterSchema.java): a stats reader must say so. */
     @Override
     public boolean keepsRollups() {
-        return schemas.containsKey("events");
+        return schemas.containsKey("events") && !settings.clustered();
     }
 
     /**
@@ -469,8 +470,8 @@ public final class ClickHouseSession implements Session {
         }
         java.time.LocalDate start = from.withDayOfMonth(1);
         java.time.LocalDate end = to.minusDays(1).withDayOfMonth(1).plusMonths(1);
-        // In the cluster layout each shard's state tables are refilled from that shard's own events_local (run the rebuild
-        // on one node of every shard): the Distributed events would put every shard's rows into each.
+        // Per shard from its own events_local, should the cluster layout keep rollups one day: the Distributed events
+        // would put every shard's rows into each shard's state.
         String source = settings.database() + "." + localName(io.tracker.core.model.Tables.EVENTS);
         Map<String, Long> out = new java.util.LinkedHashMap<>();
         try {

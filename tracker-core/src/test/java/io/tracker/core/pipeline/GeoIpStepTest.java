@@ -42,4 +42,22 @@ class GeoIpStepTest {
             assertEquals(null, none.get("country"));
         }
     }
+
+    @Test
+    void geoIpFirstThenTheClientsTimeZone() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(
+                java.nio.file.Path.of(io.tracker.core.config.EnrichConfig.Country.ZONE_TABLE)), "no tzdata here");
+        try (GeoIp geoip = GeoIp.open(GeoIpFixtures.db11(dir).toString()).orElseThrow()) {
+            ObjectMapper mapper = new ObjectMapper();
+            TrackerConfig config = TrackerConfig.standard();
+            EventPipeline p = EventPipeline.standard(config, mapper, new EventIds(), new SimpleMeterRegistry(), geoip,
+                    new io.tracker.core.privacy.IpAnonymizer("truncate"),
+                    io.tracker.core.enrich.Enrichment.load(config, mapper));
+            assertEquals("AU", p.run(from("203.0.1.9", "ename=a&tz=Europe%2FBerlin"), null).values().get("country"),
+                    "GeoIP's answer wins over the time zone");
+            assertEquals("DE", p.run(from("10.0.0.1", "ename=a&tz=Europe%2FBerlin"), null).values().get("country"),
+                    "no GeoIP answer: the time zone's country");
+            assertEquals(null, p.run(from("10.0.0.1", "ename=a&tz=UTC"), null).values().get("country"));
+        }
+    }
 }
