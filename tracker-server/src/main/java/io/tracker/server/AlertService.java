@@ -152,16 +152,12 @@ final class AlertService implements AutoCloseable {
         if (!config.alerts().natsUrl().isBlank()) {
             return List.of(config.alerts().natsUrl());
         }
-        for (io.tracker.core.config.SessionConfig s : config.sessions()) {
-            if ("nats".equals(s.type()) && s.settings() != null && s.settings().path("servers").isArray()) {
-                java.util.List<String> out = new java.util.ArrayList<>();
-                s.settings().path("servers").forEach(n -> out.add(n.asText()));
-                if (!out.isEmpty()) {
-                    return out;
-                }
-            }
+        com.fasterxml.jackson.databind.JsonNode s = natsSession(config);
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (s != null) {
+            s.path("servers").forEach(n -> out.add(n.asText()));
         }
-        return List.of();
+        return List.copyOf(out);
     }
 
     private static String nodeName() {

@@ -481,7 +481,7 @@ public final class ClickHouseSession implements Session {
                     int partition = m.getYear() * 100 + m.getMonthValue(); // a number of ours, not input text
                     execute("ALTER TABLE " + state + " DROP PARTITION " + partition);
                     execute("INSERT INTO " + state + " " + rollupSelect(r, source) + " AND toYYYYMM(created_at) = "
-                            + partition + " GROUP BY " + io.tracker.backends.clickhouse.ClickHouseSession.keyColumns(r));
+                            + partition + " GROUP BY " + r.keyColumns());
                 }
                 out.put(r.table(), Long.parseLong(queryText("SELECT count() FROM " + settings.database() + "."
                         + r.table() + " WHERE toYYYYMM(" + r.bucketColumn() + ") >= " + (start.getYear() * 100
@@ -504,10 +504,6 @@ public final class ClickHouseSession implements Session {
         return "SELECT " + bucket + " AS " + r.bucketColumn() + ", " + String.join(", ", r.dimensions())
                 + ", is_bot, countState() AS events, uniqIfState(vid, vid != toUUID('00000000-0000-0000-0000-000000000000'))"
                 + " AS visitors FROM " + events + " WHERE vid != toUUID('" + io.tracker.core.pipeline.EventIds.RESERVED + "')";
-    }
-
-    static String keyColumns(io.tracker.core.model.Rollups.Rollup r) {
-        return r.bucketColumn() + ", " + String.join(", ", r.dimensions()) + ", is_bot";
     }
 
     /** The server type of a column added by {@link #addAppendedColumns} (as the schema files declare them). */

@@ -10,11 +10,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -96,7 +93,7 @@ final class DuckDbRollups {
                 a.endRow();
             }
         }
-        String key = keyColumns(r);
+        String key = r.keyColumns();
         String bucketOut = r.grain() == Rollups.Grain.HOUR ? "epoch_us(" + r.bucketColumn() + ")"
                 : "date_diff('day', DATE '1970-01-01', " + r.bucketColumn() + ")";
         // the members this batch is the first to hold: an index probe per pair (ON CONFLICT), not a scan
@@ -140,10 +137,6 @@ final class DuckDbRollups {
                 + ", count(*) AS visitors FROM " + t + "__new GROUP BY ALL) n USING (" + key + ") "
                 + "ON CONFLICT DO UPDATE SET events = " + t + ".events + excluded.events, visitors = " + t
                 + ".visitors + excluded.visitors");
-    }
-
-    static String keyColumns(Rollups.Rollup r) {
-        return r.bucketColumn() + ", " + String.join(", ", r.dimensions()) + ", is_bot";
     }
 
     private static String keyColumnsDdl(Rollups.Rollup r) {

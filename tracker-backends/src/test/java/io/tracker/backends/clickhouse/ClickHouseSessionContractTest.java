@@ -61,7 +61,7 @@ class ClickHouseSessionContractTest extends SessionContract {
         s.open(List.of());
         try {
             for (io.tracker.core.model.Rollups.Rollup r : io.tracker.core.model.Rollups.ALL) {
-                String key = ClickHouseSession.keyColumns(r);
+                String key = r.keyColumns();
                 out.add(new String[] {
                         s.query("SELECT " + key + ", events, visitors FROM " + database + "." + r.table() + " ORDER BY "
                                 + key),

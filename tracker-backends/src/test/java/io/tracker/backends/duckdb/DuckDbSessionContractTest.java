@@ -48,7 +48,7 @@ class DuckDbSessionContractTest extends SessionContract {
         List<String[]> out = new ArrayList<>();
         String zero = "'00000000-0000-0000-0000-000000000000'::UUID";
         for (io.tracker.core.model.Rollups.Rollup r : io.tracker.core.model.Rollups.ALL) {
-            String key = r.bucketColumn() + ", " + String.join(", ", r.dimensions()) + ", is_bot";
+            String key = r.keyColumns();
             String bucket = switch (r.grain()) {
                 case HOUR -> "date_trunc('hour', created_at)";
                 case DAY -> "CAST(created_at AS DATE)";

@@ -3,7 +3,6 @@ package io.tracker.core.enrich;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tracker.core.config.EnrichConfig;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import nl.basjes.parse.useragent.UserAgent;
@@ -174,10 +173,5 @@ public final class UserAgents {
             return null;
         }
         return v.length() > 128 ? v.substring(0, 128) : v;
-    }
-
-    /** Lower-case helper for rules that compare agent text. */
-    static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
     }
 }

@@ -37,6 +37,10 @@ public final class Rollups {
      * @param dimensions   the {@code events} columns it groups by, besides the bucket and {@code is_bot}
      */
     public record Rollup(String table, String bucketColumn, Grain grain, List<String> dimensions) {
+        /** The key's column list, for SQL: bucket, dimensions, {@code is_bot}. */
+        public String keyColumns() {
+            return bucketColumn + ", " + String.join(", ", dimensions) + ", is_bot";
+        }
     }
 
     public static final Rollup HOURLY = new Rollup("hourly_event_stats", "hour", Grain.HOUR, List.of("oid", "ename"));
