@@ -70,3 +70,9 @@ CREATE TABLE IF NOT EXISTS {db}.alerts (
     eid UUID, kind String, ename String, window_start DateTime, window_seconds Int64, observed Int64,
     baseline Float64, threshold Float64, node String, created_at DateTime
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, eid);
+
+-- The tenants' API keys, append-only: a revocation is one more row of the key with revoked = 1. Only the SHA-256 of a
+-- key's secret is stored.
+CREATE TABLE IF NOT EXISTS {db}.api_keys (
+    eid UUID, id String, key_sha256 String, oid UUID, scopes String, name String, revoked UInt8, created_at DateTime
+) ENGINE = MergeTree ORDER BY (key_sha256, created_at, eid);

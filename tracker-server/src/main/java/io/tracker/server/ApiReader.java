@@ -13,7 +13,7 @@ import java.util.Map;
  * A session's reader, looked up per call: sessions open on their writer threads after HTTP is assembled, and a
  * session that cannot read (or is not open yet) answers with a {@link SessionException} (→ 503), not a crash.
  */
-final class ApiReader implements SessionReader {
+public final class ApiReader implements SessionReader {
     private final Session session;
 
     ApiReader(Session session) {
@@ -30,8 +30,24 @@ final class ApiReader implements SessionReader {
         return new ApiReader(sessions.get(0));
     }
 
-    Session session() {
+    public Session session() {
         return session;
+    }
+
+    /**
+     * The query APIs of the session: a 400 ({@link io.tracker.core.query.Analytics.Unsupported}) when its kind cannot
+     * answer them, a 503 while it is not open yet.
+     */
+    public io.tracker.core.query.Analytics analytics() throws SessionException {
+        var a = session.analytics();
+        if (a.isPresent()) {
+            return a.get();
+        }
+        if (session.reader().isPresent()) {
+            throw new io.tracker.core.query.Analytics.Unsupported("the API session '" + session.name()
+                    + "' cannot answer the query APIs (DuckDB and ClickHouse can; see storage.apiSession)");
+        }
+        throw new SessionException("session " + session.name() + " cannot serve reads (or is not open yet)");
     }
 
     private SessionReader reader() throws SessionException {

@@ -112,7 +112,8 @@ public final class Tracker implements AutoCloseable {
         });
         try {
             java.util.List<Runnable> afterStart = new java.util.ArrayList<>();
-            http = assembleHttp(config, batches, registry, extras, ips, signer, afterStart, secrets.clusterKey());
+            http = assembleHttp(config, batches, registry, extras, ips, signer, afterStart, secrets.clusterKey(),
+                    new io.tracker.core.privacy.UserIds(secrets.userIdKey()));
             http.prepare();
             http.start(); // whatever the backends' state: a collector with a WAL and a spool accepts while they are away
             afterStart.forEach(Runnable::run);
@@ -138,7 +139,8 @@ public final class Tracker implements AutoCloseable {
                                            java.util.List<AutoCloseable> extras,
                                            io.tracker.core.privacy.IpAnonymizer ips,
                                            io.tracker.core.business.LinkSigner signer,
-                                           java.util.List<Runnable> afterStart, byte[] clusterKey)
+                                           java.util.List<Runnable> afterStart, byte[] clusterKey,
+                                           io.tracker.core.privacy.UserIds userIds)
             throws java.io.IOException {
         ObjectMapper mapper = new ObjectMapper();
         EventIds ids = new EventIds();
@@ -182,15 +184,17 @@ public final class Tracker implements AutoCloseable {
         extras.add(pool::shutdown);
         byte[] jurisdictions = io.tracker.core.session.SchemaFiles.read("schema/jurisdictions.json")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        io.tracker.core.business.ApiKeys keys = new io.tracker.core.business.ApiKeys(config.api(), api, batches, ids);
+        track.withKeys(keys, pool);
         io.tracker.server.http.ApiSupport support = new io.tracker.server.http.ApiSupport(pool,
-                new io.tracker.core.business.AdminAuth(config.admin()), address, rejections);
+                new io.tracker.core.business.AdminAuth(config.admin()), address, rejections, keys);
         io.tracker.server.files.StaticFiles statics = new io.tracker.server.files.StaticFiles(config.staticFiles(),
                 Path.of(config.storage().dataDir()), rejections);
         extras.add(statics::close);
         io.tracker.server.ws.WebSocketTracker websocket = new io.tracker.server.ws.WebSocketTracker(ingest, address,
                 config.websocket(), config.tracking(), config.privacy().defaultConsent(), rejections, registry);
         // The route table: every path, its methods and its service, declared by the family that serves it.
-        Routes.Builder table = Routes.builder().reserve("/tr/v1");
+        Routes.Builder table = Routes.builder().reserve("/tr/v1").reserve(config.api().base());
         io.tracker.server.tls.TlsContext tls = null;
         if (config.tls().enabled()) {
             tls = io.tracker.server.tls.TlsContext.open(config.tls(), config.tls().acme().enabled());
@@ -208,11 +212,17 @@ public final class Tracker implements AutoCloseable {
         statics.register(table, track);
         new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
                 .register(table);
+        new io.tracker.server.http.api.KeyRoutes(support, keys).register(table);
+        new io.tracker.server.http.api.QueryRoutes(support, api::analytics, config.api(), userIds,
+                java.time.Clock.systemUTC()).register(table);
+        new io.tracker.server.http.api.EventApiRoutes(support, track, userIds, config.api().base(),
+                config.tracking().maxEventsPerRequest()).register(table);
         io.tracker.core.business.ShortLinks links = new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids);
         new LinkRoutes(support, links, signer, track).register(table);
         io.tracker.server.cluster.ClusterBus bus = null;
         if (config.cluster().enabled()) {
             bus = io.tracker.server.cluster.ClusterBus.start(config.cluster(), links, batches, clusterKey);
+            bus.carryKeyRevocations(keys);
             extras.add(bus);
         }
         io.tracker.server.cluster.ClusterBus clusterBus = bus;

@@ -122,6 +122,7 @@ class ProxyTest {
     private Tracker start(String url, java.util.function.Consumer<ObjectNode> more) throws Exception {
         return TestTrackers.start(dir.resolve("data"), c -> {
             ((ObjectNode) c.get("proxy")).put("url", url).put("responseTimeoutSeconds", 1);
+            ((ObjectNode) c.get("api")).put("prefix", "/query/"); // the proxy keeps its default /api/
             more.accept(c);
         });
     }
@@ -322,6 +323,13 @@ class ProxyTest {
                     .header("Origin", "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
             assertEquals("OPTIONS", JSON.readTree(pre.body()).get("method").asText(), "preflights are the upstream's");
         }
+    }
+
+    @Test
+    void aPrefixOverlappingTheApiPrefixFailsTheStartNamingBothKeys() {
+        Exception e = assertThrows(Exception.class, () -> TestTrackers.start(dir.resolve("data"), c ->
+                ((ObjectNode) c.get("proxy")).put("url", upstreamUrl())));
+        assertTrue(e.getMessage().contains("proxy.prefix") && e.getMessage().contains("api.prefix"), e.getMessage());
     }
 
     @Test

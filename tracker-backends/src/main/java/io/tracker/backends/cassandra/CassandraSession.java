@@ -152,7 +152,7 @@ public final class CassandraSession implements Session {
     }
 
     /** CREATE INDEX statements in {@link #SCHEMA}. */
-    private static final int EXPECTED_INDEXES = 19;
+    private static final int EXPECTED_INDEXES = 22;
 
     private void applySchema() throws IOException {
         String text = SchemaFiles.read(SCHEMA);

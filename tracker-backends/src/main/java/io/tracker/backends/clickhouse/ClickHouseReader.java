@@ -260,21 +260,67 @@ final class ClickHouseReader implements SessionReader {
      */
     private String query(Table table, String sql, Map<String, Object> where, Map<String, String> serverSettings)
             throws SessionException {
+        return onSomeReplica(table.name(), endpoint -> send(table, endpoint, sql, where, serverSettings));
+    }
+
+    /** One round trip to a replica: the endpoint it goes to. */
+    private interface RoundTrip {
+        String send(String endpoint) throws SessionException;
+    }
+
+    private String onSomeReplica(String what, RoundTrip trip) throws SessionException {
         List<String> endpoints = settings.endpoints();
         int first = Math.floorMod(preferred, endpoints.size());
         Unreachable refused = null;
         for (int i = 0; i < endpoints.size(); i++) {
             int at = (first + i) % endpoints.size();
             try {
-                String body = send(table, endpoints.get(at), sql, where, serverSettings);
+                String body = trip.send(endpoints.get(at));
                 preferred = at;
                 return body;
             } catch (Unreachable e) {
                 refused = e; // never reached this replica: the next one may take it
             }
         }
-        throw new SessionException("clickhouse query on " + table.name() + " failed: no replica takes connections ("
+        throw new SessionException("clickhouse query on " + what + " failed: no replica takes connections ("
                 + refused.getMessage() + ")", refused);
+    }
+
+    /**
+     * Runs a statement of the query APIs: its parameters go along as the one-row external table {@code p} (column
+     * {@code p<i>} of each parameter's type), which the text reads as scalar subqueries; rows parsed by declared type.
+     */
+    List<Object[]> select(io.tracker.core.query.QueryPlanner.Sql sql, Map<String, String> serverSettings)
+            throws SessionException {
+        StringBuilder structure = new StringBuilder();
+        StringBuilder row = new StringBuilder();
+        for (int i = 0; i < sql.params().size(); i++) {
+            io.tracker.core.query.QueryPlanner.Param p = sql.params().get(i);
+            String type = switch (p.type()) {
+                case UUID -> "UUID";
+                case INT64, TIMESTAMP -> "Int64";
+                default -> "String";
+            };
+            structure.append(i == 0 ? "" : ", ").append('p').append(i).append(' ').append(type);
+            row.append(i == 0 ? "" : "\t").append(escape(String.valueOf(p.value())));
+        }
+        String text = sql.text() + " FORMAT TabSeparated";
+        String body = onSomeReplica("events", endpoint -> send("events", endpoint, text,
+                structure.length() == 0 ? null : structure.toString(), row.toString(), serverSettings));
+        List<Object[]> rows = new ArrayList<>();
+        int n = sql.types().size();
+        for (String line : body.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] cells = line.split("\t", -1);
+            Object[] out = new Object[n];
+            for (int i = 0; i < n && i < cells.length; i++) {
+                out[i] = parse(sql.types().get(i), unescape(cells[i]));
+            }
+            rows.add(out);
+        }
+        return rows;
     }
 
     /** The connection to a replica was refused or timed out: the query never reached it. */
@@ -287,6 +333,26 @@ final class ClickHouseReader implements SessionReader {
     /** Runs {@code sql} on {@code endpoint}; {@code where}'s values go along as the external table {@code p}. */
     private String send(Table table, String endpoint, String sql, Map<String, Object> where,
                         Map<String, String> serverSettings) throws SessionException {
+        if (where.isEmpty()) {
+            return send(table.name(), endpoint, sql, null, null, serverSettings);
+        }
+        TableSchema schema = schemas.apply(table.name());
+        StringBuilder structure = new StringBuilder();
+        StringBuilder data = new StringBuilder();
+        for (Map.Entry<String, Object> e : where.entrySet()) {
+            String type = schema.getColumnByName(table.requireColumn(e.getKey())).getOriginalTypeName();
+            structure.append(structure.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(type);
+            data.append(data.length() == 0 ? "" : "\t").append(escape(String.valueOf(e.getValue())));
+        }
+        return send(table.name(), endpoint, sql, structure.toString(), data.toString(), serverSettings);
+    }
+
+    /**
+     * Runs {@code sql} on {@code endpoint}; when {@code structure} is given, {@code row} (TabSeparated) goes along as the
+     * one-row external table {@code p} of that structure.
+     */
+    private String send(String what, String endpoint, String sql, String structure, String row,
+                        Map<String, String> serverSettings) throws SessionException {
         StringBuilder params = new StringBuilder("/?database=")
                 .append(URLEncoder.encode(settings.database(), StandardCharsets.UTF_8))
                 .append("&query=").append(URLEncoder.encode(sql, StandardCharsets.UTF_8));
@@ -294,23 +360,15 @@ final class ClickHouseReader implements SessionReader {
                 .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
         HttpRequest.Builder req = HttpRequest.newBuilder().header("Authorization", auth)
                 .timeout(Duration.ofMillis(settings.socketTimeoutMillis()));
-        if (where.isEmpty()) {
+        if (structure == null) {
             req.POST(HttpRequest.BodyPublishers.noBody());
         } else {
-            TableSchema schema = schemas.apply(table.name());
-            StringBuilder structure = new StringBuilder();
-            StringBuilder data = new StringBuilder();
-            for (Map.Entry<String, Object> e : where.entrySet()) {
-                String type = schema.getColumnByName(table.requireColumn(e.getKey())).getOriginalTypeName();
-                structure.append(structure.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(type);
-                data.append(data.length() == 0 ? "" : "\t").append(escape(String.valueOf(e.getValue())));
-            }
-            params.append("&p_format=TabSeparated&p_structure=").append(URLEncoder.encode(structure.toString(), StandardCharsets.UTF_8));
+            params.append("&p_format=TabSeparated&p_structure=").append(URLEncoder.encode(structure, StandardCharsets.UTF_8));
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             String head = "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"p\"; filename=\"p\"\r\n"
                     + "Content-Type: application/octet-stream\r\n\r\n";
             body.writeBytes(head.getBytes(StandardCharsets.UTF_8));
-            body.writeBytes((data + "\n").getBytes(StandardCharsets.UTF_8));
+            body.writeBytes((row + "\n").getBytes(StandardCharsets.UTF_8));
             body.writeBytes(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8));
             req.header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
@@ -329,7 +387,7 @@ final class ClickHouseReader implements SessionReader {
                 if (attempt == 1 && String.valueOf(e.getMessage()).contains("received no bytes")) {
                     continue;
                 }
-                throw new SessionException("clickhouse query on " + table.name() + " failed: " + e.getMessage(), e);
+                throw new SessionException("clickhouse query on " + what + " failed: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SessionException("interrupted", e);
@@ -337,7 +395,7 @@ final class ClickHouseReader implements SessionReader {
         }
         if (r.statusCode() != 200) {
             String msg = r.body().length() > 300 ? r.body().substring(0, 300) : r.body();
-            throw new SessionException("clickhouse query on " + table.name() + " failed (" + r.statusCode() + "): " + msg.trim());
+            throw new SessionException("clickhouse query on " + what + " failed (" + r.statusCode() + "): " + msg.trim());
         }
         return r.body();
     }

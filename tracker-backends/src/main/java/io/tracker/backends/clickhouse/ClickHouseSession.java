@@ -583,6 +583,21 @@ public final class ClickHouseSession implements Session {
         return true;
     }
 
+    /**
+     * The query APIs, on the reader's connections (so on the replica that answers, in the cluster through the
+     * Distributed tables); each statement is bounded by the server's {@code max_execution_time}.
+     */
+    @Override
+    public java.util.Optional<io.tracker.core.query.Analytics> analytics() {
+        ClickHouseReader r = reader;
+        if (r == null || !schemas.containsKey("events")) {
+            return java.util.Optional.empty();
+        }
+        ClickHouseDialect dialect = new ClickHouseDialect(settings.database());
+        Map<String, String> limits = Map.of("max_execution_time", "30", "readonly", "2");
+        return java.util.Optional.of(new io.tracker.core.query.SqlAnalytics(dialect, sql -> r.select(sql, limits)));
+    }
+
     @Override
     public boolean isHealthy() {
         return healthy;

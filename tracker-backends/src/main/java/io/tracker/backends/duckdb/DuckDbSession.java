@@ -44,6 +44,8 @@ public final class DuckDbSession implements Session {
     private final Map<String, Table> tables = new HashMap<>();
     private DuckDBConnection connection;
     private volatile DuckDbReader reader;
+    private volatile DuckDbAnalytics queries;
+    private volatile io.tracker.core.query.Analytics analytics;
     private volatile boolean healthy;
 
     public DuckDbSession(String name, Path file, DuckDbSettings settings) {
@@ -81,6 +83,11 @@ public final class DuckDbSession implements Session {
                 applySchema(SCHEMA_RESOURCE + "kpis.sql"); // KPI rollups, kept in step by write()
             }
             reader = new DuckDbReader(name, (DuckDBConnection) connection.duplicate());
+            if (tables.containsKey("events")) {
+                DuckDbAnalytics q = new DuckDbAnalytics(name, connection, 2);
+                queries = q;
+                analytics = new io.tracker.core.query.SqlAnalytics(q, q::run);
+            }
             healthy = true;
             log.atInfo().addKeyValue("session", name).addKeyValue("file", file).log("duckdb open");
         } catch (SQLException | IOException e) {
@@ -227,6 +234,11 @@ public final class DuckDbSession implements Session {
     }
 
     @Override
+    public java.util.Optional<io.tracker.core.query.Analytics> analytics() {
+        return java.util.Optional.ofNullable(analytics);
+    }
+
+    @Override
     public boolean isHealthy() {
         return healthy;
     }
@@ -279,6 +291,12 @@ public final class DuckDbSession implements Session {
         }
         DuckDbReader r = reader;
         reader = null;
+        analytics = null;
+        DuckDbAnalytics q = queries;
+        queries = null;
+        if (q != null) {
+            q.close();
+        }
         if (r != null) {
             try {
                 r.close();

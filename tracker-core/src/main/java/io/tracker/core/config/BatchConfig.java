@@ -61,7 +61,8 @@ public record BatchConfig(
 
     /** Tables written by the business endpoints: {@code sync} by default. */
     public static final java.util.List<String> BUSINESS_TABLES =
-            java.util.List.of("payments", "ltv", "redirects", "redirect_history", "agreements", "agreed", "erasures");
+            java.util.List.of("payments", "ltv", "redirects", "redirect_history", "agreements", "agreed", "erasures",
+                    "api_keys");
 
     public TableBatchConfig forTable(String table) {
         return tables.getOrDefault(table, defaults);

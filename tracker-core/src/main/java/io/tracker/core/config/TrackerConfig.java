@@ -24,7 +24,8 @@ public record TrackerConfig(
         ProxyConfig proxy,
         ClusterConfig cluster,
         EnrichConfig enrich,
-        AlertsConfig alerts) {
+        AlertsConfig alerts,
+        ApiConfig api) {
 
     public TrackerConfig {
         sessions = sessions == null ? List.of() : List.copyOf(sessions);
@@ -41,6 +42,7 @@ public record TrackerConfig(
         cluster = cluster == null ? ClusterConfig.standard() : cluster;
         enrich = enrich == null ? EnrichConfig.standard() : enrich;
         alerts = alerts == null ? AlertsConfig.standard() : alerts;
+        api = api == null ? ApiConfig.standard() : api;
     }
 
     /** Built-in defaults: DuckDB embedded, HTTP on 8080. {@code config.json} at the root repeats them. */
@@ -50,59 +52,63 @@ public record TrackerConfig(
                 List.of(new SessionConfig("duckdb", "duckdb", null)), AdminConfig.standard(), LinksConfig.standard(),
                 GeoIpConfig.standard(), RateLimitConfig.standard(), List.of(), LtvConfig.standard(),
                 WebSocketConfig.standard(), StaticConfig.standard(), TlsConfig.standard(), ProxyConfig.standard(),
-                ClusterConfig.standard(), EnrichConfig.standard(), AlertsConfig.standard());
+                ClusterConfig.standard(), EnrichConfig.standard(), AlertsConfig.standard(), ApiConfig.standard());
     }
 
     public TrackerConfig withServer(ServerConfig s) {
-        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(s, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withStorage(StorageConfig s) {
-        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, privacy, s, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withBatching(BatchConfig b) {
-        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, privacy, storage, b, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withPrivacy(PrivacyConfig p) {
-        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, p, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withAdmin(AdminConfig a) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, a, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withLinks(LinksConfig l) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, l, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withGeoip(GeoIpConfig g) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, g, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withRateLimit(RateLimitConfig r) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, r, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withSessions(List<SessionConfig> s) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, s, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withTls(TlsConfig t) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, t, proxy, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, t, proxy, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withProxy(ProxyConfig p) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, p, cluster, enrich, alerts);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, p, cluster, enrich, alerts, api);
     }
 
     public TrackerConfig withEnrich(EnrichConfig e) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, e, alerts);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, e, alerts, api);
     }
 
     public TrackerConfig withAlerts(AlertsConfig a) {
-        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, a);
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, a, api);
+    }
+
+    public TrackerConfig withApi(ApiConfig a) {
+        return new TrackerConfig(server, tracking, privacy, storage, batching, sessions, admin, links, geoip, rateLimit, consumers, ltv, websocket, staticFiles, tls, proxy, cluster, enrich, alerts, a);
     }
 
     void validate(Validation v) {
@@ -132,6 +138,15 @@ public record TrackerConfig(
         cluster.validate(v);
         enrich.validate(v);
         alerts.validate(v);
+        api.validate(v);
+        if (proxy.enabled() && api.prefix() != null && proxy.prefix() != null) {
+            String a = api.base() + "/";
+            String p = proxy.prefix().endsWith("/") ? proxy.prefix() : proxy.prefix() + "/";
+            if (a.startsWith(p) || p.startsWith(a)) {
+                v.fail("proxy.prefix", "'" + proxy.prefix() + "' overlaps api.prefix '" + api.prefix()
+                        + "': the proxy would take the API's requests, or the API the proxy's");
+            }
+        }
         for (int i = 0; i < consumers.size(); i++) {
             if (v.notNull("consumers[" + i + "]", consumers.get(i))) {
                 consumers.get(i).validate("consumers[" + i + "]", v);

@@ -218,8 +218,19 @@ public final class Tables {
             Column.of("baseline", FLOAT64), Column.of("threshold", FLOAT64), Column.of("node", STRING),
             Column.of("created_at", TIMESTAMP)));
 
+    /**
+     * {@code api_keys}: the tenants' API keys, append-only. A key is stored as the SHA-256 of its secret
+     * ({@code key_sha256}; the secret itself is shown once and never kept), with its public {@code id}, its tenant
+     * {@code oid}, its {@code scopes} (comma-separated) and {@code name}. Revoking appends a row of the same key with
+     * {@code revoked} true: a key is valid while none of its rows says revoked.
+     */
+    public static final Table API_KEYS = new Table("api_keys", List.of(
+            Column.of("eid", UUID), Column.of("id", STRING), Column.of("key_sha256", STRING), Column.of("oid", UUID),
+            Column.of("scopes", STRING), Column.of("name", STRING), Column.of("revoked", BOOLEAN),
+            Column.of("created_at", TIMESTAMP)));
+
     public static final List<Table> ALL = List.of(EVENTS, PAYMENTS, LTV, REDIRECTS, REDIRECT_HISTORY, AGREEMENTS, AGREED,
-            COUNTS, UPDATES, LOGS, ERASURES, ALERTS);
+            COUNTS, UPDATES, LOGS, ERASURES, ALERTS, API_KEYS);
 
     private static final Map<String, Table> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(Table::name, Function.identity()));

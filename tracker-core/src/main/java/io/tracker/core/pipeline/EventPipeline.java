@@ -95,6 +95,7 @@ public final class EventPipeline {
             steps.add(new io.tracker.core.pipeline.steps.TzCountryStep(enrichment.zones()));
         }
         steps.add(new io.tracker.core.pipeline.steps.ConsentStep(config.privacy().defaultConsent()));
+        steps.add(new io.tracker.core.pipeline.steps.TenantStep()); // last: nothing after it changes oid
         return new EventPipeline(steps, registry, System::currentTimeMillis);
     }
 

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param ip             the client IP (proxy headers already resolved per config), or null
  * @param host           the request host, port stripped, lower-case, or null
  * @param clientHints    the {@code Sec-CH-UA*} request headers by lower-case name (user-agent client hints), or empty
+ * @param tenant         the tenant of the request's API key ({@code ingest} scope): stamped as every event's {@code oid},
+ *                       whatever the event says; null without a key
  */
 public record HitRequest(
         Route route,
@@ -30,7 +32,8 @@ public record HitRequest(
         String acceptLanguage,
         String ip,
         String host,
-        Map<String, String> clientHints) {
+        Map<String, String> clientHints,
+        java.util.UUID tenant) {
 
     public HitRequest {
         body = body == null ? new byte[0] : body;
@@ -38,9 +41,23 @@ public record HitRequest(
         clientHints = clientHints == null ? Map.of() : clientHints;
     }
 
+    /** A request without an API key. */
+    public HitRequest(Route route, String method, String pairsPath, String rawQuery, byte[] body, Map<String, String> cookies,
+                      String userHeader, String userAgent, String acceptLanguage, String ip, String host,
+                      Map<String, String> clientHints) {
+        this(route, method, pairsPath, rawQuery, body, cookies, userHeader, userAgent, acceptLanguage, ip, host, clientHints,
+                null);
+    }
+
+    /** The same request with a body of its own and the tenant of its key (the event APIs' shapes, translated). */
+    public HitRequest withBody(byte[] newBody, java.util.UUID newTenant) {
+        return new HitRequest(route, method, pairsPath, rawQuery, newBody, cookies, userHeader, userAgent, acceptLanguage,
+                ip, host, clientHints, newTenant);
+    }
+
     /** A request without client hints. */
     public HitRequest(Route route, String method, String pairsPath, String rawQuery, byte[] body, Map<String, String> cookies,
                       String userHeader, String userAgent, String acceptLanguage, String ip, String host) {
-        this(route, method, pairsPath, rawQuery, body, cookies, userHeader, userAgent, acceptLanguage, ip, host, Map.of());
+        this(route, method, pairsPath, rawQuery, body, cookies, userHeader, userAgent, acceptLanguage, ip, host, Map.of(), null);
     }
 }

@@ -68,6 +68,11 @@ public final class Secrets {
         return HexFormat.of().formatHex(derive("pii-hash-salt"));
     }
 
+    /** The key of the UUIDs that stand for clients' non-UUID user ids ({@link UserIds}). */
+    public byte[] userIdKey() {
+        return derive("user-id-uuid");
+    }
+
     /** The key of redirect-target signatures. */
     public byte[] linkKey() {
         return derive("redirect-signature");

@@ -41,6 +41,14 @@ public interface Session extends AutoCloseable {
     }
 
     /**
+     * The query APIs' side ({@link io.tracker.core.query.Analytics}), for sessions that can answer them. Available once
+     * {@link #open} returned.
+     */
+    default java.util.Optional<io.tracker.core.query.Analytics> analytics() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Whether this kind of session has a {@link #reader()} once open (a database); false for write-only ones (a
      * stream), which the read and erasure APIs skip rather than fail on.
      */

@@ -42,6 +42,7 @@ public final class ClusterBus implements AutoCloseable {
     private final String node = UUID.randomUUID().toString();
     private final Thread connector;
     private volatile Connection nats;
+    private volatile io.tracker.core.business.ApiKeys keys;
     private volatile boolean closed;
 
     private ClusterBus(ClusterConfig config, ShortLinks links, BatchManager batches, byte[] key) {
@@ -59,6 +60,12 @@ public final class ClusterBus implements AutoCloseable {
         links.onChange(bus::linkChanged);
         bus.connector.start();
         return bus;
+    }
+
+    /** A key revoked here is dropped from every node's cache at once (the message names its digest, not its secret). */
+    public void carryKeyRevocations(io.tracker.core.business.ApiKeys apiKeys) {
+        this.keys = apiKeys;
+        apiKeys.onRevoke(digest -> publish("apikey", digest));
     }
 
     private void connect() {
@@ -110,6 +117,12 @@ public final class ClusterBus implements AutoCloseable {
         }
         switch (type) {
             case "link" -> links.invalidate(subjectOf);
+            case "apikey" -> {
+                io.tracker.core.business.ApiKeys k = keys;
+                if (k != null) {
+                    k.invalidate(subjectOf);
+                }
+            }
             case "forget" -> {
                 try {
                     batches.forget(UUID.fromString(subjectOf), at);

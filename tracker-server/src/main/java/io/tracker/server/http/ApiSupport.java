@@ -35,12 +35,80 @@ public final class ApiSupport {
     private final AdminAuth admin;
     private final ClientAddress address;
     private final Rejections rejections;
+    private final io.tracker.core.business.ApiKeys keys;
 
-    public ApiSupport(ExecutorService pool, AdminAuth admin, ClientAddress address, Rejections rejections) {
+    public ApiSupport(ExecutorService pool, AdminAuth admin, ClientAddress address, Rejections rejections,
+                      io.tracker.core.business.ApiKeys keys) {
         this.pool = pool;
         this.admin = admin;
         this.address = address;
         this.rejections = rejections;
+        this.keys = keys;
+    }
+
+    /**
+     * Who is asking, for the tenant-scoped APIs: the tenant {@code oid} every query is confined to, and the key's id
+     * (null for an admin, who names the tenant with {@code ?oid=}).
+     */
+    public record Caller(UUID oid, String keyId) {
+    }
+
+    /** The API key of an {@code Authorization} header ({@code Bearer trk_…}, or Basic {@code trk_…:} as SDKs send). */
+    public static String apiKey(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String h = authorization.trim();
+        if (h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String k = h.substring(7).trim();
+            return io.tracker.core.business.ApiKeys.looksLikeKey(k) ? k : null;
+        }
+        if (h.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String decoded = new String(java.util.Base64.getDecoder().decode(h.substring(6).trim()),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                String user = colon < 0 ? decoded : decoded.substring(0, colon);
+                return io.tracker.core.business.ApiKeys.looksLikeKey(user) && (colon < 0 || colon == decoded.length() - 1)
+                        ? user : null;
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The caller of a tenant-scoped API with {@code scope}: an API key of that scope (its tenant, whatever the request
+     * says), or an admin naming the tenant in {@code ?oid=}. No credential, or one that is unknown or revoked → 401;
+     * a key without the scope → 403. Blocks on a key lookup: call it on the API pool.
+     */
+    public Caller requireScope(HttpCall call, io.tracker.core.business.ApiKeys.Scope scope) throws SessionException {
+        String authorization = call.request().headers().get(HttpHeaderNames.AUTHORIZATION);
+        String key = apiKey(authorization);
+        if (key != null) {
+            var found = keys == null ? java.util.Optional.<io.tracker.core.business.ApiKeys.Key>empty()
+                    : keys.authenticate(key);
+            if (found.isEmpty()) {
+                throw ApiError.of(HttpResponseStatus.UNAUTHORIZED, "invalid_key", "the API key is unknown or revoked")
+                        .withHeader(HttpHeaderNames.WWW_AUTHENTICATE, ADMIN_CHALLENGE);
+            }
+            if (!found.get().allows(scope)) {
+                throw ApiError.forbidden("missing_scope", "the API key lacks the scope " + scope.wire());
+            }
+            return new Caller(found.get().oid(), found.get().id());
+        }
+        if (authorization != null && admin.authenticate(authorization).isPresent()) {
+            String oid = param(call, "oid");
+            UUID tenant = uuid(oid);
+            if (tenant == null) {
+                throw ApiError.badRequest("bad_field", "oid: an admin names the tenant with ?oid=<uuid>");
+            }
+            return new Caller(tenant, null);
+        }
+        throw ApiError.of(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+                        "an API key with the scope " + scope.wire() + " is required (Authorization: Bearer <key>)")
+                .withHeader(HttpHeaderNames.WWW_AUTHENTICATE, ADMIN_CHALLENGE);
     }
 
     /** A blocking step of a handler: may throw {@link ApiError} and the request-level exceptions. */
@@ -77,6 +145,9 @@ public final class ApiSupport {
         }
         if (e instanceof QueueFullException) {
             return rejections.answer(ApiError.unavailable("overloaded", "the tracker is at its queue limit; retry shortly", 1));
+        }
+        if (e instanceof io.tracker.core.query.Analytics.Unsupported u) {
+            return rejections.answer(ApiError.badRequest("unsupported_query", u.getMessage()));
         }
         if (e instanceof SessionException || e instanceof TimeoutException) {
             log.atWarn().setCause(e).log("business read failed");

@@ -42,6 +42,18 @@ public final class TrackHandler {
 
     private final io.tracker.core.business.LinkSigner signer;
 
+    private volatile io.tracker.core.business.ApiKeys keys;
+    private volatile java.util.concurrent.Executor lookups;
+
+    /**
+     * Tracking requests that carry an API key ({@code ingest} scope) write into the key's tenant; {@code lookups} runs
+     * the store read of a key not in the cache (never on an event loop).
+     */
+    public void withKeys(io.tracker.core.business.ApiKeys apiKeys, java.util.concurrent.Executor lookupPool) {
+        this.keys = apiKeys;
+        this.lookups = lookupPool;
+    }
+
     public TrackHandler(Ingest ingest, ClientAddress address, TrackingConfig tracking,
                         io.tracker.core.config.LinksConfig links, io.tracker.core.business.LinkSigner signer,
                         Rejections rejections) {
@@ -77,7 +89,64 @@ public final class TrackHandler {
                         "url: an absolute http(s) URL to a host of links.allowedHosts, or signed (sig), is required");
             }
         }
-        return record(call, route, pairsPath, call.rawQuery(), target);
+        String key = ApiSupport.apiKey(call.request().headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (key == null || keys == null) {
+            return record(call, route, pairsPath, call.rawQuery(), target, null);
+        }
+        String redirect = target;
+        java.util.Optional<io.tracker.core.business.ApiKeys.Key> cached = keys.cached(key);
+        if (cached != null) {
+            return record(call, route, pairsPath, call.rawQuery(), redirect, tenantOf(cached));
+        }
+        // (the router keeps the request, body included, until the answer's future completes)
+        CompletableFuture<FullHttpResponse> out = new CompletableFuture<>();
+        try {
+            lookups.execute(() -> {
+                try {
+                    java.util.UUID tenant = tenantOf(keys.authenticate(key));
+                    record(call, route, pairsPath, call.rawQuery(), redirect, tenant)
+                            .whenComplete((r, e) -> out.complete(e == null ? r : failed(e)));
+                } catch (Exception e) {
+                    out.complete(failed(e));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw ApiError.unavailable("overloaded", "too many API requests in flight; retry shortly", 1);
+        }
+        return out;
+    }
+
+    private FullHttpResponse failed(Throwable e) {
+        Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (c instanceof ApiError api) {
+            return rejections.answer(api);
+        }
+        return rejections.answer(ApiError.unavailable("storage_unavailable",
+                "the API key cannot be checked right now; retry shortly", 1));
+    }
+
+    /** The tenant of a looked-up key: 401 when unknown or revoked, 403 without the ingest scope. */
+    private static java.util.UUID tenantOf(java.util.Optional<io.tracker.core.business.ApiKeys.Key> key) {
+        if (key.isEmpty()) {
+            throw ApiError.of(HttpResponseStatus.UNAUTHORIZED, "invalid_key", "the API key is unknown or revoked");
+        }
+        if (!key.get().allows(io.tracker.core.business.ApiKeys.Scope.INGEST)) {
+            throw ApiError.forbidden("missing_scope", "the API key lacks the scope ingest");
+        }
+        return key.get().oid();
+    }
+
+    /**
+     * Records the events of {@code body} (a JSON object or array, as {@code /tr/v1/str/} takes) for the event APIs of
+     * other trackers, translated, into {@code tenant} (null: the {@code oid} the events carry), answered like
+     * {@code /tr/v1/str/}.
+     */
+    public CompletableFuture<FullHttpResponse> recordServerEvents(HttpCall call, byte[] body, java.util.UUID tenant) {
+        HttpHeaders h = call.request().headers();
+        HitRequest hit = new HitRequest(Route.SERVER, "POST", "", null, body, cookies(h), null,
+                h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE), address.ip(call.channel(), h),
+                address.host(call.channel(), h), java.util.Map.of(), tenant);
+        return ingestAndAnswer(call, Route.SERVER, hit, null);
     }
 
     /**
@@ -106,6 +175,11 @@ public final class TrackHandler {
      */
     public CompletableFuture<FullHttpResponse> record(HttpCall call, Route route, String pairsPath, String query,
                                                       String target) {
+        return record(call, route, pairsPath, query, target, null);
+    }
+
+    private CompletableFuture<FullHttpResponse> record(HttpCall call, Route route, String pairsPath, String query,
+                                                       String target, java.util.UUID tenant) {
         if (call.method().equals("HEAD")) {
             return CompletableFuture.completedFuture(respond(route, new Ingest.IngestResult(java.util.List.of(), null), target,
                     false));
@@ -115,8 +189,12 @@ public final class TrackHandler {
                 route == Route.SHORT_LINK ? new byte[0] : ByteBufUtil.getBytes(call.request().content()), cookies(h),
                 h.get("User"), h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.ACCEPT_LANGUAGE),
                 address.ip(call.channel(), h), address.host(call.channel(), h),
-                route.isBrowser() ? clientHints(h) : java.util.Map.of());
-        boolean secure = address.secure(call.channel(), h);
+                route.isBrowser() ? clientHints(h) : java.util.Map.of(), tenant);
+        return ingestAndAnswer(call, route, hit, target);
+    }
+
+    private CompletableFuture<FullHttpResponse> ingestAndAnswer(HttpCall call, Route route, HitRequest hit, String target) {
+        boolean secure = address.secure(call.channel(), call.request().headers());
         try {
             CompletableFuture<Ingest.IngestResult> accepted = ingest.ingest(hit);
             java.util.function.BiFunction<Ingest.IngestResult, Throwable, FullHttpResponse> answer = (result, error) ->

@@ -1,0 +1,39 @@
+package io.tracker.core.query;
+
+import io.tracker.core.session.SessionException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The read side of the query APIs, for sessions that can answer them ({@link io.tracker.core.session.Session#analytics}).
+ * Every call is of one tenant; a session answers only what its storage can answer and refuses the rest with
+ * {@link Unsupported}, naming what it cannot do.
+ */
+public interface Analytics {
+
+    /** Groups of {@code q}: dimension values (text; time buckets as epoch millis) and then metric values. */
+    List<Group> aggregate(EventQuery q) throws SessionException;
+
+    /**
+     * A page of the events of one subject ({@code uid} or {@code vid}), newest first, every column (absent values
+     * omitted), with the cursor of the next page or null.
+     */
+    Page userEvents(UUID oid, String byColumn, UUID subject, long fromMillis, long toMillis, List<String> enames,
+                    QueryPlanner.Cursor after, int limit) throws SessionException;
+
+    /** One group of an aggregate. */
+    record Group(List<Object> dimensions, List<Object> metrics) {
+    }
+
+    /** Rows of one page and where the next starts (null: this was the last). */
+    record Page(List<Map<String, Object>> rows, QueryPlanner.Cursor next) {
+    }
+
+    /** A question this session's storage cannot answer (a 400 naming it, not a 503). */
+    final class Unsupported extends SessionException {
+        public Unsupported(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.tracker.core.query;
+
+import io.tracker.core.model.Column;
+import io.tracker.core.model.Tables;
+import io.tracker.core.query.EventQuery.Metric;
+import io.tracker.core.session.SessionException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@link Analytics} for a SQL store: the {@link QueryPlanner} writes the statement in the store's dialect, the store
+ * runs it ({@link Executor}), and the rows are assembled here, the same way for every SQL backend.
+ */
+public final class SqlAnalytics implements Analytics {
+    /** Runs a statement; returns its rows, each value of the declared type's Java class or null. */
+    @FunctionalInterface
+    public interface Executor {
+        List<Object[]> run(QueryPlanner.Sql sql) throws SessionException;
+    }
+
+    private final QueryPlanner planner;
+    private final Executor executor;
+
+    public SqlAnalytics(SqlDialect dialect, Executor executor) {
+        this.planner = new QueryPlanner(dialect);
+        this.executor = executor;
+    }
+
+    @Override
+    public List<Group> aggregate(EventQuery q) throws SessionException {
+        QueryPlanner.Sql sql = planner.aggregate(q);
+        List<Group> out = new ArrayList<>();
+        int dims = q.dimensions().size();
+        for (Object[] row : executor.run(sql)) {
+            List<Object> d = new ArrayList<>(dims);
+            for (int i = 0; i < dims; i++) {
+                d.add(row[i]);
+            }
+            List<Object> m = new ArrayList<>(q.metrics().size());
+            int at = dims;
+            for (Metric metric : q.metrics()) {
+                if (metric == Metric.BOUNCE_RATE) {
+                    long bounced = row[at] == null ? 0 : (Long) row[at];
+                    long sessions = row[at + 1] == null ? 0 : (Long) row[at + 1];
+                    m.add(sessions == 0 ? 0L : Math.round(100.0 * bounced / sessions));
+                    at += 2;
+                } else if (metric == Metric.REVENUE) {
+                    double v = row[at] == null ? 0 : ((Number) row[at]).doubleValue();
+                    m.add(Math.round(v * 100) / 100.0);
+                    at++;
+                } else {
+                    m.add(row[at] == null ? 0L : row[at]);
+                    at++;
+                }
+            }
+            out.add(new Group(d, m));
+        }
+        return out;
+    }
+
+    @Override
+    public Page userEvents(UUID oid, String byColumn, UUID subject, long fromMillis, long toMillis, List<String> enames,
+                           QueryPlanner.Cursor after, int limit) throws SessionException {
+        QueryPlanner.Sql sql = planner.userEvents(oid, byColumn, subject, fromMillis, toMillis, enames, after, limit);
+        List<Object[]> rows = executor.run(sql);
+        List<Column> columns = Tables.EVENTS.columns();
+        List<Map<String, Object>> out = new ArrayList<>(Math.min(rows.size(), limit));
+        for (int r = 0; r < rows.size() && r < limit; r++) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            for (int i = 0; i < columns.size(); i++) {
+                if (rows.get(r)[i] != null) {
+                    row.put(columns.get(i).name(), rows.get(r)[i]);
+                }
+            }
+            out.add(row);
+        }
+        QueryPlanner.Cursor next = null;
+        if (rows.size() > limit && !out.isEmpty()) {
+            Map<String, Object> last = out.get(out.size() - 1);
+            next = new QueryPlanner.Cursor((Long) last.get("created_at"), (UUID) last.get("eid"));
+        }
+        return new Page(out, next);
+    }
+}
