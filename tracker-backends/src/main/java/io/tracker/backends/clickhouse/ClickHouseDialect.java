@@ -21,7 +21,8 @@ final class ClickHouseDialect implements SqlDialect {
 
     @Override
     public String param(int index, ColumnType type) {
-        return "(SELECT p" + index + " FROM p)";
+        // 18.16 folds a scalar subquery into a literal and has no UUID (UInt128) literals: UUIDs travel as text
+        return type == ColumnType.UUID ? "toUUID((SELECT p" + index + " FROM p))" : "(SELECT p" + index + " FROM p)";
     }
 
     @Override

@@ -297,7 +297,6 @@ final class ClickHouseReader implements SessionReader {
         for (int i = 0; i < sql.params().size(); i++) {
             io.tracker.core.query.QueryPlanner.Param p = sql.params().get(i);
             String type = switch (p.type()) {
-                case UUID -> "UUID";
                 case INT64, TIMESTAMP -> "Int64";
                 default -> "String";
             };
