@@ -68,6 +68,11 @@ public final class Tracker implements AutoCloseable {
      * (spooling, not ready); one that cannot work (bad credentials, drifted schema) makes the start fail.
      */
     public static Tracker start(TrackerConfig config) throws Exception {
+        return start(config, java.time.Clock.systemUTC());
+    }
+
+    /** As {@link #start(TrackerConfig)}, with events stamped and "today" judged by {@code clock} (tests move it). */
+    public static Tracker start(TrackerConfig config, java.time.Clock clock) throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -113,7 +118,7 @@ public final class Tracker implements AutoCloseable {
         try {
             java.util.List<Runnable> afterStart = new java.util.ArrayList<>();
             http = assembleHttp(config, batches, registry, extras, ips, signer, afterStart, secrets.clusterKey(),
-                    new io.tracker.core.privacy.UserIds(secrets.userIdKey()));
+                    new io.tracker.core.privacy.UserIds(secrets.userIdKey()), clock);
             http.prepare();
             http.start(); // whatever the backends' state: a collector with a WAL and a spool accepts while they are away
             afterStart.forEach(Runnable::run);
@@ -140,7 +145,7 @@ public final class Tracker implements AutoCloseable {
                                            io.tracker.core.privacy.IpAnonymizer ips,
                                            io.tracker.core.business.LinkSigner signer,
                                            java.util.List<Runnable> afterStart, byte[] clusterKey,
-                                           io.tracker.core.privacy.UserIds userIds)
+                                           io.tracker.core.privacy.UserIds userIds, java.time.Clock clock)
             throws java.io.IOException {
         ObjectMapper mapper = new ObjectMapper();
         EventIds ids = new EventIds();
@@ -157,7 +162,8 @@ public final class Tracker implements AutoCloseable {
                     .description("events whose new User-Agent was not parsed: enrich.userAgent.maxParsesPerSecond spent")
                     .register(registry);
         }
-        EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip, ips, enrichment);
+        EventPipeline pipeline = EventPipeline.standard(config, mapper, ids, registry, geoip, ips, enrichment)
+                .withClock(clock::millis);
         AlertService alerts = null;
         if (config.alerts().enabled()) {
             alerts = new AlertService(config, batches, ids, registry);
@@ -213,8 +219,12 @@ public final class Tracker implements AutoCloseable {
         new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
                 .register(table);
         new io.tracker.server.http.api.KeyRoutes(support, keys).register(table);
-        new io.tracker.server.http.api.QueryRoutes(support, api::analytics, config.api(), userIds,
-                java.time.Clock.systemUTC()).register(table);
+        new io.tracker.server.http.api.QueryRoutes(support, api::analytics, config.api(), userIds, clock).register(table);
+        io.tracker.core.business.CampaignStats campaigns = new io.tracker.core.business.CampaignStats(api::analytics, clock,
+                !config.cluster().enabled()); // a node sees only its own traffic: in a cluster, today is the store's
+        ingest.onAccepted(campaigns::accepted);
+        new io.tracker.server.http.api.CampaignRoutes(support, track, userIds, campaigns, config.api().base(), clock)
+                .register(table);
         new io.tracker.server.http.api.EventApiRoutes(support, track, userIds, config.api().base(),
                 config.tracking().maxEventsPerRequest()).register(table);
         io.tracker.core.business.ShortLinks links = new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids);

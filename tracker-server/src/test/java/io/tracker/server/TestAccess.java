@@ -14,6 +14,11 @@ public final class TestAccess {
         return TestTrackers.start(dataDir, tweak);
     }
 
+    /** A tracker whose events and "today" follow {@code clock}. */
+    public static Tracker start(Path dataDir, Consumer<ObjectNode> tweak, java.time.Clock clock) throws Exception {
+        return Tracker.start(TestTrackers.config(dataDir, tweak), clock);
+    }
+
     /** Runs {@code tracker --prune [--logs-only]}; returns its report line. */
     public static String prune(TrackerConfig config, boolean logsOnly) throws Exception {
         return Prune.run(config, logsOnly).toString();

@@ -99,6 +99,11 @@ public final class EventPipeline {
         return new EventPipeline(steps, registry, System::currentTimeMillis);
     }
 
+    /** The same steps on another clock (tests move time across midnight; events are stamped with its time). */
+    public EventPipeline withClock(LongSupplier clock) {
+        return new EventPipeline(steps, registry, clock);
+    }
+
     public List<Step> steps() {
         return steps;
     }

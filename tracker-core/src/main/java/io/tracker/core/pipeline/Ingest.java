@@ -85,6 +85,9 @@ public final class Ingest {
         int n = rows.size();
         return batches.enqueue(rows).thenApply(done -> {
             counter.increment(n);
+            for (java.util.function.Consumer<List<Row>> l : listeners) {
+                l.accept(rows);
+            }
             if (alerts != null) {
                 for (Row r : rows) {
                     alerts.record(text(r.get(ENAME)), text(r.get(ETYP)));
@@ -92,6 +95,16 @@ public final class Ingest {
             }
             return result;
         });
+    }
+
+    private final List<java.util.function.Consumer<List<Row>>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Tells {@code listener} of every batch of rows once it is accepted (durable as its table's durability says), on the
+     * thread that completes the acknowledgement: it must be quick and must not throw.
+     */
+    public void onAccepted(java.util.function.Consumer<List<Row>> listener) {
+        listeners.add(listener);
     }
 
     private static final int ENAME = io.tracker.core.model.Tables.EVENTS.indexOf("ename");

@@ -52,7 +52,7 @@ class ClickHouseQueryApiTest extends QueryApiContract {
             session.set("settings", JsonNodeFactory.instance.objectNode().put("url", URL).put("database", database)
                     .put("connectTimeoutMillis", 1000).put("socketTimeoutMillis", 10000));
             tweak.accept(c);
-        });
+        }, clock);
     }
 
     @Override

@@ -19,7 +19,7 @@ class DuckDbQueryApiTest extends QueryApiContract {
 
     @Override
     protected Tracker start(Consumer<ObjectNode> tweak) throws Exception {
-        return io.tracker.server.TestAccess.start(dataDir, tweak);
+        return io.tracker.server.TestAccess.start(dataDir, tweak, clock);
     }
 
     @Override

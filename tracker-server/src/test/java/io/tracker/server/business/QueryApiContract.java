@@ -38,6 +38,42 @@ public abstract class QueryApiContract {
 
     protected Tracker tracker;
     protected Http http;
+    /** The time of the tracker's events and of its "today": real unless a test moves it. */
+    protected final MovableClock clock = new MovableClock();
+
+    /** A clock tests set and move; real time until set. */
+    protected static final class MovableClock extends java.time.Clock {
+        private final java.util.concurrent.atomic.AtomicLong at = new java.util.concurrent.atomic.AtomicLong(-1);
+
+        void set(java.time.Instant i) {
+            at.set(i.toEpochMilli());
+        }
+
+        void advance(java.time.Duration d) {
+            at.addAndGet(d.toMillis());
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public long millis() {
+            long t = at.get();
+            return t < 0 ? System.currentTimeMillis() : t;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis());
+        }
+    }
 
     protected abstract Tracker start(Consumer<ObjectNode> tweak) throws Exception;
 
@@ -410,5 +446,79 @@ public abstract class QueryApiContract {
             assertNotNull(UUID.fromString(r.get(0)));
             assertFalse(String.join(" ", r).contains("user-42"), "the user id is not stored in clear");
         }
+    }
+
+    private JsonNode campaign(String key, String query) throws Exception {
+        HttpResponse<String> r = http.get("/api/campaigns/statistics?" + query, AUTH, Http.bearer(key));
+        assertEquals(200, r.statusCode(), r.body());
+        return Http.json(r);
+    }
+
+    private void click(String key, String campaign) throws Exception {
+        HttpResponse<String> r = http.post("/api/events/click", "{\"campaign_id\":\"" + campaign
+                + "\",\"user_id\":\"u-1\",\"source\":\"newsletter\",\"click_date\":\"2026-03-10\"}", AUTH, Http.bearer(key));
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    private void conversion(String key, String campaign, String value) throws Exception {
+        HttpResponse<String> r = http.post("/api/events/conversion", "{\"campaign_id\":\"" + campaign
+                + "\",\"user_id\":\"u-1\",\"value\":" + value + "}", AUTH, Http.bearer(key));
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    private static String day(JsonNode answer, String date) {
+        for (JsonNode r : answer.get("results")) {
+            if (r.get("date").asText().equals(date)) {
+                return r.get("clicks").asLong() + "/" + r.get("conversions").asLong() + "/"
+                        + r.get("conversion_value").decimalValue().setScale(2) + "/" + r.get("conversion_rate").asDouble();
+            }
+        }
+        return "none";
+    }
+
+    @Test
+    void campaignStatisticsAreHistoryPlusTodayAcrossMidnightAndAfterARestart() throws Exception {
+        clock.set(java.time.Instant.parse("2026-03-10T23:59:00Z"));
+        boot();
+        clock.advance(java.time.Duration.ofSeconds(2)); // past the second the tracker started in: counted live
+        String a = key(A, "ingest", "stats:read");
+        String b = key(B, "ingest", "stats:read");
+        for (int i = 0; i < 3; i++) {
+            click(a, "spring");
+        }
+        conversion(a, "spring", "10.50");
+        click(a, "autumn");
+        click(b, "spring");
+        assertEquals(400, http.post("/api/events/click", "{\"user_id\":\"u\"}", AUTH, Http.bearer(a)).statusCode());
+        assertEquals(400, http.get("/api/campaigns/statistics?campaign_id=spring&group_by=hourly", AUTH, Http.bearer(a))
+                .statusCode());
+        String range = "campaign_id=spring&from=2026-03-09&to=2026-03-11";
+        assertEquals("3/1/10.50/0.3333", day(campaign(a, range), "2026-03-10"), "today, live");
+        assertEquals("1/0/0.00/0.0", day(campaign(b, range), "2026-03-10"), "the other tenant's own");
+        clock.set(java.time.Instant.parse("2026-03-11T00:00:30Z")); // midnight passes
+        flush();
+        click(a, "spring");
+        click(a, "spring");
+        conversion(a, "spring", "5");
+        conversion(a, "spring", "0.25");
+        JsonNode after = campaign(a, range);
+        assertEquals("3/1/10.50/0.3333", day(after, "2026-03-10"), "yesterday is history, from the store");
+        assertEquals("2/2/5.25/1.0", day(after, "2026-03-11"), "today starts at midnight");
+        assertEquals(5, after.get("totals").get("clicks").asLong());
+        assertEquals("15.75", after.get("totals").get("conversion_value").decimalValue().setScale(2).toPlainString());
+        JsonNode monthly = campaign(a, "campaign_id=spring&group_by=monthly&from=2026-03-01&to=2026-03-31");
+        assertEquals("5/3/15.75/0.6", day(monthly, "2026-03-01"));
+        JsonNode weekly = campaign(a, "campaign_id=spring&group_by=weekly&from=2026-03-01&to=2026-03-31");
+        assertEquals("5/3/15.75/0.6", day(weekly, "2026-03-09"), "Monday's week");
+        stop();
+        clock.advance(java.time.Duration.ofSeconds(5));
+        boot(); // a restart: today's counts are recomputed from the store
+        clock.advance(java.time.Duration.ofSeconds(2));
+        assertEquals("2/2/5.25/1.0", day(campaign(a, range), "2026-03-11"));
+        click(a, "spring");
+        assertEquals("3/2/5.25/0.6667", day(campaign(a, range), "2026-03-11"), "the stored and the live, once each");
+        stop();
+        assertEquals("6", direct("SELECT count(*) FROM {events} WHERE oid = {A} AND campaign = 'spring'"
+                + " AND ename = 'campaign_click'").get(0).get(0));
     }
 }

@@ -120,7 +120,8 @@ public final class QueryRoutes {
         JsonNode body = Payload.object(body(call));
         String userId = text(body, "user_id");
         UUID subject = userId == null ? null : userIds.uid(caller.oid(), userId);
-        Instant now = clock.instant();
+        // up to now: the end of this second (ClickHouse keeps whole seconds)
+        Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond() + 1);
         Instant to = time(text(body, "end_time"), "end_time", true, now);
         Instant from = time(text(body, "start_time"), "start_time", false, to.minus(Duration.ofDays(30)));
         checkRange(from, to, "start_time", "end_time");
