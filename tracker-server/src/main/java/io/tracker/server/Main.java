@@ -7,6 +7,7 @@ import io.tracker.core.config.TrackerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
 
 /** {@code java -jar tracker.jar [--config FILE] [--port N] [--data-dir DIR]}. */
 @Command(name = "tracker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Self-hosted, privacy-first event tracker.", subcommands = {Main.HashPassword.class, Main.SignUrl.class, Main.RollupsCommand.class})
+        description = "Self-hosted, privacy-first event tracker.", subcommands = {Main.HashPassword.class, Main.SignUrl.class, Main.RollupsCommand.class,
+                Main.ReplayCommand.class, Main.ExportCommand.class})
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -213,6 +215,98 @@ public final class Main implements Callable<Integer> {
             } catch (Exception e) {
                 log.atError().setCause(e).log("rollup rebuild failed");
                 System.err.println("tracker: rollup rebuild failed: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Re-delivers the stored events of one session into another through a batch manager, "
+                    + "idempotently (an event the target holds is skipped): e.g. backfill a new ClickHouse from DuckDB. "
+                    + "A DuckDB session is held by a running tracker: stop it first.")
+    static final class ReplayCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Main parent;
+
+        @Option(names = "--from", required = true, paramLabel = "DATE|TIME", description = "first day (UTC) or instant")
+        String from;
+
+        @Option(names = "--to", required = true, paramLabel = "DATE|TIME", description = "last day (inclusive) or instant (exclusive)")
+        String to;
+
+        @Option(names = "--ename", paramLabel = "NAME", description = "only these event names (repeatable)")
+        List<String> enames = new java.util.ArrayList<>();
+
+        @Option(names = "--from-session", required = true, paramLabel = "NAME", description = "the session read (sessions[].name)")
+        String fromSession;
+
+        @Option(names = "--to-session", required = true, paramLabel = "NAME", description = "the session written")
+        String toSession;
+
+        @Override
+        public Integer call() {
+            try {
+                TrackerConfig cfg = parent.loadConfig();
+                java.time.Instant start = io.tracker.core.query.QueryParser.instant(from, false);
+                java.time.Instant end = io.tracker.core.query.QueryParser.instant(to, true);
+                long n = Replay.run(cfg, fromSession, toSession, start, end, enames);
+                System.out.println("replayed " + n + " events from " + fromSession + " to " + toSession);
+                return 0;
+            } catch (ConfigException | IllegalArgumentException | io.tracker.core.pipeline.BadRequestException e) {
+                System.err.println("tracker: " + e.getMessage());
+                return 2;
+            } catch (Exception e) {
+                log.atError().setCause(e).log("replay failed");
+                System.err.println("tracker: replay failed: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Writes a table's rows of a time range to a Parquet or CSV file (DuckDB: its own COPY; other "
+                    + "sessions: events as CSV). A DuckDB session is held by a running tracker: stop it first, or use "
+                    + "GET /api/v1/export.")
+    static final class ExportCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Main parent;
+
+        @Option(names = "--table", defaultValue = "events", paramLabel = "TABLE", description = "default: events")
+        String table;
+
+        @Option(names = "--from", required = true, paramLabel = "DATE|TIME", description = "first day (UTC) or instant")
+        String from;
+
+        @Option(names = "--to", required = true, paramLabel = "DATE|TIME", description = "last day (inclusive) or instant (exclusive)")
+        String to;
+
+        @Option(names = "--format", defaultValue = "parquet", paramLabel = "parquet|csv")
+        String format;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE")
+        java.nio.file.Path out;
+
+        @Option(names = "--session", paramLabel = "NAME", description = "default: storage.apiSession, else the first")
+        String session;
+
+        @Override
+        public Integer call() {
+            try {
+                if (!format.equals("parquet") && !format.equals("csv")) {
+                    throw new IllegalArgumentException("--format: parquet or csv");
+                }
+                TrackerConfig cfg = parent.loadConfig();
+                java.time.Instant start = io.tracker.core.query.QueryParser.instant(from, false);
+                java.time.Instant end = io.tracker.core.query.QueryParser.instant(to, true);
+                long n = Export.run(cfg, session, table, start, end, format, out);
+                System.out.println("exported " + n + " rows of " + table + " to " + out);
+                return 0;
+            } catch (ConfigException | IllegalArgumentException | io.tracker.core.pipeline.BadRequestException e) {
+                System.err.println("tracker: " + e.getMessage());
+                return 2;
+            } catch (Exception e) {
+                log.atError().setCause(e).log("export failed");
+                System.err.println("tracker: export failed: " + e.getMessage());
                 return 1;
             }
         }

@@ -258,6 +258,40 @@ public final class DuckDbSession implements Session {
     }
 
     @Override
+    public boolean copiesOut() {
+        return true;
+    }
+
+    /**
+     * {@code COPY (SELECT …) TO}: DuckDB takes no parameters in COPY, so the bounds are rendered from typed longs and
+     * the path (the operator's own argument, not a request's) is quoted; the table name comes from the model.
+     */
+    @Override
+    public long copyOut(Table table, java.time.Instant from, java.time.Instant to, String format, java.nio.file.Path out)
+            throws SessionException {
+        if (connection == null || !tables.containsKey(table.name()) || !table.hasColumn("created_at")) {
+            throw new SessionException("session " + name + ": cannot export " + table.name());
+        }
+        String fmt = switch (format) {
+            case "parquet" -> "FORMAT PARQUET";
+            case "csv" -> "FORMAT CSV, HEADER";
+            default -> throw new SessionException("format " + format + ": parquet or csv");
+        };
+        String path = out.toAbsolutePath().toString().replace("'", "''");
+        String where = " WHERE created_at >= make_timestamp(" + from.toEpochMilli() * 1000L + ") AND created_at < make_timestamp("
+                + to.toEpochMilli() * 1000L + ")";
+        try (Statement s = connection.createStatement()) {
+            s.execute("COPY (SELECT * FROM " + table.name() + where + " ORDER BY created_at, eid) TO '" + path + "' (" + fmt + ")");
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table.name() + where)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new SessionException("session " + name + ": export failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean keepsRollups() {
         return tables.containsKey("events");
     }

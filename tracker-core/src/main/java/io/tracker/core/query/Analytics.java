@@ -22,6 +22,13 @@ public interface Analytics {
     Page userEvents(UUID oid, String byColumn, UUID subject, long fromMillis, long toMillis, List<String> enames,
                     QueryPlanner.Cursor after, int limit) throws SessionException;
 
+    /**
+     * A page of every tenant's events in [{@code fromMillis}, {@code toMillis}), newest first: for an operator's replay
+     * and export, never for an API route.
+     */
+    Page scan(long fromMillis, long toMillis, List<String> enames, QueryPlanner.Cursor after, int limit)
+            throws SessionException;
+
     /** One group of an aggregate. */
     record Group(List<Object> dimensions, List<Object> metrics) {
     }

@@ -208,6 +208,19 @@ public final class QueryPlanner {
      */
     public Sql userEvents(UUID oid, String byColumn, UUID subject, long fromMillis, long toMillis, List<String> enames,
                           Cursor after, int limit) {
+        if (oid == null) {
+            throw new IllegalArgumentException("a read is always of one tenant");
+        }
+        return events(oid, byColumn, subject, fromMillis, toMillis, enames, after, limit);
+    }
+
+    /** As {@link #userEvents} for every tenant: replay and export by an operator, never an API route. */
+    public Sql scan(long fromMillis, long toMillis, List<String> enames, Cursor after, int limit) {
+        return events(null, "uid", null, fromMillis, toMillis, enames, after, limit);
+    }
+
+    private Sql events(UUID oid, String byColumn, UUID subject, long fromMillis, long toMillis, List<String> enames,
+                       Cursor after, int limit) {
         Params p = new Params();
         List<String> cols = new ArrayList<>();
         List<ColumnType> types = new ArrayList<>();
@@ -216,7 +229,8 @@ public final class QueryPlanner {
             types.add(c.type());
         }
         StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", cols)).append(" FROM ")
-                .append(d.table("events")).append(" WHERE oid = ").append(p.add(ColumnType.UUID, oid));
+                .append(d.table("events")).append(" WHERE ")
+                .append(oid == null ? "1 = 1" : "oid = " + p.add(ColumnType.UUID, oid));
         if (subject != null) {
             sql.append(" AND ").append(Tables.EVENTS.requireColumn(byColumn)).append(" = ")
                     .append(p.add(ColumnType.UUID, subject));

@@ -64,7 +64,16 @@ public final class SqlAnalytics implements Analytics {
     @Override
     public Page userEvents(UUID oid, String byColumn, UUID subject, long fromMillis, long toMillis, List<String> enames,
                            QueryPlanner.Cursor after, int limit) throws SessionException {
-        QueryPlanner.Sql sql = planner.userEvents(oid, byColumn, subject, fromMillis, toMillis, enames, after, limit);
+        return page(planner.userEvents(oid, byColumn, subject, fromMillis, toMillis, enames, after, limit), limit);
+    }
+
+    @Override
+    public Page scan(long fromMillis, long toMillis, List<String> enames, QueryPlanner.Cursor after, int limit)
+            throws SessionException {
+        return page(planner.scan(fromMillis, toMillis, enames, after, limit), limit);
+    }
+
+    private Page page(QueryPlanner.Sql sql, int limit) throws SessionException {
         List<Object[]> rows = executor.run(sql);
         List<Column> columns = Tables.EVENTS.columns();
         List<Map<String, Object>> out = new ArrayList<>(Math.min(rows.size(), limit));

@@ -73,6 +73,21 @@ public interface Session extends AutoCloseable {
         throw new SessionException("session " + name() + " keeps no rollups");
     }
 
+    /**
+     * Writes the rows of {@code table} with {@code created_at} in [{@code from}, {@code to}) to {@code out} as
+     * {@code format} ({@code parquet} or {@code csv}) in the store itself; the rows written. For sessions that can
+     * (DuckDB's {@code COPY}); the {@code tracker export} command streams the others' rows instead.
+     */
+    default long copyOut(Table table, java.time.Instant from, java.time.Instant to, String format, java.nio.file.Path out)
+            throws SessionException {
+        throw new SessionException("session " + name() + " cannot copy rows to a file");
+    }
+
+    /** Whether {@link #copyOut} works on this session. */
+    default boolean copiesOut() {
+        return false;
+    }
+
     /** Cheap health indication for /status; must not block on I/O for long. */
     boolean isHealthy();
 

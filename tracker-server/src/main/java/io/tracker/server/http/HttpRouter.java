@@ -112,7 +112,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         CompletableFuture<FullHttpResponse> pending = called;
         if (pending.isDone()) {
-            order.complete(ctx.channel(), seq, finish(ctx, request, answer(pending), admin, close), close);
+            send(ctx, order, seq, finish(ctx, request, answer(pending), admin, close), close);
             return;
         }
         // Durable modes answer later, from the WAL or writer thread: back on the event loop, in request order.
@@ -121,7 +121,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             try {
                 ctx.executor().execute(() -> {
                     try {
-                        order.complete(ctx.channel(), seq, finish(ctx, request, answer(pending), admin, close), close);
+                        send(ctx, order, seq, finish(ctx, request, answer(pending), admin, close), close);
                     } finally {
                         request.release();
                     }
@@ -130,6 +130,18 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 request.release(); // the event loop is gone: the client gets no answer, so no ack
             }
         });
+    }
+
+    /** Writes an answer in its turn: a whole one, or the head of a streamed one, whose body then follows. */
+    private static void send(ChannelHandlerContext ctx, ResponseOrder order, long seq, FullHttpResponse response,
+                             boolean close) {
+        if (response instanceof StreamedAnswer streamed) {
+            Channel ch = ctx.channel();
+            ch.closeFuture().addListener(f -> streamed.abandon()); // (no-op once it started)
+            order.awaitTurn(ch, seq, () -> streamed.start(ch, close, closeAfter -> order.streamed(ch, seq, closeAfter)));
+            return;
+        }
+        order.complete(ctx.channel(), seq, response, close);
     }
 
     /** The answer of a completed service call: an {@link ApiError} it failed with is rendered, anything else is a 500. */

@@ -521,4 +521,67 @@ public abstract class QueryApiContract {
         assertEquals("6", direct("SELECT count(*) FROM {events} WHERE oid = {A} AND campaign = 'spring'"
                 + " AND ename = 'campaign_click'").get(0).get(0));
     }
+
+    @Test
+    void anExportStreamsTheTenantsEventsAndNoneOfTheOthers() throws Exception {
+        boot();
+        String a = key(A, "ingest", "events:read");
+        String b = key(B, "ingest", "events:read");
+        ArrayNode many = Http.JSON.createArrayNode();
+        for (int i = 0; i < 12_000; i++) {
+            many.addObject().put("ename", "view").put("url", "https://a.example/" + i).putObject("params")
+                    .put("note", "comma, \"quote\"\nnewline");
+        }
+        ingest(a, many);
+        ingest(b, traffic(3, 5, A));
+        flush();
+        HttpResponse<String> csv = http.get("/api/v1/export?format=csv", AUTH, Http.bearer(a));
+        assertEquals(200, csv.statusCode(), csv.body());
+        assertEquals("chunked", csv.headers().firstValue("transfer-encoding").orElse(""), "streamed, not buffered");
+        List<String> lines = parseCsv(csv.body());
+        assertEquals(12_001, lines.size(), "a header and every event, over several pages");
+        assertTrue(lines.get(0).startsWith("eid,oid,"));
+        Set<String> urls = new HashSet<>();
+        for (String line : lines.subList(1, lines.size())) {
+            assertTrue(line.contains("," + A + ","), "only tenant A's rows");
+            assertTrue(line.contains("\"\"note\"\":\"\"comma, "), "quoted as RFC 4180 says: " + line);
+            urls.add(line.substring(line.indexOf("a.example/"), line.indexOf(',', line.indexOf("a.example/"))));
+        }
+        assertEquals(12_000, urls.size(), "no event twice");
+        HttpResponse<String> nd = http.get("/api/v1/export?format=ndjson", AUTH, Http.bearer(b));
+        assertEquals(200, nd.statusCode());
+        String[] events = nd.body().split("\n");
+        assertEquals(count(traffic(3, 5, A), "page_view", null) + count(traffic(3, 5, A), "signup", null), events.length);
+        for (String e : events) {
+            assertEquals(B.toString(), Http.JSON.readTree(e).get("oid").asText());
+        }
+        assertEquals(400, http.get("/api/v1/export?format=xml", AUTH, Http.bearer(a)).statusCode());
+        assertEquals(401, http.get("/api/v1/export").statusCode());
+        // the connection serves requests after a streamed answer: pipelined order holds
+        assertEquals(200, http.get("/api/v1/export?format=ndjson&ename=nothing", AUTH, Http.bearer(a)).statusCode());
+    }
+
+    /** CSV records (a quoted field may hold a line break). */
+    private static List<String> parseCsv(String body) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            }
+            if (!quoted && c == '\r' && i + 1 < body.length() && body.charAt(i + 1) == '\n') {
+                out.add(cur.toString());
+                cur.setLength(0);
+                i++;
+                continue;
+            }
+            cur.append(c);
+        }
+        if (cur.length() > 0) {
+            out.add(cur.toString());
+        }
+        return out;
+    }
 }

@@ -77,7 +77,70 @@ public final class QueryRoutes {
                 .exact(base + "/v1/query").methods("POST").noCors().access(Routes.Access.API)
                 .to((call, rest) -> api.async(() -> query(call)))
                 .exact("/events/query").methods("POST").noCors().access(Routes.Access.API)
-                .to((call, rest) -> api.async(() -> eventsQuery(call)));
+                .to((call, rest) -> api.async(() -> eventsQuery(call)))
+                .exact(base + "/v1/export").methods("GET").noCors().access(Routes.Access.API)
+                .to((call, rest) -> api.async(() -> export(call)));
+    }
+
+    /** Exports run on threads of their own (an export can last minutes), at most {@link #EXPORTS} at once. */
+    private static final int EXPORTS = 2;
+    private static final int EXPORT_PAGE = 5_000;
+    private final java.util.concurrent.Semaphore exports = new java.util.concurrent.Semaphore(EXPORTS);
+    private final java.util.concurrent.Executor exportThreads = r -> {
+        Thread t = new Thread(r, "export");
+        t.setDaemon(true);
+        t.start();
+    };
+
+    /**
+     * {@code GET {api}/v1/export?from&to&format=csv|ndjson&ename}: the tenant's events of the range, streamed page by
+     * page as the client reads them (never held whole), newest first; CSV with a header of the {@code events} columns,
+     * or one JSON event per line.
+     */
+    private CompletableFuture<FullHttpResponse> export(HttpCall call) throws Exception {
+        ApiSupport.Caller caller = api.requireScope(call, Scope.EVENTS_READ);
+        Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond() + 1);
+        Instant to = time(param(call, "to"), "to", true, now);
+        Instant from = time(param(call, "from"), "from", false, to.minus(Duration.ofDays(30)));
+        checkRange(from, to, "from", "to");
+        String format = param(call, "format") == null ? "csv" : param(call, "format");
+        if (!format.equals("csv") && !format.equals("ndjson")) {
+            throw ApiError.badRequest("bad_field", "format: csv or ndjson (parquet: tracker export on the command line)");
+        }
+        List<String> enames = param(call, "ename") == null ? List.of() : List.of(param(call, "ename"));
+        Analytics analytics = source.get();
+        if (!exports.tryAcquire()) {
+            throw ApiError.unavailable("exports_busy", EXPORTS + " exports are running; retry when one is done", 30);
+        }
+        boolean csv = format.equals("csv");
+        io.tracker.server.http.StreamedAnswer answer = new io.tracker.server.http.StreamedAnswer(HttpResponseStatus.OK,
+                csv ? "text/csv; charset=utf-8" : "application/x-ndjson", exportThreads, sink -> {
+            try {
+                if (csv) {
+                    sink.write(EventCsv.header().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                QueryPlanner.Cursor after = null;
+                do {
+                    Analytics.Page page = analytics.userEvents(caller.oid(), "uid", null, from.toEpochMilli(),
+                            to.toEpochMilli(), enames, after, EXPORT_PAGE);
+                    StringBuilder chunk = new StringBuilder(page.rows().size() * 256);
+                    for (Map<String, Object> row : page.rows()) {
+                        if (csv) {
+                            EventCsv.line(row, chunk);
+                        } else {
+                            chunk.append(JSON.writeValueAsString(event(row))).append('\n');
+                        }
+                    }
+                    sink.write(chunk.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    after = page.next();
+                } while (after != null);
+            } finally {
+                exports.release();
+            }
+        });
+        answer.onAbandon(exports::release); // the client left before its turn: the body never runs
+        answer.headers().set("Content-Disposition", "attachment; filename=\"events." + format + "\"");
+        return done(answer);
     }
 
     /** {@code GET {api}/v1/events/user/{user_id}?started_at&ended_at&limit&cursor&by=uid|vid&ename}. */

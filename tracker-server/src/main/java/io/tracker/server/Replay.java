@@ -1,0 +1,92 @@
+package io.tracker.server;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tracker.core.batch.BatchManager;
+import io.tracker.core.config.TrackerConfig;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.RowBuilder;
+import io.tracker.core.model.Tables;
+import io.tracker.core.query.Analytics;
+import io.tracker.core.query.QueryPlanner;
+import io.tracker.core.session.Session;
+import io.tracker.core.session.SessionException;
+import io.tracker.core.session.SessionRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code tracker replay}: re-delivers the stored events of one session into another through a batch manager of its
+ * own (its write-ahead log in a scratch directory), every batch marked "may repeat", so a session that already holds
+ * an event id skips it: running a replay twice, or over a range partly copied, stores each event once. E.g. backfilling
+ * a new ClickHouse from DuckDB. A DuckDB session is a file one process holds: stop the tracker first.
+ */
+final class Replay {
+    private static final int PAGE = 10_000;
+
+    private Replay() {
+    }
+
+    /** The events delivered. */
+    static long run(TrackerConfig config, String fromName, String toName, Instant from, Instant to, List<String> enames)
+            throws Exception {
+        if (fromName.equals(toName)) {
+            throw new IllegalArgumentException("--from-session and --to-session name the same session");
+        }
+        List<Session> sessions = SessionRegistry.fromClassPath().create(config);
+        Session source = named(sessions, fromName);
+        Session target = named(sessions, toName);
+        source.open(Tables.ALL);
+        Path scratch = Files.createTempDirectory(Path.of(config.storage().dataDir()).toAbsolutePath(), "replay-");
+        BatchManager batches = null;
+        long delivered = 0;
+        try {
+            Analytics analytics = source.analytics().orElseThrow(() -> new SessionException("session " + fromName
+                    + " cannot be read for a replay (DuckDB and ClickHouse can)"));
+            batches = new BatchManager(List.of(target), List.of(Tables.EVENTS), config.batching(), scratch,
+                    new SimpleMeterRegistry());
+            batches.start();
+            batches.awaitOpen(Duration.ofSeconds(config.server().startupWaitSeconds()));
+            QueryPlanner.Cursor after = null;
+            do {
+                Analytics.Page page = analytics.scan(from.toEpochMilli(), to.toEpochMilli(), enames, after, PAGE);
+                List<Row> rows = new ArrayList<>(page.rows().size());
+                for (Map<String, Object> r : page.rows()) {
+                    RowBuilder b = new RowBuilder(Tables.EVENTS).eid((UUID) r.get("eid"));
+                    r.forEach(b::set);
+                    rows.add(b.build());
+                }
+                if (!rows.isEmpty()) {
+                    batches.enqueue(rows, true).get(); // durable before the next page is read
+                    delivered += rows.size();
+                }
+                after = page.next();
+            } while (after != null);
+        } finally {
+            if (batches != null) {
+                batches.close(Duration.ofSeconds(config.server().shutdownTimeoutSeconds()));
+            }
+            source.close();
+            deleteQuietly(scratch);
+        }
+        return delivered;
+    }
+
+    static Session named(List<Session> sessions, String name) {
+        return sessions.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("no session named '" + name + "' in the configuration (sessions[].name)"));
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception ignored) {
+            // a scratch directory left behind holds nothing that was not delivered
+        }
+    }
+}
