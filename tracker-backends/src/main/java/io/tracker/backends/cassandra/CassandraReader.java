@@ -43,7 +43,8 @@ final class CassandraReader implements SessionReader {
             throws SessionException {
         List<Map<String, Object>> rows = new ArrayList<>();
         try {
-            for (Row r : select(table, "*", where)) {
+            // unordered reads stop at the limit in Cassandra; ordered ones sort every match here
+            for (Row r : select(table, "*", where, newestFirst == null ? Math.max(1, limit) : -1)) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 for (Column c : table.columns()) {
                     Object v = value(r, c);
@@ -125,6 +126,11 @@ final class CassandraReader implements SessionReader {
     }
 
     private Iterable<Row> select(Table table, String what, Map<String, Object> where) throws SessionException {
+        return select(table, what, where, -1);
+    }
+
+    /** {@code limit} below 0: no limit. */
+    private Iterable<Row> select(Table table, String what, Map<String, Object> where, int limit) throws SessionException {
         StringBuilder cql = new StringBuilder("SELECT ").append(what).append(" FROM ").append(keyspace).append('.')
                 .append(table.name());
         if (!where.isEmpty()) {
@@ -133,9 +139,14 @@ final class CassandraReader implements SessionReader {
                 cond.append(cond.length() == 0 ? "" : " AND ").append(quote(table.requireColumn(c))).append(" = ?");
             }
             cql.append(" WHERE ").append(cond);
+            if (limit >= 0) {
+                cql.append(" LIMIT ").append(limit);
+            }
             if (!where.keySet().equals(new java.util.HashSet<>(partitionKey.apply(table)))) {
                 cql.append(" ALLOW FILTERING");
             }
+        } else if (limit >= 0) {
+            cql.append(" LIMIT ").append(limit);
         }
         try {
             return this.cql.execute(prepare(cql.toString()).bind(where.values().toArray()));

@@ -303,6 +303,13 @@ public final class CassandraSession implements Session {
         return Optional.ofNullable(reader);
     }
 
+    /** One user's events only (see {@link CassandraAnalytics}); everything else is a 400 naming the limit. */
+    @Override
+    public Optional<io.tracker.core.query.Analytics> analytics() {
+        CassandraReader r = reader;
+        return r == null ? Optional.empty() : Optional.of(new CassandraAnalytics(r));
+    }
+
     @Override
     public boolean readable() {
         return true;
