@@ -74,11 +74,20 @@ public final class CampaignStats {
     private final long liveSince;
     private final Map<Key, Counts> today = new ConcurrentHashMap<>();
     private final Map<Key, Baseline> baselines = new ConcurrentHashMap<>();
+    /** Closed days by (tenant, campaign, range): they change only by an erasure or a late replay, for a minute at most. */
+    private final com.github.benmanes.caffeine.cache.Cache<List<Object>, Map<LocalDate, long[]>> history;
 
     public CampaignStats(Source source, Clock clock, boolean live) {
+        this(source, clock, live, 60);
+    }
+
+    /** {@code historySeconds}: how long the days before today are cached (0: read every time). */
+    public CampaignStats(Source source, Clock clock, boolean live, int historySeconds) {
         this.source = source;
         this.clock = clock;
         this.live = live;
+        this.history = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000)
+                .expireAfterWrite(java.time.Duration.ofSeconds(historySeconds)).build();
         // the next whole second: ClickHouse keeps created_at in seconds, and the split must be the same in every store
         this.liveSince = (Math.floorDiv(clock.millis(), 1000) + 1) * 1000;
     }
@@ -127,7 +136,14 @@ public final class CampaignStats {
         Map<LocalDate, long[]> days = new TreeMap<>();
         LocalDate historyEnd = to.isBefore(now) ? to.plusDays(1) : now;
         if (from.isBefore(historyEnd)) {
-            fold(days, stored(oid, campaign, start(from), start(historyEnd)));
+            List<Object> key = List.of(oid, campaign, from, historyEnd);
+            Map<LocalDate, long[]> closed = history.getIfPresent(key);
+            if (closed == null) {
+                closed = new TreeMap<>();
+                fold(closed, stored(oid, campaign, start(from), start(historyEnd)));
+                history.put(key, closed);
+            }
+            closed.forEach((d, v) -> add(days, d, v[0], v[1], v[2]));
         }
         if (!from.isAfter(now) && !to.isBefore(now)) {
             Bucket t = today(oid, campaign, now);
