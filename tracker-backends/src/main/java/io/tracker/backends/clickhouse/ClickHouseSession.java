@@ -595,7 +595,8 @@ public final class ClickHouseSession implements Session {
         }
         ClickHouseDialect dialect = new ClickHouseDialect(settings.database());
         Map<String, String> limits = Map.of("max_execution_time", "30", "readonly", "2");
-        return java.util.Optional.of(new io.tracker.core.query.SqlAnalytics(dialect, sql -> r.select(sql, limits)));
+        return java.util.Optional.of(new io.tracker.core.query.SqlAnalytics(dialect, sql -> r.select(sql, limits),
+                keepsRollups()));
     }
 
     @Override

@@ -29,6 +29,11 @@ public interface Analytics {
     Page scan(long fromMillis, long toMillis, List<String> enames, QueryPlanner.Cursor after, int limit)
             throws SessionException;
 
+    /** Whether {@link #aggregate} answers {@code q} from the rollups (else from the events themselves). */
+    default boolean fromRollups(EventQuery q) {
+        return false;
+    }
+
     /** One group of an aggregate. */
     record Group(List<Object> dimensions, List<Object> metrics) {
     }

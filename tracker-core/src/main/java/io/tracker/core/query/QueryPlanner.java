@@ -134,6 +134,78 @@ public final class QueryPlanner {
         return new Sql(sql.toString(), p.list, types);
     }
 
+    /**
+     * The aggregate of {@code q} from {@code hourly_event_stats} when that rollup answers it exactly, else null: events
+     * and visitors of humans per hour (and event name), on whole hours, filtered by event name only. (Visitors add up
+     * across hours and names only because each output group is one rollup key: is_bot false.)
+     */
+    public Sql hourlyRollup(EventQuery q) {
+        if (q.includeBots() || q.metrics().isEmpty() || q.from().toEpochMilli() % 3_600_000 != 0
+                || q.to().toEpochMilli() % 3_600_000 != 0) {
+            return null;
+        }
+        for (Metric m : q.metrics()) {
+            if (m != Metric.EVENTS && m != Metric.VISITORS) {
+                return null;
+            }
+        }
+        boolean hour = false;
+        for (Dimension dim : q.dimensions()) {
+            if (dim.kind() == Dimension.Kind.TIME && dim.grain() == EventQuery.Grain.HOUR) {
+                hour = true;
+            } else if (!(dim.kind() == Dimension.Kind.COLUMN && dim.column().equals("ename"))) {
+                return null;
+            }
+        }
+        if (!hour || !(q.filter() == null || q.filter() instanceof EventQuery.Condition c && c.op() == EventQuery.Op.IS
+                && c.dimension().kind() == Dimension.Kind.COLUMN && c.dimension().column().equals("ename"))) {
+            return null;
+        }
+        Params p = new Params();
+        List<String> select = new ArrayList<>();
+        List<ColumnType> types = new ArrayList<>();
+        List<String> aliases = new ArrayList<>();
+        int time = 0;
+        for (int i = 0; i < q.dimensions().size(); i++) {
+            Dimension dim = q.dimensions().get(i);
+            if (dim.kind() == Dimension.Kind.TIME) {
+                time = i;
+            }
+            select.add((dim.kind() == Dimension.Kind.TIME ? d.bucket("hour", EventQuery.Grain.HOUR) : "ename") + " AS d" + i);
+            types.add(dim.kind() == Dimension.Kind.TIME ? ColumnType.INT64 : ColumnType.STRING);
+            aliases.add("d" + i);
+        }
+        List<String> metricOrder = new ArrayList<>();
+        for (int i = 0; i < q.metrics().size(); i++) {
+            select.add("sum(" + (q.metrics().get(i) == Metric.EVENTS ? "events" : "visitors") + ") AS m" + i);
+            types.add(ColumnType.INT64);
+            metricOrder.add("m" + i);
+        }
+        StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM ")
+                .append(d.table("hourly_event_stats")).append(" WHERE oid = ").append(p.add(ColumnType.UUID, q.oid()))
+                .append(" AND hour >= ").append(d.timestamp(p.add(ColumnType.INT64, q.from().toEpochMilli())))
+                .append(" AND hour < ").append(d.timestamp(p.add(ColumnType.INT64, q.to().toEpochMilli())))
+                .append(" AND ").append(d.notBot());
+        if (q.filter() != null) {
+            sql.append(" AND ").append(filter(q.filter(), p));
+        }
+        sql.append(" GROUP BY ").append(String.join(", ", aliases));
+        List<String> order = new ArrayList<>();
+        for (EventQuery.Order o : q.orderBy()) {
+            int di = indexOf(q.dimensions(), o.name());
+            String target = di >= 0 ? aliases.get(di) : metricOrder.get(q.metrics().indexOf(Metric.of(o.name())));
+            order.add(target + (o.descending() ? " DESC" : " ASC"));
+        }
+        if (order.isEmpty()) {
+            order.add(aliases.get(time) + " ASC");
+        }
+        for (String a : aliases) {
+            order.add(a + " ASC");
+        }
+        sql.append(" ORDER BY ").append(String.join(", ", order)).append(d.limit(q.limit(), q.offset()));
+        return new Sql(sql.toString(), p.list, types);
+    }
+
     /** The WHERE clause: tenant first, then time, bots, filters (only where {@code filters}). */
     private String where(EventQuery q, Params p, boolean filters) {
         StringBuilder w = new StringBuilder(" WHERE oid = ").append(p.add(ColumnType.UUID, q.oid()))

@@ -23,15 +23,28 @@ public final class SqlAnalytics implements Analytics {
 
     private final QueryPlanner planner;
     private final Executor executor;
+    private final boolean rollups;
 
     public SqlAnalytics(SqlDialect dialect, Executor executor) {
+        this(dialect, executor, false);
+    }
+
+    /** {@code rollups}: the store keeps {@code hourly_event_stats} in step with events (answers from it when it can). */
+    public SqlAnalytics(SqlDialect dialect, Executor executor, boolean rollups) {
         this.planner = new QueryPlanner(dialect);
         this.executor = executor;
+        this.rollups = rollups;
+    }
+
+    @Override
+    public boolean fromRollups(EventQuery q) {
+        return rollups && planner.hourlyRollup(q) != null;
     }
 
     @Override
     public List<Group> aggregate(EventQuery q) throws SessionException {
-        QueryPlanner.Sql sql = planner.aggregate(q);
+        QueryPlanner.Sql fast = rollups ? planner.hourlyRollup(q) : null;
+        QueryPlanner.Sql sql = fast != null ? fast : planner.aggregate(q);
         List<Group> out = new ArrayList<>();
         int dims = q.dimensions().size();
         for (Object[] row : executor.run(sql)) {

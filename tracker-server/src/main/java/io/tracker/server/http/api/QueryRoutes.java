@@ -257,6 +257,7 @@ public final class QueryRoutes {
         t.put("visitors", total.isEmpty() ? 0L : total.get(0).metrics().get(1));
         out.put("totals", t);
         out.put("next_cursor", groups.size() > limit ? offsetCursor(offset + limit) : null);
+        out.put("source", analytics.fromRollups(series) ? "rollups" : "events"); // (totals: always events)
         return done(HttpResponses.json(HttpResponseStatus.OK, out));
     }
 
