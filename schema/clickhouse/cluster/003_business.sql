@@ -108,7 +108,6 @@ ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/alerts_local', '{r
 CREATE TABLE IF NOT EXISTS {db}.alerts ON CLUSTER {cluster} AS {db}.alerts_local
 ENGINE = Distributed({cluster}, {db}, alerts_local, rand());
 
-
 CREATE TABLE IF NOT EXISTS {db}.api_keys_local ON CLUSTER {cluster} (
     eid UUID, id String, key_sha256 String, oid UUID, scopes String, name String, revoked UInt8, created_at DateTime
 )
@@ -116,3 +115,4 @@ ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/api_keys_local', '
 
 CREATE TABLE IF NOT EXISTS {db}.api_keys ON CLUSTER {cluster} AS {db}.api_keys_local
 ENGINE = Distributed({cluster}, {db}, api_keys_local, rand());
+
