@@ -45,11 +45,13 @@ final class Replay {
         Path scratch = Files.createTempDirectory(Path.of(config.storage().dataDir()).toAbsolutePath(), "replay-");
         BatchManager batches = null;
         long delivered = 0;
+        boolean keep = false; // a failed replay leaves its scratch WAL and spool: nothing offered is deleted
         try {
             Analytics analytics = source.analytics().orElseThrow(() -> new SessionException("session " + fromName
                     + " cannot be read for a replay (DuckDB and ClickHouse can)"));
-            batches = new BatchManager(List.of(target), List.of(Tables.EVENTS), config.batching(), scratch,
-                    new SimpleMeterRegistry());
+            // sync: a batch counts once the target holds it (not once it is in the scratch WAL, deleted at the end)
+            batches = new BatchManager(List.of(target), List.of(Tables.EVENTS), config.batching().withDurability("sync"),
+                    scratch, new SimpleMeterRegistry());
             batches.start();
             batches.awaitOpen(Duration.ofSeconds(config.server().startupWaitSeconds()));
             QueryPlanner.Cursor after = null;
@@ -67,12 +69,25 @@ final class Replay {
                 }
                 after = page.next();
             } while (after != null);
+            for (BatchManager.SessionStatus st : batches.status()) {
+                if (st.spoolBytes() > 0 || st.queuedRows() > 0 || st.deadLetters() > 0 || st.rowsLost() > 0) {
+                    keep = true;
+                    throw new SessionException("session " + toName + " did not take every event (spooled "
+                            + st.spoolBytes() + " bytes, dead letters " + st.deadLetters() + ", last error "
+                            + st.lastError() + "): the undelivered rows are kept in " + scratch + "; run again");
+                }
+            }
+        } catch (Exception e) {
+            keep = true;
+            throw e;
         } finally {
             if (batches != null) {
                 batches.close(Duration.ofSeconds(config.server().shutdownTimeoutSeconds()));
             }
             source.close();
-            deleteQuietly(scratch);
+            if (!keep) {
+                deleteQuietly(scratch);
+            }
         }
         return delivered;
     }

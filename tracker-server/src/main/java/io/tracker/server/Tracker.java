@@ -219,8 +219,10 @@ public final class Tracker implements AutoCloseable {
         new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
                 .register(table);
         new io.tracker.server.http.api.KeyRoutes(support, keys).register(table);
-        new io.tracker.server.http.api.QueryRoutes(support, api::analytics, config.api(), userIds, clock).register(table);
-        io.tracker.core.business.CampaignStats campaigns = new io.tracker.core.business.CampaignStats(api::analytics, clock,
+        io.tracker.server.http.api.QueryLimits queries = new io.tracker.server.http.api.QueryLimits(api::analytics,
+                Duration.ofSeconds(config.api().queryTimeoutSeconds()), config.api().maxConcurrentQueries());
+        new io.tracker.server.http.api.QueryRoutes(support, queries, config.api(), userIds, clock).register(table);
+        io.tracker.core.business.CampaignStats campaigns = new io.tracker.core.business.CampaignStats(queries::get, clock,
                 !config.cluster().enabled()); // a node sees only its own traffic: in a cluster, today is the store's
         ingest.onAccepted(campaigns::accepted);
         new io.tracker.server.http.api.CampaignRoutes(support, track, userIds, campaigns, config.api().base(), clock)

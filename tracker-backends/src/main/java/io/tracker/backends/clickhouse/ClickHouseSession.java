@@ -594,9 +594,10 @@ public final class ClickHouseSession implements Session {
             return java.util.Optional.empty();
         }
         ClickHouseDialect dialect = new ClickHouseDialect(settings.database());
-        Map<String, String> limits = Map.of("max_execution_time", "30", "readonly", "2");
-        return java.util.Optional.of(new io.tracker.core.query.SqlAnalytics(dialect, sql -> r.select(sql, limits),
-                keepsRollups()));
+        return java.util.Optional.of(new io.tracker.core.query.SqlAnalytics(dialect, (sql, timeoutMillis) -> r.select(sql,
+                Map.of("max_execution_time", Long.toString(timeoutMillis > 0 ? Math.max(1, timeoutMillis / 1000) : 30),
+                        "readonly", "2")),
+                keepsRollups(), false)); // (uniq: estimates above 65,536)
     }
 
     @Override

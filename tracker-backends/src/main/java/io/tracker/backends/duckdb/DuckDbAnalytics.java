@@ -37,7 +37,15 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
         }
     }
 
-    List<Object[]> run(QueryPlanner.Sql sql) throws SessionException {
+    /** Cancels statements that run past their time (one daemon thread for the session). */
+    private static final java.util.concurrent.ScheduledExecutorService TIMER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "duckdb-query-timeout");
+                t.setDaemon(true);
+                return t;
+            });
+
+    List<Object[]> run(QueryPlanner.Sql sql, long timeoutMillis) throws SessionException {
         DuckDBConnection c;
         try {
             c = pool.poll(30, TimeUnit.SECONDS);
@@ -48,7 +56,17 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
         if (c == null) {
             throw new SessionException("session " + session + ": every query connection is busy");
         }
+        java.util.concurrent.ScheduledFuture<?> timer = null;
         try (PreparedStatement ps = c.prepareStatement(sql.text())) {
+            if (timeoutMillis > 0) {
+                timer = TIMER.schedule(() -> {
+                    try {
+                        ps.cancel(); // DuckDB interrupts the query; executeQuery then throws
+                    } catch (SQLException | RuntimeException ignored) {
+                        // finished meanwhile
+                    }
+                }, timeoutMillis, TimeUnit.MILLISECONDS);
+            }
             for (int i = 0; i < sql.params().size(); i++) {
                 ps.setObject(i + 1, sql.params().get(i).value());
             }
@@ -67,6 +85,9 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
         } catch (SQLException e) {
             throw new SessionException("session " + session + ": query failed: " + e.getMessage(), e);
         } finally {
+            if (timer != null) {
+                timer.cancel(false);
+            }
             pool.add(c);
         }
     }

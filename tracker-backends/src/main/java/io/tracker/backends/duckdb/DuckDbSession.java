@@ -86,7 +86,7 @@ public final class DuckDbSession implements Session {
             if (tables.containsKey("events")) {
                 DuckDbAnalytics q = new DuckDbAnalytics(name, connection, 2);
                 queries = q;
-                analytics = new io.tracker.core.query.SqlAnalytics(q, q::run, true); // kpis.sql: kept with events
+                analytics = new io.tracker.core.query.SqlAnalytics(q, q::run, true, true); // kpis.sql: kept with events
             }
             healthy = true;
             log.atInfo().addKeyValue("session", name).addKeyValue("file", file).log("duckdb open");

@@ -127,9 +127,19 @@ public final class ApiKeys {
         return credential != null && credential.startsWith(PREFIX);
     }
 
+    private static final java.util.regex.Pattern SHAPE = java.util.regex.Pattern.compile("trk_[A-Za-z0-9_-]{43}");
+
+    /** Made-up credentials of another shape are refused without a store read (a flood of them costs nothing). */
+    private boolean wellFormed(String secret) {
+        return SHAPE.matcher(secret).matches();
+    }
+
     /** The cached answer for {@code secret}, or null when it must be looked up ({@link #authenticate}). Never blocks. */
     public Optional<Key> cached(String secret) {
         String digest = digest(secret);
+        if (!declared.containsKey(digest) && !wellFormed(secret)) {
+            return Optional.empty();
+        }
         Key d = declared.get(digest);
         return d != null ? Optional.of(d) : cache.getIfPresent(digest);
     }
@@ -140,6 +150,9 @@ public final class ApiKeys {
         Key d = declared.get(digest);
         if (d != null) {
             return Optional.of(d);
+        }
+        if (!wellFormed(secret)) {
+            return Optional.empty();
         }
         Optional<Key> hit = cache.getIfPresent(digest);
         if (hit != null) {
@@ -211,13 +224,18 @@ public final class ApiKeys {
         revoked.accept(digest);
         return batches.enqueue(List.of(row(id, digest, key, true, System.currentTimeMillis()))).thenApply(v -> {
             cache.put(digest, Optional.empty());
+            revoked.accept(digest); // again once stored: a node that re-read the store early reads it now
             return true;
         });
     }
 
-    /** Another node revoked the key of {@code digest}: the next use looks it up again. */
-    public void invalidate(String digest) {
-        cache.invalidate(digest);
+    /**
+     * Another node revoked the key of {@code digest}. A revocation is final, so the key is refused here at once, and
+     * for as long as the cache keeps entries; by then the revocation row is in the store (the node announces it again
+     * once it is).
+     */
+    public void revokedElsewhere(String digest) {
+        cache.put(digest, Optional.empty());
     }
 
     private Optional<Key> load(String digest) throws SessionException {

@@ -73,6 +73,10 @@ public final class CampaignStats {
     private final boolean live;
     private final long liveSince;
     private final Map<Key, Counts> today = new ConcurrentHashMap<>();
+    /** Live counters kept at most (tenant × campaign of a day): past it, today is read from the store. */
+    static final int MAX_LIVE_KEYS = 100_000;
+    private volatile LocalDate liveDay;
+    private volatile LocalDate overflowDay;
     private final Map<Key, Baseline> baselines = new ConcurrentHashMap<>();
     /** Closed days by (tenant, campaign, range): they change only by an erasure or a late replay, for a minute at most. */
     private final com.github.benmanes.caffeine.cache.Cache<List<Object>, Map<LocalDate, long[]>> history;
@@ -105,7 +109,19 @@ public final class CampaignStats {
                 continue;
             }
             LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(at), ZoneOffset.UTC);
-            Counts c = today.computeIfAbsent(new Key(oid, campaign, day), k -> new Counts());
+            if (!day.equals(liveDay)) { // a new day: yesterday's counters are history now (the store has them)
+                liveDay = day;
+                today.keySet().removeIf(k -> k.day().isBefore(day));
+            }
+            Key key = new Key(oid, campaign, day);
+            Counts c = today.get(key);
+            if (c == null) {
+                if (today.size() >= MAX_LIVE_KEYS) {
+                    overflowDay = day; // too many campaigns to count live: today comes from the store
+                    continue;
+                }
+                c = today.computeIfAbsent(key, k -> new Counts());
+            }
             if (name.equals(CLICK)) {
                 c.clicks.increment();
             } else {
@@ -164,7 +180,7 @@ public final class CampaignStats {
 
     private Bucket today(UUID oid, String campaign, LocalDate day) throws SessionException {
         Instant dayStart = start(day);
-        if (!live) {
+        if (!live || day.equals(overflowDay)) {
             List<Analytics.Group> g = stored(oid, campaign, dayStart, start(day.plusDays(1)));
             Map<LocalDate, long[]> m = new TreeMap<>();
             fold(m, g);

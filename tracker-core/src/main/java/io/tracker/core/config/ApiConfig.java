@@ -15,10 +15,13 @@ import java.util.Locale;
  * @param maxLimit        the most rows a page or a query may return
  * @param maxFilterValues the most values one filter may list
  * @param pageviewNames   the {@code ename}s counted as page views ({@code pageviews}, {@code bounce_rate})
- * @param queryTimeoutSeconds a read that takes longer is abandoned with a 503
+ * @param queryTimeoutSeconds a statement of the query APIs that takes longer is abandoned (503)
+ * @param maxConcurrentQueries statements of the query APIs run at once; more are a 503 at once (the business APIs
+ *                        share their threads: LTV, consent and key lookups are never queued behind a report)
  */
 public record ApiConfig(String prefix, List<DeclaredKey> keys, int keyCacheSeconds, int defaultLimit, int maxLimit,
-                        int maxFilterValues, List<String> pageviewNames, int queryTimeoutSeconds) {
+                        int maxFilterValues, List<String> pageviewNames, int queryTimeoutSeconds,
+                        int maxConcurrentQueries) {
 
     public ApiConfig {
         keys = keys == null ? List.of() : List.copyOf(keys);
@@ -26,7 +29,7 @@ public record ApiConfig(String prefix, List<DeclaredKey> keys, int keyCacheSecon
     }
 
     public static ApiConfig standard() {
-        return new ApiConfig("/api/", List.of(), 30, 100, 10_000, 100, List.of("page_view", "pageview"), 30);
+        return new ApiConfig("/api/", List.of(), 30, 100, 10_000, 100, List.of("page_view", "pageview"), 30, 2);
     }
 
     /** The prefix without its trailing slash ({@code /api}). */
@@ -54,6 +57,7 @@ public record ApiConfig(String prefix, List<DeclaredKey> keys, int keyCacheSecon
         v.range("api.defaultLimit", defaultLimit, 1, maxLimit);
         v.range("api.maxFilterValues", maxFilterValues, 1, 10_000);
         v.range("api.queryTimeoutSeconds", queryTimeoutSeconds, 1, 3_600);
+        v.range("api.maxConcurrentQueries", maxConcurrentQueries, 1, 64);
         for (int i = 0; i < keys.size(); i++) {
             DeclaredKey k = keys.get(i);
             String at = "api.keys[" + i + "]";

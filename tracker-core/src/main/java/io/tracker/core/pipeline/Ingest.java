@@ -86,7 +86,11 @@ public final class Ingest {
         return batches.enqueue(rows).thenApply(done -> {
             counter.increment(n);
             for (java.util.function.Consumer<List<Row>> l : listeners) {
-                l.accept(rows);
+                try {
+                    l.accept(rows);
+                } catch (RuntimeException e) { // the rows are durable: the answer says so whatever a listener does
+                    org.slf4j.LoggerFactory.getLogger(Ingest.class).atWarn().setCause(e).log("accepted-rows listener failed");
+                }
             }
             if (alerts != null) {
                 for (Row r : rows) {

@@ -29,6 +29,11 @@ public interface Analytics {
     Page scan(long fromMillis, long toMillis, List<String> enames, QueryPlanner.Cursor after, int limit)
             throws SessionException;
 
+    /** The same, each statement abandoned after {@code timeout} (a 503 then); stores without a way to stop keep theirs. */
+    default Analytics bounded(java.time.Duration timeout) {
+        return this;
+    }
+
     /** Whether {@link #aggregate} answers {@code q} from the rollups (else from the events themselves). */
     default boolean fromRollups(EventQuery q) {
         return false;

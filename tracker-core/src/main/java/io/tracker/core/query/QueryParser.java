@@ -39,6 +39,7 @@ public final class QueryParser {
     private static final Pattern PROP_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final int MAX_DIMENSIONS = 8;
     private static final int MAX_FILTER_NODES = 64;
+    private static final int MAX_FILTER_VALUES = 500;
     private static final long MAX_RANGE_DAYS = 3_660;
 
     private final ApiConfig config;
@@ -97,7 +98,7 @@ public final class QueryParser {
             if (!f.isArray()) {
                 throw bad("filters: an array of [operator, dimension, [values]]");
             }
-            int[] nodes = {0};
+            int[] nodes = {0, 0}; // conditions, values
             List<Filter> all = new ArrayList<>();
             for (JsonNode n : f) {
                 all.add(filter(n, nodes));
@@ -174,6 +175,10 @@ public final class QueryParser {
                 }
                 if (values.size() > config.maxFilterValues()) {
                     throw bad("filters: at most " + config.maxFilterValues() + " values per filter");
+                }
+                nodes[1] += values.size();
+                if (nodes[1] > MAX_FILTER_VALUES) {
+                    throw bad("filters: at most " + MAX_FILTER_VALUES + " values in all");
                 }
                 List<String> v = new ArrayList<>();
                 for (JsonNode x : values) {

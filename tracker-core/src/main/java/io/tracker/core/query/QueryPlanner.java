@@ -136,10 +136,16 @@ public final class QueryPlanner {
 
     /**
      * The aggregate of {@code q} from {@code hourly_event_stats} when that rollup answers it exactly, else null: events
-     * and visitors of humans per hour (and event name), on whole hours, filtered by event name only. (Visitors add up
-     * across hours and names only because each output group is one rollup key: is_bot false.)
+     * and visitors of humans per hour (and event name), on whole hours, filtered by event name only. Visitors only
+     * grouped by hour and name (each group one rollup key, is_bot false) and only where the rollup counts them exactly
+     * ({@code exactVisitors}: DuckDB; ClickHouse's are uniq estimates).
      */
-    public Sql hourlyRollup(EventQuery q) {
+    public Sql hourlyRollup(EventQuery q, boolean exactVisitors) {
+        boolean byName = q.dimensions().stream().anyMatch(x -> x.kind() == Dimension.Kind.COLUMN
+                && x.column().equals("ename"));
+        if (q.metrics().contains(Metric.VISITORS) && (!byName || !exactVisitors)) {
+            return null; // visitors add up over groups only when each group is one rollup key (hour, name)
+        }
         if (q.includeBots() || q.metrics().isEmpty() || q.from().toEpochMilli() % 3_600_000 != 0
                 || q.to().toEpochMilli() % 3_600_000 != 0) {
             return null;

@@ -18,36 +18,54 @@ public final class SqlAnalytics implements Analytics {
     /** Runs a statement; returns its rows, each value of the declared type's Java class or null. */
     @FunctionalInterface
     public interface Executor {
-        List<Object[]> run(QueryPlanner.Sql sql) throws SessionException;
+        /** {@code timeoutMillis}: the store abandons the statement after that long (0: the store's own limit). */
+        List<Object[]> run(QueryPlanner.Sql sql, long timeoutMillis) throws SessionException;
     }
 
     private final QueryPlanner planner;
     private final Executor executor;
     private final boolean rollups;
+    private final boolean exactVisitors;
+    private final long timeoutMillis;
 
     public SqlAnalytics(SqlDialect dialect, Executor executor) {
-        this(dialect, executor, false);
+        this(dialect, executor, false, false);
     }
 
-    /** {@code rollups}: the store keeps {@code hourly_event_stats} in step with events (answers from it when it can). */
-    public SqlAnalytics(SqlDialect dialect, Executor executor, boolean rollups) {
-        this.planner = new QueryPlanner(dialect);
+    /**
+     * {@code rollups}: the store keeps {@code hourly_event_stats} in step with events (answers from it when it can);
+     * {@code exactVisitors}: its visitors are exact counts, not estimates.
+     */
+    public SqlAnalytics(SqlDialect dialect, Executor executor, boolean rollups, boolean exactVisitors) {
+        this(new QueryPlanner(dialect), executor, rollups, exactVisitors, 0);
+    }
+
+    private SqlAnalytics(QueryPlanner planner, Executor executor, boolean rollups, boolean exactVisitors,
+                         long timeoutMillis) {
+        this.planner = planner;
         this.executor = executor;
         this.rollups = rollups;
+        this.exactVisitors = exactVisitors;
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    @Override
+    public Analytics bounded(java.time.Duration timeout) {
+        return new SqlAnalytics(planner, executor, rollups, exactVisitors, timeout.toMillis());
     }
 
     @Override
     public boolean fromRollups(EventQuery q) {
-        return rollups && planner.hourlyRollup(q) != null;
+        return rollups && planner.hourlyRollup(q, exactVisitors) != null;
     }
 
     @Override
     public List<Group> aggregate(EventQuery q) throws SessionException {
-        QueryPlanner.Sql fast = rollups ? planner.hourlyRollup(q) : null;
+        QueryPlanner.Sql fast = rollups ? planner.hourlyRollup(q, exactVisitors) : null;
         QueryPlanner.Sql sql = fast != null ? fast : planner.aggregate(q);
         List<Group> out = new ArrayList<>();
         int dims = q.dimensions().size();
-        for (Object[] row : executor.run(sql)) {
+        for (Object[] row : executor.run(sql, timeoutMillis)) {
             List<Object> d = new ArrayList<>(dims);
             for (int i = 0; i < dims; i++) {
                 d.add(row[i]);
@@ -87,7 +105,7 @@ public final class SqlAnalytics implements Analytics {
     }
 
     private Page page(QueryPlanner.Sql sql, int limit) throws SessionException {
-        List<Object[]> rows = executor.run(sql);
+        List<Object[]> rows = executor.run(sql, timeoutMillis);
         List<Column> columns = Tables.EVENTS.columns();
         List<Map<String, Object>> out = new ArrayList<>(Math.min(rows.size(), limit));
         for (int r = 0; r < rows.size() && r < limit; r++) {

@@ -91,6 +91,26 @@ class QueryPlannerTest {
     }
 
     @Test
+    void theHourlyRollupAnswersOnlyWhatItHoldsExactly() throws Exception {
+        QueryPlanner p = new QueryPlanner(new Shown());
+        String range = "\"date_range\":[\"2026-03-01\",\"2026-03-02\"]";
+        assertTrue(p.hourlyRollup(parse("{\"metrics\":[\"events\",\"visitors\"]," + range
+                + ",\"dimensions\":[\"time:hour\",\"event:name\"]}"), true) != null);
+        assertEquals(null, p.hourlyRollup(parse("{\"metrics\":[\"visitors\"]," + range
+                + ",\"dimensions\":[\"time:hour\"]}"), true), "visitors summed over names would count people twice");
+        assertEquals(null, p.hourlyRollup(parse("{\"metrics\":[\"events\",\"visitors\"]," + range
+                + ",\"dimensions\":[\"time:hour\",\"event:name\"]}"), false), "estimated visitors");
+        assertTrue(p.hourlyRollup(parse("{\"metrics\":[\"events\"]," + range + ",\"dimensions\":[\"time:hour\"]}"),
+                false) != null, "events add up");
+        assertEquals(null, p.hourlyRollup(parse("{\"metrics\":[\"events\"]," + range
+                + ",\"dimensions\":[\"time:hour\"],\"include\":{\"bots\":true}}"), true));
+        assertEquals(null, p.hourlyRollup(parse("{\"metrics\":[\"events\"],\"date_range\":[\"2026-03-01T10:30:00Z\","
+                + "\"2026-03-01T12:00:00Z\"],\"dimensions\":[\"time:hour\"]}"), true), "not whole hours");
+        assertEquals(null, p.hourlyRollup(parse("{\"metrics\":[\"events\"]," + range
+                + ",\"dimensions\":[\"time:hour\"],\"filters\":[[\"is\",\"visit:source\",[\"x\"]]]}"), true));
+    }
+
+    @Test
     void refusalsNameTheFieldAndWhatItMustBe() {
         assertBad("{\"metrics\":[\"dwell\"],\"date_range\":\"day\"}", "dwell");
         assertBad("{\"metrics\":[\"events\"],\"date_range\":\"day\",\"dimensions\":[\"visit:shoe\"]}", "visit:shoe");

@@ -120,7 +120,7 @@ public final class ClusterBus implements AutoCloseable {
             case "apikey" -> {
                 io.tracker.core.business.ApiKeys k = keys;
                 if (k != null) {
-                    k.invalidate(subjectOf);
+                    k.revokedElsewhere(subjectOf);
                 }
             }
             case "forget" -> {

@@ -112,7 +112,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         CompletableFuture<FullHttpResponse> pending = called;
         if (pending.isDone()) {
-            send(ctx, order, seq, finish(ctx, request, answer(pending), admin, close), close);
+            send(ctx, order, seq, finish(ctx, request, answer(pending), admin, close), close, request.protocolVersion());
             return;
         }
         // Durable modes answer later, from the WAL or writer thread: back on the event loop, in request order.
@@ -121,7 +121,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             try {
                 ctx.executor().execute(() -> {
                     try {
-                        send(ctx, order, seq, finish(ctx, request, answer(pending), admin, close), close);
+                        send(ctx, order, seq, finish(ctx, request, answer(pending), admin, close), close, request.protocolVersion());
                     } finally {
                         request.release();
                     }
@@ -134,11 +134,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     /** Writes an answer in its turn: a whole one, or the head of a streamed one, whose body then follows. */
     private static void send(ChannelHandlerContext ctx, ResponseOrder order, long seq, FullHttpResponse response,
-                             boolean close) {
+                             boolean close, io.netty.handler.codec.http.HttpVersion version) {
         if (response instanceof StreamedAnswer streamed) {
             Channel ch = ctx.channel();
             ch.closeFuture().addListener(f -> streamed.abandon()); // (no-op once it started)
-            order.awaitTurn(ch, seq, () -> streamed.start(ch, close, closeAfter -> order.streamed(ch, seq, closeAfter)));
+            order.awaitTurn(ch, seq, () -> streamed.start(ch, close, version,
+                    closeAfter -> order.streamed(ch, seq, closeAfter)));
             return;
         }
         order.complete(ctx.channel(), seq, response, close);

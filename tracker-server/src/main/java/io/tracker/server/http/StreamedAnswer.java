@@ -68,18 +68,26 @@ public final class StreamedAnswer extends DefaultFullHttpResponse {
     }
 
     /** Sends the answer; {@code done} runs on the event loop with whether the connection closes after it. */
-    void start(Channel ch, boolean close, Consumer<Boolean> done) {
+    void start(Channel ch, boolean close, HttpVersion version, Consumer<Boolean> done) {
         if (!started.compareAndSet(false, true)) {
             return;
         }
-        DefaultHttpResponse head = new DefaultHttpResponse(protocolVersion(), status());
+        DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status());
         head.headers().set(headers());
         head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-        head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        boolean chunked = version.isKeepAliveDefault(); // HTTP/1.1 (and h2, whose codec drops the header)
+        if (chunked) {
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else {
+            // HTTP/1.0 has no chunks: the body ends where the connection does
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            close = true;
+        }
         ch.writeAndFlush(head);
         release();
+        boolean closeAfter = close;
         try {
-            executor.execute(() -> run(ch, close, done));
+            executor.execute(() -> run(ch, closeAfter, done));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             abandoned.run();
             ch.eventLoop().execute(() -> {

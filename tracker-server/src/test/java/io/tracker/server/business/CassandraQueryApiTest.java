@@ -91,6 +91,9 @@ class CassandraQueryApiTest {
         assertEquals("unsupported_query", Http.json(agg).get("code").asText());
         assertTrue(Http.json(agg).get("error").asText().contains("Cassandra"));
         assertEquals(400, http.get("/api/v1/events/stats", AUTH, Http.bearer(a)).statusCode());
+        HttpResponse<String> export = http.get("/api/v1/export", AUTH, Http.bearer(a));
+        assertEquals(400, export.statusCode(), "refused before the head, not a 200 cut short");
+        assertEquals("unsupported_query", Http.json(export).get("code").asText());
         assertEquals(400, http.post("/events/query", "{\"event_name\":\"view\"}", AUTH, Http.bearer(a)).statusCode(),
                 "no user: not what Cassandra's keys answer");
     }

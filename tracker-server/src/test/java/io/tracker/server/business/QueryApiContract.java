@@ -446,6 +446,10 @@ public abstract class QueryApiContract {
                 + "\"session_id\":\"" + sid + "\",\"properties\":{\"q\":\"shoes\"}}", AUTH, Http.bearer(a)).statusCode());
         assertEquals(400, http.post("/events", "{\"user_id\":\"x\"}", AUTH, Http.bearer(a)).statusCode(),
                 "an event needs a name");
+        assertEquals(401, http.post("/events", "{\"event_name\":\"x\",\"oid\":\"" + B + "\"}").statusCode(),
+                "server-to-server shapes need an ingest key");
+        assertEquals(401, http.post("/api/events/click", "{\"campaign_id\":\"c\",\"oid\":\"" + B + "\"}").statusCode(),
+                "no anonymous clicks or revenue in anybody's campaign");
         assertEquals(400, http.post("/api/v1/events", "{\"event_type\":\"x\",\"metadata\":[1]}", AUTH, Http.bearer(a))
                 .statusCode());
         flush();

@@ -8,12 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tracker.core.business.ApiKeys.Scope;
 import io.tracker.core.business.CampaignStats;
 import io.tracker.core.business.Payload;
-import io.tracker.core.pipeline.EventIds;
 import io.tracker.core.privacy.UserIds;
 import io.tracker.server.http.ApiError;
 import io.tracker.server.http.ApiSupport;
@@ -71,16 +69,13 @@ public final class CampaignRoutes {
     }
 
     private CompletableFuture<FullHttpResponse> record(HttpCall call, boolean conversion) throws Exception {
-        UUID tenant = null;
-        if (ApiSupport.apiKey(call.request().headers().get(HttpHeaderNames.AUTHORIZATION)) != null) {
-            tenant = api.requireScope(call, Scope.INGEST).oid();
-        }
+        UUID tenant = api.requireScope(call, Scope.INGEST).oid(); // revenue of a tenant: never from an anonymous caller
         ObjectNode in = Payload.object(body(call));
         String campaign = text(in, "campaign_id");
         if (campaign == null || campaign.length() > 200) {
             throw ApiError.badRequest("bad_field", "campaign_id: required, at most 200 characters");
         }
-        UUID oid = tenant != null ? tenant : EventIds.parse(text(in, "oid"));
+        UUID oid = tenant;
         ObjectNode e = mapper.createObjectNode().put("ename", conversion ? CampaignStats.CONVERSION : CampaignStats.CLICK)
                 .put("campaign", campaign);
         String source = text(in, "source");
@@ -107,8 +102,8 @@ public final class CampaignRoutes {
             } catch (NumberFormatException ex) {
                 throw ApiError.badRequest("bad_field", "value: a number");
             }
-            if (value.abs().compareTo(BigDecimal.valueOf(1_000_000_000_000L)) > 0 || value.scale() > 4) {
-                throw ApiError.badRequest("bad_field", "value: at most 10^12 and 4 decimals");
+            if (value.abs().compareTo(BigDecimal.valueOf(1_000_000_000_000L)) > 0 || value.stripTrailingZeros().scale() > 2) {
+                throw ApiError.badRequest("bad_field", "value: at most 10^12, in cents (2 decimals)");
             }
             params.put("value", value);
             params.put("revenue", value);

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.tracker.core.business.ApiKeys.Scope;
 import io.tracker.core.pipeline.EventIds;
 import io.tracker.core.privacy.UserIds;
@@ -27,7 +26,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code timestamp}, {@code metadata}) and {@code POST /events} (the OTA analytics server: {@code event_name},
  * {@code user_id}, {@code session_id}, {@code properties}); one object, an array, or {@code {"events": [...]}}.
  * A user id that is not a UUID is stored as the keyed uid of {@link UserIds} (the same the read APIs look up), never in
- * clear. With an {@code ingest} key the events are the key's tenant's; without one, the {@code oid} they carry.
+ * clear. They need an {@code ingest} key, and the events are its tenant's whatever they carry.
  */
 public final class EventApiRoutes {
     private final ApiSupport api;
@@ -54,10 +53,8 @@ public final class EventApiRoutes {
     }
 
     private CompletableFuture<FullHttpResponse> ingest(HttpCall call) throws Exception {
-        UUID tenant = null;
-        if (ApiSupport.apiKey(call.request().headers().get(HttpHeaderNames.AUTHORIZATION)) != null) {
-            tenant = api.requireScope(call, Scope.INGEST).oid();
-        }
+        // server-to-server shapes: an ingest key, whose tenant the events are (an admin names it with ?oid=)
+        UUID tenant = api.requireScope(call, Scope.INGEST).oid();
         JsonNode in;
         try {
             in = mapper.readTree(body(call));
@@ -109,7 +106,7 @@ public final class EventApiRoutes {
                 params.setAll((ObjectNode) m);
             }
         }
-        UUID oid = tenant != null ? tenant : EventIds.parse(text(e, "oid"));
+        UUID oid = tenant;
         String userId = text(e, "user_id");
         UUID uid = userIds.uid(oid, userId);
         String session = text(e, "session_id");
