@@ -21,7 +21,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * {@code tracker replay}: re-delivers the stored events of one session into another through a batch manager of its
+ * {@code tracker replay}: re-delivers the stored events of one session (a SQL store, or the messages a NATS JetStream
+ * stream retains) into another through a batch manager of its
  * own (its write-ahead log in a scratch directory), every batch marked "may repeat", so a session that already holds
  * an event id skips it: running a replay twice, or over a range partly copied, stores each event once. E.g. backfilling
  * a new ClickHouse from DuckDB. A DuckDB session is a file one process holds: stop the tracker first.
@@ -47,28 +48,21 @@ final class Replay {
         long delivered = 0;
         boolean keep = false; // a failed replay leaves its scratch WAL and spool: nothing offered is deleted
         try {
-            Analytics analytics = source.analytics().orElseThrow(() -> new SessionException("session " + fromName
-                    + " cannot be read for a replay (DuckDB and ClickHouse can)"));
             // sync: a batch counts once the target holds it (not once it is in the scratch WAL, deleted at the end)
             batches = new BatchManager(List.of(target), List.of(Tables.EVENTS), config.batching().withDurability("sync"),
                     scratch, new SimpleMeterRegistry());
             batches.start();
             batches.awaitOpen(Duration.ofSeconds(config.server().startupWaitSeconds()));
-            QueryPlanner.Cursor after = null;
-            do {
-                Analytics.Page page = analytics.scan(from.toEpochMilli(), to.toEpochMilli(), enames, after, PAGE);
-                List<Row> rows = new ArrayList<>(page.rows().size());
-                for (Map<String, Object> r : page.rows()) {
-                    RowBuilder b = new RowBuilder(Tables.EVENTS).eid((UUID) r.get("eid"));
-                    r.forEach(b::set);
-                    rows.add(b.build());
-                }
-                if (!rows.isEmpty()) {
-                    batches.enqueue(rows, true).get(); // durable before the next page is read
-                    delivered += rows.size();
-                }
-                after = page.next();
-            } while (after != null);
+            BatchManager manager = batches;
+            long[] streamed = {0};
+            if (source.replayEvents(from, to, enames, PAGE, page -> {
+                manager.enqueue(page, true).get(); // stored in the target before the next page is read
+                streamed[0] += page.size();
+            })) {
+                delivered = streamed[0];
+            } else {
+                delivered = fromStore(source, batches, from, to, enames);
+            }
             for (BatchManager.SessionStatus st : batches.status()) {
                 if (st.spoolBytes() > 0 || st.queuedRows() > 0 || st.deadLetters() > 0 || st.rowsLost() > 0) {
                     keep = true;
@@ -89,6 +83,30 @@ final class Replay {
                 deleteQuietly(scratch);
             }
         }
+        return delivered;
+    }
+
+    /** Pages of a SQL store's events, newest first, each stored in the target before the next is read. */
+    private static long fromStore(Session source, BatchManager batches, Instant from, Instant to, List<String> enames)
+            throws Exception {
+        Analytics analytics = source.analytics().orElseThrow(() -> new SessionException("session " + source.name()
+                + " cannot be read for a replay (DuckDB, ClickHouse and NATS JetStream can)"));
+        long delivered = 0;
+        QueryPlanner.Cursor after = null;
+        do {
+            Analytics.Page page = analytics.scan(from.toEpochMilli(), to.toEpochMilli(), enames, after, PAGE);
+            List<Row> rows = new ArrayList<>(page.rows().size());
+            for (Map<String, Object> r : page.rows()) {
+                RowBuilder b = new RowBuilder(Tables.EVENTS).eid((UUID) r.get("eid"));
+                r.forEach(b::set);
+                rows.add(b.build());
+            }
+            if (!rows.isEmpty()) {
+                batches.enqueue(rows, true).get();
+                delivered += rows.size();
+            }
+            after = page.next();
+        } while (after != null);
         return delivered;
     }
 

@@ -60,7 +60,11 @@ class ReplayExportTest {
 
     /** A tracker on DuckDB only, fed {@link #EVENTS} varied events, stopped. */
     private void seed() throws Exception {
-        Tracker t = TestTrackers.start(dataDir, c -> { });
+        seed(c -> { });
+    }
+
+    private void seed(java.util.function.Consumer<ObjectNode> tweak) throws Exception {
+        Tracker t = TestTrackers.start(dataDir, tweak);
         try {
             HttpClient http = HttpClient.newHttpClient();
             ArrayNode events = JsonNodeFactory.instance.arrayNode();
@@ -116,18 +120,7 @@ class ReplayExportTest {
         String cols = io.tracker.core.model.Tables.EVENTS.columns().stream().map(c -> c.name())
                 .collect(Collectors.joining(", "));
         List<Map<String, Object>> original = TestTrackers.query(dataDir, "SELECT " + cols + " FROM events ORDER BY eid");
-        List<Map<String, Object>> copied;
-        try (var c = java.sql.DriverManager.getConnection("jdbc:duckdb:" + dataDir.resolve("copy.duckdb"));
-             var s = c.createStatement(); var rs = s.executeQuery("SELECT " + cols + " FROM events ORDER BY eid")) {
-            copied = new java.util.ArrayList<>();
-            while (rs.next()) {
-                Map<String, Object> row = new java.util.LinkedHashMap<>();
-                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-                    row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
-                }
-                copied.add(row);
-            }
-        }
+        List<Map<String, Object>> copied = rows("copy.duckdb", cols);
         assertEquals(EVENTS, original.size());
         assertEquals(original.toString(), copied.toString(), "a replay copies every column exactly");
         direct.open(List.of());
@@ -135,6 +128,41 @@ class ReplayExportTest {
                 + ".events").trim());
         assertEquals(Long.toString(signups), direct.query("SELECT count() FROM " + database
                 + ".events WHERE ename = 'signup'").trim());
+    }
+
+    private List<Map<String, Object>> rows(String file, String cols) throws Exception {
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        try (var c = java.sql.DriverManager.getConnection("jdbc:duckdb:" + dataDir.resolve(file));
+             var s = c.createStatement(); var rs = s.executeQuery("SELECT " + cols + " FROM events ORDER BY eid")) {
+            while (rs.next()) {
+                Map<String, Object> row = new java.util.LinkedHashMap<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void replayFromTheNatsStreamRestoresEveryEventOnce() throws Exception {
+        ObjectNode nats = Backends.natsSettings(Backends.newStream());
+        seed(c -> ((ArrayNode) c.get("sessions")).addObject().put("type", "nats").put("name", "nats").set("settings", nats));
+        TrackerConfig config = TestTrackers.config(dataDir, c -> {
+            ArrayNode sessions = (ArrayNode) c.get("sessions");
+            sessions.addObject().put("type", "nats").put("name", "nats").set("settings", nats);
+            sessions.addObject().put("type", "duckdb").put("name", "copy").putObject("settings").put("path", "copy.duckdb");
+        });
+        Instant from = Instant.now().minus(1, ChronoUnit.HOURS);
+        Instant to = Instant.now().plus(1, ChronoUnit.HOURS);
+        assertEquals(EVENTS, Replay.run(config, "nats", "copy", from, to, List.of()));
+        assertEquals(EVENTS, Replay.run(config, "nats", "copy", from, to, List.of()), "offered again, stored once");
+        assertEquals(0, Replay.run(config, "nats", "copy", to, to.plusSeconds(60), List.of()), "none in that range");
+        String cols = io.tracker.core.model.Tables.EVENTS.columns().stream().map(c -> c.name())
+                .collect(Collectors.joining(", "));
+        assertEquals(TestTrackers.query(dataDir, "SELECT " + cols + " FROM events ORDER BY eid").toString(),
+                rows("copy.duckdb", cols).toString(), "the stream gives back every column exactly");
     }
 
     @Test

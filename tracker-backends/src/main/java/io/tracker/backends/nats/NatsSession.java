@@ -190,6 +190,91 @@ public final class NatsSession implements Session {
         return out.toByteArray();
     }
 
+    /**
+     * The stream's retained {@code events} messages from {@code from} on (JetStream's own time of each message; an
+     * event is published after it is stamped, so none of the range is before), through an ordered consumer (no state
+     * left on the server), until none is pending; the messages whose {@code created_at} is in range become rows again.
+     */
+    @Override
+    public boolean replayEvents(Instant from, Instant to, List<String> enames, int pageSize, EventPages pages)
+            throws SessionException {
+        Table events = io.tracker.core.model.Tables.EVENTS;
+        Connection c = connection;
+        if (c == null) {
+            throw io.tracker.backends.Failures.notOpen("session " + name + ": not open");
+        }
+        try {
+            io.nats.client.JetStreamSubscription sub = c.jetStream().subscribe(subject(events),
+                    io.nats.client.PushSubscribeOptions.builder().stream(settings.stream()).ordered(true)
+                            .configuration(io.nats.client.api.ConsumerConfiguration.builder()
+                                    .deliverPolicy(io.nats.client.api.DeliverPolicy.ByStartTime)
+                                    .startTime(from.atZone(java.time.ZoneOffset.UTC)).build()).build());
+            try {
+                List<Row> page = new ArrayList<>(pageSize);
+                while (true) {
+                    io.nats.client.Message m = sub.nextMessage(Duration.ofSeconds(2));
+                    if (m == null) {
+                        break; // nothing more within the wait: the end of what the stream holds
+                    }
+                    Row r = row(events, JSON.readTree(m.getData()));
+                    long at = r.get("created_at") instanceof Long l ? l : Long.MIN_VALUE;
+                    if (at >= from.toEpochMilli() && at < to.toEpochMilli()
+                            && (enames.isEmpty() || enames.contains(r.get("ename")))) {
+                        page.add(r);
+                    }
+                    if (page.size() >= pageSize) {
+                        pages.accept(page);
+                        page = new ArrayList<>(pageSize);
+                    }
+                    if (m.isJetStream() && m.metaData().pendingCount() == 0) {
+                        break;
+                    }
+                }
+                if (!page.isEmpty()) {
+                    pages.accept(page);
+                }
+            } finally {
+                sub.unsubscribe();
+            }
+            return true;
+        } catch (SessionException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionException("session " + name + ": interrupted", e);
+        } catch (Exception e) {
+            throw new SessionException("session " + name + ": replay from the stream failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A message of {@link #json} as the row it was. */
+    static Row row(Table table, com.fasterxml.jackson.databind.JsonNode n) {
+        io.tracker.core.model.RowBuilder b = new io.tracker.core.model.RowBuilder(table);
+        for (Column c : table.columns()) {
+            com.fasterxml.jackson.databind.JsonNode v = n.get(c.name());
+            if (v == null || v.isNull()) {
+                continue;
+            }
+            Object value = switch (c.type()) {
+                case UUID -> java.util.UUID.fromString(v.asText());
+                case STRING -> v.asText();
+                case JSON -> v.toString();
+                case INT64 -> v.asLong();
+                case INT32 -> v.asInt();
+                case FLOAT64 -> v.asDouble();
+                case TIMESTAMP -> Instant.parse(v.asText()).toEpochMilli();
+                case DECIMAL -> v.decimalValue().setScale(io.tracker.core.model.ColumnType.DECIMAL_SCALE);
+                case BOOLEAN -> v.asBoolean();
+            };
+            if (c.name().equals("eid")) {
+                b.eid((java.util.UUID) value);
+            } else {
+                b.set(c.name(), value);
+            }
+        }
+        return b.build();
+    }
+
     @Override
     public boolean isHealthy() {
         return healthy && connection != null && connection.getStatus() == Connection.Status.CONNECTED;

@@ -88,6 +88,22 @@ public interface Session extends AutoCloseable {
         return false;
     }
 
+    /** Takes the pages of a {@link #replayEvents} read. */
+    @FunctionalInterface
+    interface EventPages {
+        void accept(List<Row> page) throws Exception;
+    }
+
+    /**
+     * Reads the {@code events} it holds with {@code created_at} in [{@code from}, {@code to}) (and {@code ename} in
+     * {@code enames}, unless empty) for {@code tracker replay}, page by page; false when this session cannot (the SQL
+     * stores are read through {@link #analytics()} instead). A stream (NATS JetStream) replays its retained messages.
+     */
+    default boolean replayEvents(java.time.Instant from, java.time.Instant to, List<String> enames, int pageSize,
+                                 EventPages pages) throws SessionException {
+        return false;
+    }
+
     /** Cheap health indication for /status; must not block on I/O for long. */
     boolean isHealthy();
 
