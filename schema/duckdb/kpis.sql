@@ -28,3 +28,10 @@ CREATE TABLE IF NOT EXISTS monthly_kpis (
 CREATE TABLE IF NOT EXISTS monthly_kpis_visitors (
     month DATE NOT NULL, oid UUID NOT NULL, ename VARCHAR NOT NULL, is_bot BOOLEAN NOT NULL, vid UUID NOT NULL,
     PRIMARY KEY (month, oid, ename, is_bot, vid));
+
+-- Campaign statistics per UTC day (the attribution service's clicks, conversions and conversion value in cents), kept
+-- in the same transaction as events like the rollups above: the history GET /api/campaigns/statistics reads.
+CREATE TABLE IF NOT EXISTS campaign_daily (
+    day DATE NOT NULL, oid UUID NOT NULL, campaign VARCHAR NOT NULL,
+    clicks BIGINT NOT NULL, conversions BIGINT NOT NULL, value_cents BIGINT NOT NULL,
+    PRIMARY KEY (day, oid, campaign));

@@ -153,7 +153,8 @@ public abstract class SessionContract {
         java.util.Map<String, Long> written = again.rebuildRollups(java.time.LocalDate.of(2026, 1, 15),
                 java.time.LocalDate.of(2026, 3, 2)); // widened to January .. March
         again.close();
-        assertEquals(3, written.size(), written.toString());
+        assertTrue(written.keySet().containsAll(List.of("hourly_event_stats", "daily_kpis", "monthly_kpis")),
+                written.toString());
         List<String[]> rebuilt = rollupsAndTruth();
         for (int i = 0; i < kept.size(); i++) {
             assertEquals(kept.get(i)[1], rebuilt.get(i)[0], "a rebuild reproduces the GROUP BY over events");

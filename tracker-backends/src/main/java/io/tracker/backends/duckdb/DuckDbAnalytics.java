@@ -92,6 +92,28 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
         }
     }
 
+    /** The campaign rollup's days, on a query connection. */
+    List<io.tracker.core.query.Analytics.CampaignDay> campaignDays(UUID oid, String campaign, java.time.LocalDate from,
+                                                                 java.time.LocalDate to) throws SessionException {
+        DuckDBConnection c;
+        try {
+            c = pool.poll(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionException("interrupted", e);
+        }
+        if (c == null) {
+            throw new SessionException("session " + session + ": every query connection is busy");
+        }
+        try {
+            return DuckDbCampaigns.read(c, oid, campaign, from, to);
+        } catch (SQLException e) {
+            throw new SessionException("session " + session + ": campaign read failed: " + e.getMessage(), e);
+        } finally {
+            pool.add(c);
+        }
+    }
+
     private static Object value(ResultSet rs, int i, ColumnType type) throws SQLException {
         Object v = switch (type) {
             case UUID -> rs.getObject(i, UUID.class);

@@ -86,7 +86,8 @@ public final class DuckDbSession implements Session {
             if (tables.containsKey("events")) {
                 DuckDbAnalytics q = new DuckDbAnalytics(name, connection, 2);
                 queries = q;
-                analytics = new io.tracker.core.query.SqlAnalytics(q, q::run, true, true); // kpis.sql: kept with events
+                analytics = new io.tracker.core.query.SqlAnalytics(q, q::run, true, true)
+                        .withCampaigns(q::campaignDays); // kpis.sql: kept with events
             }
             healthy = true;
             log.atInfo().addKeyValue("session", name).addKeyValue("file", file).log("duckdb open");
@@ -134,6 +135,7 @@ public final class DuckDbSession implements Session {
                 }
                 if (rollups) {
                     DuckDbRollups.apply(connection, s, inserted); // same transaction: never apart from events
+                    DuckDbCampaigns.apply(connection, inserted);
                 }
                 s.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {
@@ -306,7 +308,9 @@ public final class DuckDbSession implements Session {
         try (Statement s = connection.createStatement()) {
             s.execute("BEGIN TRANSACTION");
             try {
-                java.util.Map<String, Long> out = DuckDbRollups.rebuild(connection, from, to);
+                java.util.Map<String, Long> out = new java.util.LinkedHashMap<>(DuckDbRollups.rebuild(connection, from, to));
+                out.put("campaign_daily", DuckDbCampaigns.rebuild(connection, from.withDayOfMonth(1),
+                        to.minusDays(1).withDayOfMonth(1).plusMonths(1)));
                 s.execute("COMMIT");
                 return out;
             } catch (SQLException | RuntimeException e) {

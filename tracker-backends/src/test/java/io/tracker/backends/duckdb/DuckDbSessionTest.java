@@ -91,6 +91,57 @@ class DuckDbSessionTest {
     }
 
     @Test
+    void campaignDaysAreKeptWithEventsOnceEachAndRebuiltExactly() throws Exception {
+        DuckDbSession s = session();
+        s.open(Tables.ALL);
+        UUID oid = UUID.randomUUID();
+        long day1 = java.time.Instant.parse("2026-03-10T23:59:59Z").toEpochMilli();
+        List<Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            boolean conversion = i % 3 == 0;
+            rows.add(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("oid", oid)
+                    .set("ename", conversion ? "campaign_conversion" : "campaign_click").set("campaign", i % 2 == 0 ? "a" : "b")
+                    .set("params", conversion ? "{\"revenue\":1.25}" : "{}").set("created_at", day1 + i * 1000L).build());
+        }
+        s.write(Tables.EVENTS, rows);
+        s.write(Tables.EVENTS, rows, true); // a replay of the same batch adds nothing
+        var days = s.analytics().orElseThrow().campaignDays(oid, "a", java.time.LocalDate.of(2026, 3, 1),
+                java.time.LocalDate.of(2026, 4, 1));
+        s.close();
+        Path file = dir.resolve("tracker.duckdb");
+        String truth = "SELECT CAST(created_at AS DATE) AS day, campaign, count(*) FILTER (WHERE ename = 'campaign_click'), "
+                + "count(*) FILTER (WHERE ename = 'campaign_conversion'), coalesce(sum(125) FILTER (WHERE ename = "
+                + "'campaign_conversion'), 0) FROM events GROUP BY ALL ORDER BY ALL";
+        String kept = "SELECT day, campaign, clicks, conversions, value_cents FROM campaign_daily ORDER BY ALL";
+        assertEquals(rowsOf(file, truth), rowsOf(file, kept));
+        assertEquals(2, days.size(), "two UTC days of campaign a: " + days);
+        assertEquals(3, rowsOf(file, kept).size(), "a on two days, b on one");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement()) {
+            st.execute("UPDATE campaign_daily SET clicks = 999");
+        }
+        DuckDbSession again = session();
+        again.open(Tables.ALL);
+        again.rebuildRollups(java.time.LocalDate.of(2026, 3, 1), java.time.LocalDate.of(2026, 3, 12));
+        again.close();
+        assertEquals(rowsOf(file, truth), rowsOf(file, kept), "a rebuild reproduces them from events");
+    }
+
+    private static List<String> rowsOf(Path file, String sql) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    b.append(rs.getString(i)).append('|');
+                }
+                out.add(b.toString());
+            }
+        }
+        return out;
+    }
+
+    @Test
     void writesEveryTypeAndReadsItBack() throws Exception {
         DuckDbSession s = session();
         s.open(Tables.ALL);

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Campaign statistics (the attribution service): clicks, conversions and conversion value per day of one campaign.
- * Days before today come from the store ({@code events} of {@link #CLICK} / {@link #CONVERSION} with the campaign in
+ * Days before today come from the store (its {@code campaign_daily} rollup where it keeps one: DuckDB) ({@code events} of {@link #CLICK} / {@link #CONVERSION} with the campaign in
  * {@code campaign}, value in {@code params.revenue}). Today is the store's count of the events stamped before this
  * process started accepting (what earlier runs stored; cached briefly, so a replayed WAL is caught up) plus the exact
  * live count of the events this process accepted since, kept in memory as they are acknowledged — split by the
@@ -156,7 +156,14 @@ public final class CampaignStats {
             Map<LocalDate, long[]> closed = history.getIfPresent(key);
             if (closed == null) {
                 closed = new TreeMap<>();
-                fold(closed, stored(oid, campaign, start(from), start(historyEnd)));
+                List<Analytics.CampaignDay> rollup = source.get().campaignDays(oid, campaign, from, historyEnd);
+                if (rollup != null) { // the store keeps campaign_daily: no scan of events
+                    for (Analytics.CampaignDay d : rollup) {
+                        add(closed, d.day(), d.clicks(), d.conversions(), d.valueCents());
+                    }
+                } else {
+                    fold(closed, stored(oid, campaign, start(from), start(historyEnd)));
+                }
                 history.put(key, closed);
             }
             closed.forEach((d, v) -> add(days, d, v[0], v[1], v[2]));

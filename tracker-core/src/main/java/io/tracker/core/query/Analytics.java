@@ -34,6 +34,19 @@ public interface Analytics {
         return this;
     }
 
+    /** One day of a campaign: its clicks, conversions and conversion value in cents. */
+    record CampaignDay(java.time.LocalDate day, long clicks, long conversions, long valueCents) {
+    }
+
+    /**
+     * The campaign's days in [{@code from}, {@code to}) from a rollup the store keeps ({@code campaign_daily}), or null
+     * when it keeps none (the caller then aggregates events).
+     */
+    default List<CampaignDay> campaignDays(UUID oid, String campaign, java.time.LocalDate from, java.time.LocalDate to)
+            throws SessionException {
+        return null;
+    }
+
     /** Whether {@link #aggregate} answers {@code q} from the rollups (else from the events themselves). */
     default boolean fromRollups(EventQuery q) {
         return false;

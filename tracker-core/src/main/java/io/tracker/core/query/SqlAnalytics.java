@@ -27,6 +27,27 @@ public final class SqlAnalytics implements Analytics {
     private final boolean rollups;
     private final boolean exactVisitors;
     private final long timeoutMillis;
+    private volatile CampaignReader campaigns;
+
+    /** Reads a store's campaign rollup ({@link Analytics#campaignDays}). */
+    @FunctionalInterface
+    public interface CampaignReader {
+        List<CampaignDay> read(UUID oid, String campaign, java.time.LocalDate from, java.time.LocalDate to)
+                throws SessionException;
+    }
+
+    /** The store keeps a campaign rollup, read by {@code reader}. */
+    public SqlAnalytics withCampaigns(CampaignReader reader) {
+        this.campaigns = reader;
+        return this;
+    }
+
+    @Override
+    public List<CampaignDay> campaignDays(UUID oid, String campaign, java.time.LocalDate from, java.time.LocalDate to)
+            throws SessionException {
+        CampaignReader r = campaigns;
+        return r == null ? null : r.read(oid, campaign, from, to);
+    }
 
     public SqlAnalytics(SqlDialect dialect, Executor executor) {
         this(dialect, executor, false, false);
@@ -51,7 +72,7 @@ public final class SqlAnalytics implements Analytics {
 
     @Override
     public Analytics bounded(java.time.Duration timeout) {
-        return new SqlAnalytics(planner, executor, rollups, exactVisitors, timeout.toMillis());
+        return new SqlAnalytics(planner, executor, rollups, exactVisitors, timeout.toMillis()).withCampaigns(campaigns);
     }
 
     @Override

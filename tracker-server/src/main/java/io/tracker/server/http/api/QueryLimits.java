@@ -58,6 +58,17 @@ public final class QueryLimits implements QueryRoutes.Source {
             }
 
             @Override
+            public List<CampaignDay> campaignDays(UUID oid, String campaign, java.time.LocalDate from,
+                                                  java.time.LocalDate to) throws SessionException {
+                acquire();
+                try {
+                    return a.campaignDays(oid, campaign, from, to);
+                } finally {
+                    permits.release();
+                }
+            }
+
+            @Override
             public boolean fromRollups(EventQuery q) {
                 return a.fromRollups(q);
             }
