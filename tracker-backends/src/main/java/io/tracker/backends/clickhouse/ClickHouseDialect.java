@@ -99,11 +99,6 @@ final class ClickHouseDialect implements SqlDialect {
     }
 
     @Override
-    public String isTrue(String column) {
-        return column + " = 1";
-    }
-
-    @Override
     public String table(String name) {
         return database + "." + name;
     }

@@ -5,7 +5,6 @@ import io.tracker.core.query.EventQuery;
 import io.tracker.core.query.QueryPlanner;
 import io.tracker.core.query.SqlDialect;
 import io.tracker.core.session.SessionException;
-import java.math.BigDecimal;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -45,7 +44,8 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
                 return t;
             });
 
-    List<Object[]> run(QueryPlanner.Sql sql, long timeoutMillis) throws SessionException {
+    /** A query connection, waited for up to 30 s; give it back with {@code pool.add}. */
+    private DuckDBConnection borrow() throws SessionException {
         DuckDBConnection c;
         try {
             c = pool.poll(30, TimeUnit.SECONDS);
@@ -56,6 +56,11 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
         if (c == null) {
             throw new SessionException("session " + session + ": every query connection is busy");
         }
+        return c;
+    }
+
+    List<Object[]> run(QueryPlanner.Sql sql, long timeoutMillis) throws SessionException {
+        DuckDBConnection c = borrow();
         java.util.concurrent.ScheduledFuture<?> timer = null;
         try (PreparedStatement ps = c.prepareStatement(sql.text())) {
             if (timeoutMillis > 0) {
@@ -76,7 +81,7 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
                 while (rs.next()) {
                     Object[] row = new Object[n];
                     for (int i = 0; i < n; i++) {
-                        row[i] = value(rs, i + 1, sql.types().get(i));
+                        row[i] = DuckDbReader.value(rs, i + 1, sql.types().get(i));
                     }
                     rows.add(row);
                 }
@@ -95,16 +100,7 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
     /** The campaign rollup's days, on a query connection. */
     List<io.tracker.core.query.Analytics.CampaignDay> campaignDays(UUID oid, String campaign, java.time.LocalDate from,
                                                                  java.time.LocalDate to) throws SessionException {
-        DuckDBConnection c;
-        try {
-            c = pool.poll(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SessionException("interrupted", e);
-        }
-        if (c == null) {
-            throw new SessionException("session " + session + ": every query connection is busy");
-        }
+        DuckDBConnection c = borrow();
         try {
             return DuckDbCampaigns.read(c, oid, campaign, from, to);
         } catch (SQLException e) {
@@ -112,22 +108,6 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
         } finally {
             pool.add(c);
         }
-    }
-
-    private static Object value(ResultSet rs, int i, ColumnType type) throws SQLException {
-        Object v = switch (type) {
-            case UUID -> rs.getObject(i, UUID.class);
-            case STRING, JSON -> rs.getString(i);
-            case INT64, TIMESTAMP -> rs.getLong(i);
-            case INT32 -> rs.getInt(i);
-            case FLOAT64 -> rs.getDouble(i);
-            case DECIMAL -> {
-                BigDecimal d = rs.getBigDecimal(i);
-                yield d == null ? null : d.setScale(ColumnType.DECIMAL_SCALE);
-            }
-            case BOOLEAN -> rs.getBoolean(i);
-        };
-        return rs.wasNull() ? null : v;
     }
 
     @Override
@@ -209,11 +189,6 @@ final class DuckDbAnalytics implements SqlDialect, AutoCloseable {
     @Override
     public String notBot() {
         return "is_bot IS NOT TRUE";
-    }
-
-    @Override
-    public String isTrue(String column) {
-        return column + " IS TRUE";
     }
 
     @Override

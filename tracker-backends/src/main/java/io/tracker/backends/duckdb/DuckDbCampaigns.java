@@ -1,7 +1,5 @@
 package io.tracker.backends.duckdb;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracker.core.business.CampaignStats;
 import io.tracker.core.model.Row;
 import io.tracker.core.model.Tables;
@@ -25,7 +23,6 @@ import java.util.UUID;
  * campaign statistics read their closed days here instead of scanning events.
  */
 final class DuckDbCampaigns {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ENAME = Tables.EVENTS.indexOf("ename");
     private static final int CAMPAIGN = Tables.EVENTS.indexOf("campaign");
     private static final int OID = Tables.EVENTS.indexOf("oid");
@@ -52,7 +49,7 @@ final class DuckDbCampaigns {
                 v[0]++;
             } else {
                 v[1]++;
-                v[2] += cents(r.get(PARAMS));
+                v[2] += CampaignStats.cents(r.get(PARAMS)); // as the live count does
             }
         }
         if (sums.isEmpty()) {
@@ -71,19 +68,6 @@ final class DuckDbCampaigns {
                 ps.setLong(6, e.getValue()[2]);
                 ps.execute();
             }
-        }
-    }
-
-    /** The value of a conversion in cents, as {@link CampaignStats} counts it live. */
-    static long cents(Object params) {
-        if (!(params instanceof String s) || !s.contains("revenue")) {
-            return 0;
-        }
-        try {
-            JsonNode v = JSON.readTree(s).path("revenue");
-            return v.isNumber() ? Math.round(v.asDouble() * 100) : 0;
-        } catch (Exception e) {
-            return 0;
         }
     }
 

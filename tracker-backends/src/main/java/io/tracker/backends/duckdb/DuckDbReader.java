@@ -152,7 +152,8 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
         }
     }
 
-    private static Object value(ResultSet rs, int i, ColumnType type) throws SQLException {
+    /** Column {@code i} of {@code rs} as {@code type}'s Java value, or null (also for the query APIs' rows). */
+    static Object value(ResultSet rs, int i, ColumnType type) throws SQLException {
         Object v = switch (type) {
             case UUID -> rs.getObject(i, UUID.class);
             case STRING, JSON -> rs.getString(i);

@@ -131,8 +131,9 @@ public final class CampaignStats {
         }
     }
 
-    private static long cents(Object params) {
-        if (!(params instanceof String s)) {
+    /** A conversion's value in cents: {@code params.revenue} of its params text (0 when none). */
+    public static long cents(Object params) {
+        if (!(params instanceof String s) || !s.contains("revenue")) {
             return 0;
         }
         try {

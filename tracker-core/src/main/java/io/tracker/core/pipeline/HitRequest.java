@@ -49,12 +49,6 @@ public record HitRequest(
                 null);
     }
 
-    /** The same request with a body of its own and the tenant of its key (the event APIs' shapes, translated). */
-    public HitRequest withBody(byte[] newBody, java.util.UUID newTenant) {
-        return new HitRequest(route, method, pairsPath, rawQuery, newBody, cookies, userHeader, userAgent, acceptLanguage,
-                ip, host, clientHints, newTenant);
-    }
-
     /** A request without client hints. */
     public HitRequest(Route route, String method, String pairsPath, String rawQuery, byte[] body, Map<String, String> cookies,
                       String userHeader, String userAgent, String acceptLanguage, String ip, String host) {

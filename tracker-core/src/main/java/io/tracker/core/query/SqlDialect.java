@@ -46,9 +46,6 @@ public interface SqlDialect {
     /** The condition "not flagged a bot" (humans and events never judged). */
     String notBot();
 
-    /** A condition on a nullable boolean column. */
-    String isTrue(String column);
-
     /** The qualified table name. */
     String table(String name);
 

@@ -36,7 +36,6 @@ class QueryPlannerTest {
         public String contains(String h, String n) { return "has(" + h + "," + n + ")"; }
         public String matches(String t, String p) { return "re(" + t + "," + p + ")"; }
         public String notBot() { return "human"; }
-        public String isTrue(String c) { return c; }
         public String table(String n) { return n; }
         public String joinSessions(String e, String s) { return e + " JOIN (" + s + ")"; }
         public String sessionKey() { return "sid"; }

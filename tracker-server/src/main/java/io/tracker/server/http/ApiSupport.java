@@ -197,6 +197,19 @@ public final class ApiSupport {
         return v == null || v.isEmpty() || v.get(0).isBlank() ? null : v.get(0).trim();
     }
 
+    /** A JSON body's scalar field as trimmed text, null when absent, null or blank; a 400 {@code code} when not scalar. */
+    public static String text(com.fasterxml.jackson.databind.JsonNode body, String field, String code) {
+        com.fasterxml.jackson.databind.JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isValueNode()) {
+            throw ApiError.badRequest(code, field + ": a string");
+        }
+        String s = n.asText().trim();
+        return s.isEmpty() ? null : s;
+    }
+
     public static UUID uuid(String s) {
         return io.tracker.core.pipeline.EventIds.parse(s);
     }

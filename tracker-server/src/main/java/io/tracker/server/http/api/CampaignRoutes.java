@@ -71,18 +71,18 @@ public final class CampaignRoutes {
     private CompletableFuture<FullHttpResponse> record(HttpCall call, boolean conversion) throws Exception {
         UUID tenant = api.requireScope(call, Scope.INGEST).oid(); // revenue of a tenant: never from an anonymous caller
         ObjectNode in = Payload.object(body(call));
-        String campaign = text(in, "campaign_id");
+        String campaign = ApiSupport.text(in, "campaign_id", "bad_field");
         if (campaign == null || campaign.length() > 200) {
             throw ApiError.badRequest("bad_field", "campaign_id: required, at most 200 characters");
         }
         UUID oid = tenant;
         ObjectNode e = mapper.createObjectNode().put("ename", conversion ? CampaignStats.CONVERSION : CampaignStats.CLICK)
                 .put("campaign", campaign);
-        String source = text(in, "source");
+        String source = ApiSupport.text(in, "source", "bad_field");
         if (source != null) {
             e.put("source", source);
         }
-        UUID uid = userIds.uid(oid, text(in, "user_id"));
+        UUID uid = userIds.uid(oid, ApiSupport.text(in, "user_id", "bad_field"));
         if (uid != null) {
             e.put("uid", uid.toString());
         }
@@ -90,7 +90,7 @@ public final class CampaignRoutes {
             e.put("oid", oid.toString());
         }
         ObjectNode params = e.putObject("params");
-        String date = text(in, conversion ? "conversion_date" : "click_date");
+        String date = ApiSupport.text(in, conversion ? "conversion_date" : "click_date", "bad_field");
         if (date != null) {
             params.put(conversion ? "conversion_date" : "click_date", date); // the client's; counted when received
         }
@@ -174,15 +174,4 @@ public final class CampaignRoutes {
         }
     }
 
-    private static String text(JsonNode e, String field) {
-        JsonNode n = e.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isValueNode()) {
-            throw ApiError.badRequest("bad_field", field + ": a string");
-        }
-        String s = n.asText().trim();
-        return s.isEmpty() ? null : s;
-    }
 }

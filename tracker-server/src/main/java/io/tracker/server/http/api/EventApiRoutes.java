@@ -86,9 +86,9 @@ public final class EventApiRoutes {
     /** One event of either shape as {@code /tr/v1/str/} takes it. */
     ObjectNode translate(ObjectNode e, UUID tenant) {
         ObjectNode t = mapper.createObjectNode();
-        String name = text(e, "event_type");
+        String name = ApiSupport.text(e, "event_type", "bad_event");
         if (name == null) {
-            name = text(e, "event_name");
+            name = ApiSupport.text(e, "event_name", "bad_event");
         }
         if (name == null) {
             throw ApiError.badRequest("bad_event", "event_type (or event_name): the event's name is required");
@@ -107,9 +107,9 @@ public final class EventApiRoutes {
             }
         }
         UUID oid = tenant;
-        String userId = text(e, "user_id");
+        String userId = ApiSupport.text(e, "user_id", "bad_event");
         UUID uid = userIds.uid(oid, userId);
-        String session = text(e, "session_id");
+        String session = ApiSupport.text(e, "session_id", "bad_event");
         if (session != null) {
             UUID sid = EventIds.parse(session);
             if (sid != null) {
@@ -118,7 +118,7 @@ public final class EventApiRoutes {
                 params.put("session_id", session);
             }
         }
-        String timestamp = text(e, "timestamp");
+        String timestamp = ApiSupport.text(e, "timestamp", "bad_event");
         if (timestamp != null) {
             params.put("timestamp", timestamp); // the client's time; created_at is when the tracker received it
         }
@@ -145,15 +145,4 @@ public final class EventApiRoutes {
         return t;
     }
 
-    private static String text(JsonNode e, String field) {
-        JsonNode n = e.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isValueNode()) {
-            throw ApiError.badRequest("bad_event", field + ": a string");
-        }
-        String s = n.asText().trim();
-        return s.isEmpty() ? null : s;
-    }
 }

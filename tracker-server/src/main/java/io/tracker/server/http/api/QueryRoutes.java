@@ -186,17 +186,17 @@ public final class QueryRoutes {
     private CompletableFuture<FullHttpResponse> eventsQuery(HttpCall call) throws Exception {
         ApiSupport.Caller caller = api.requireScope(call, Scope.EVENTS_READ);
         JsonNode body = Payload.object(body(call));
-        String userId = text(body, "user_id");
+        String userId = ApiSupport.text(body, "user_id", "bad_field");
         UUID subject = userId == null ? null : userIds.uid(caller.oid(), userId);
         // up to now: the end of this second (ClickHouse keeps whole seconds)
         Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond() + 1);
-        Instant to = time(text(body, "end_time"), "end_time", true, now);
-        Instant from = time(text(body, "start_time"), "start_time", false, to.minus(Duration.ofDays(30)));
+        Instant to = time(ApiSupport.text(body, "end_time", "bad_field"), "end_time", true, now);
+        Instant from = time(ApiSupport.text(body, "start_time", "bad_field"), "start_time", false, to.minus(Duration.ofDays(30)));
         checkRange(from, to, "start_time", "end_time");
         int limit = limit(body.has("limit") ? body.get("limit").asText() : null);
-        String name = text(body, "event_name");
+        String name = ApiSupport.text(body, "event_name", "bad_field");
         Analytics.Page page = source.get().userEvents(caller.oid(), "uid", subject, from.toEpochMilli(),
-                to.toEpochMilli(), name == null ? List.of() : List.of(name), cursor(text(body, "cursor")), limit);
+                to.toEpochMilli(), name == null ? List.of() : List.of(name), cursor(ApiSupport.text(body, "cursor", "bad_field")), limit);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("events", page.rows().stream().map(r -> {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -357,17 +357,6 @@ public final class QueryRoutes {
         return grain == EventQuery.Grain.HOUR ? i.toString() : LocalDate.ofInstant(i, ZoneOffset.UTC).toString();
     }
 
-    private static String text(JsonNode body, String field) {
-        JsonNode n = body.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isValueNode()) {
-            throw ApiError.badRequest("bad_field", field + ": a string");
-        }
-        String s = n.asText().trim();
-        return s.isEmpty() ? null : s;
-    }
 
     private static Instant time(String value, String field, boolean end, Instant otherwise) {
         if (value == null) {
