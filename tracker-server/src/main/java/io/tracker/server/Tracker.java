@@ -229,6 +229,8 @@ public final class Tracker implements AutoCloseable {
                 .register(table);
         new io.tracker.server.http.api.EventApiRoutes(support, track, userIds, config.api().base(),
                 config.tracking().maxEventsPerRequest()).register(table);
+        new io.tracker.server.http.api.SegmentRoutes(support, track, userIds, config.api().segment(),
+                config.tracking().maxEventsPerRequest(), clock::millis).register(table);
         io.tracker.core.business.ShortLinks links = new io.tracker.core.business.ShortLinks(api, batches, config.links(), ids);
         new LinkRoutes(support, links, signer, track).register(table);
         io.tracker.server.cluster.ClusterBus bus = null;

@@ -109,6 +109,9 @@ public final class CampaignStats {
                 continue;
             }
             LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(at), ZoneOffset.UTC);
+            if (liveDay != null && day.isBefore(liveDay)) {
+                continue; // a backdated event (a Segment timestamp): a closed day, counted by the store
+            }
             if (!day.equals(liveDay)) { // a new day: yesterday's counters are history now (the store has them)
                 liveDay = day;
                 today.keySet().removeIf(k -> k.day().isBefore(day));

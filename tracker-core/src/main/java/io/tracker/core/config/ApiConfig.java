@@ -18,18 +18,21 @@ import java.util.Locale;
  * @param queryTimeoutSeconds a statement of the query APIs that takes longer is abandoned (503)
  * @param maxConcurrentQueries statements of the query APIs run at once; more are a 503 at once (the business APIs
  *                        share their threads: LTV, consent and key lookups are never queued behind a report)
+ * @param segment         the Segment-compatible ingest API
  */
 public record ApiConfig(String prefix, List<DeclaredKey> keys, int keyCacheSeconds, int defaultLimit, int maxLimit,
                         int maxFilterValues, List<String> pageviewNames, int queryTimeoutSeconds,
-                        int maxConcurrentQueries) {
+                        int maxConcurrentQueries, SegmentConfig segment) {
 
     public ApiConfig {
+        segment = segment == null ? SegmentConfig.standard() : segment;
         keys = keys == null ? List.of() : List.copyOf(keys);
         pageviewNames = pageviewNames == null ? List.of("page_view", "pageview") : List.copyOf(pageviewNames);
     }
 
     public static ApiConfig standard() {
-        return new ApiConfig("/api/", List.of(), 30, 100, 10_000, 100, List.of("page_view", "pageview"), 30, 2);
+        return new ApiConfig("/api/", List.of(), 30, 100, 10_000, 100, List.of("page_view", "pageview"), 30, 2,
+                SegmentConfig.standard());
     }
 
     /** The prefix without its trailing slash ({@code /api}). */
@@ -58,6 +61,7 @@ public record ApiConfig(String prefix, List<DeclaredKey> keys, int keyCacheSecon
         v.range("api.maxFilterValues", maxFilterValues, 1, 10_000);
         v.range("api.queryTimeoutSeconds", queryTimeoutSeconds, 1, 3_600);
         v.range("api.maxConcurrentQueries", maxConcurrentQueries, 1, 64);
+        segment.validate(v);
         for (int i = 0; i < keys.size(); i++) {
             DeclaredKey k = keys.get(i);
             String at = "api.keys[" + i + "]";

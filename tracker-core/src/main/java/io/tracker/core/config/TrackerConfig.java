@@ -147,6 +147,16 @@ public record TrackerConfig(
                         + "': the proxy would take the API's requests, or the API the proxy's");
             }
         }
+        if (api.segment() != null && api.segment().enabled() && api.segment().prefix() != null && api.prefix() != null) {
+            String s = api.segment().base() + "/";
+            if (s.startsWith(api.base() + "/") || (api.base() + "/").startsWith(s)) {
+                v.fail("api.segment.prefix", "'" + api.segment().prefix() + "' overlaps api.prefix '" + api.prefix() + "'");
+            }
+            String p = proxy.prefix() == null ? null : proxy.prefix().endsWith("/") ? proxy.prefix() : proxy.prefix() + "/";
+            if (proxy.enabled() && p != null && (s.startsWith(p) || p.startsWith(s))) {
+                v.fail("api.segment.prefix", "'" + api.segment().prefix() + "' overlaps proxy.prefix '" + proxy.prefix() + "'");
+            }
+        }
         for (int i = 0; i < consumers.size(); i++) {
             if (v.notNull("consumers[" + i + "]", consumers.get(i))) {
                 consumers.get(i).validate("consumers[" + i + "]", v);

@@ -15,6 +15,7 @@ public final class EventContext {
     private final ObjectNode body;
     private final Map<String, Object> values = new LinkedHashMap<>(64); // (an event has some 30: no resizing)
     private final long receivedAtMillis;
+    private long createdAtMillis;
 
     private UUID eid;
     private UUID vid;
@@ -28,6 +29,7 @@ public final class EventContext {
         this.request = request;
         this.body = body;
         this.receivedAtMillis = receivedAtMillis;
+        this.createdAtMillis = receivedAtMillis;
         this.requestVid = requestVid;
     }
 
@@ -51,6 +53,16 @@ public final class EventContext {
 
     public long receivedAtMillis() {
         return receivedAtMillis;
+    }
+
+    /** The event's time, stored as {@code created_at}: when it was received, unless a step says otherwise. */
+    public long createdAtMillis() {
+        return createdAtMillis;
+    }
+
+    /** An earlier event time (a trusted SDK's corrected timestamp); never later than its receipt. */
+    public void setCreatedAt(long millis) {
+        this.createdAtMillis = Math.min(millis, receivedAtMillis);
     }
 
     public UUID eid() {

@@ -42,7 +42,7 @@ public final class EventRowMapper {
                 .eid(event.eid())
                 .set("vid", event.vid())
                 .set("sid", event.sid())
-                .set("created_at", event.receivedAtMillis());
+                .set("created_at", event.createdAtMillis());
         ObjectNode params = mapper.createObjectNode();
         Object clientParams = event.values().get("params");
         mergeParams(params, clientParams);

@@ -19,7 +19,13 @@ public enum Route {
     /** A request relayed by the reverse proxy (spec §2.12), recorded server-style when {@code proxy.trackFilter} lets it; no path of its own under /tr/v1/. */
     PROXY("proxy", false),
     /** A static file served with {@code static.track} on, recorded server-style. */
-    STATIC("pub", false);
+    STATIC("pub", false),
+    /**
+     * The Segment HTTP Tracking API ({@code /v1/batch}, {@code /v1/track}, ...): server-style (no cookie), values keep
+     * their case (SDK event names are "Order Completed"), and a message's own {@code context.ip}/{@code userAgent}
+     * stand for the request's; never a path under /tr/v1/.
+     */
+    SEGMENT("segment", false);
 
     private final String segment;
     private final boolean browser;
@@ -36,7 +42,7 @@ public enum Route {
 
     /** Whether string values are lower-cased ({@code tracking.lowercaseValues}): GET/POST hits, not WebSocket frames (spec §3). */
     public boolean lowercasesValues() {
-        return this != WEBSOCKET;
+        return this != WEBSOCKET && this != SEGMENT;
     }
 
     /** Browser routes set the {@code vid} cookie (spec §5.1, quirk §18.1 fixed). */

@@ -87,16 +87,7 @@ public final class ApiSupport {
         String authorization = call.request().headers().get(HttpHeaderNames.AUTHORIZATION);
         String key = apiKey(authorization);
         if (key != null) {
-            var found = keys == null ? java.util.Optional.<io.tracker.core.business.ApiKeys.Key>empty()
-                    : keys.authenticate(key);
-            if (found.isEmpty()) {
-                throw ApiError.of(HttpResponseStatus.UNAUTHORIZED, "invalid_key", "the API key is unknown or revoked")
-                        .withHeader(HttpHeaderNames.WWW_AUTHENTICATE, ADMIN_CHALLENGE);
-            }
-            if (!found.get().allows(scope)) {
-                throw ApiError.forbidden("missing_scope", "the API key lacks the scope " + scope.wire());
-            }
-            return new Caller(found.get().oid(), found.get().id());
+            return requireKey(key, scope);
         }
         if (authorization != null && admin.authenticate(authorization).isPresent()) {
             String oid = param(call, "oid");
@@ -109,6 +100,20 @@ public final class ApiSupport {
         throw ApiError.of(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
                         "an API key with the scope " + scope.wire() + " is required (Authorization: Bearer <key>)")
                 .withHeader(HttpHeaderNames.WWW_AUTHENTICATE, ADMIN_CHALLENGE);
+    }
+
+    /** The caller of API key {@code key} (as sent, e.g. a Segment body's {@code writeKey}) if it has {@code scope}. */
+    public Caller requireKey(String key, io.tracker.core.business.ApiKeys.Scope scope) throws SessionException {
+        var found = keys == null || !io.tracker.core.business.ApiKeys.looksLikeKey(key)
+                ? java.util.Optional.<io.tracker.core.business.ApiKeys.Key>empty() : keys.authenticate(key);
+        if (found.isEmpty()) {
+            throw ApiError.of(HttpResponseStatus.UNAUTHORIZED, "invalid_key", "the API key is unknown or revoked")
+                    .withHeader(HttpHeaderNames.WWW_AUTHENTICATE, ADMIN_CHALLENGE);
+        }
+        if (!found.get().allows(scope)) {
+            throw ApiError.forbidden("missing_scope", "the API key lacks the scope " + scope.wire());
+        }
+        return new Caller(found.get().oid(), found.get().id());
     }
 
     /** A blocking step of a handler: may throw {@link ApiError} and the request-level exceptions. */

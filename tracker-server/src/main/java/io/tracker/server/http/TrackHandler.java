@@ -150,6 +150,26 @@ public final class TrackHandler {
     }
 
     /**
+     * Ingests events already translated to the body {@code /tr/v1/str/} takes (one object or an array), as {@code route},
+     * with the client facts a message carries itself ({@code ip}, {@code userAgent}, {@code acceptLanguage}; null: none)
+     * into {@code tenant}. The future completes once they are as safe as the durability promises; a failed one means
+     * none is. Bad input and a full queue are thrown as the matching {@link ApiError}.
+     */
+    public CompletableFuture<Ingest.IngestResult> ingestEvents(HttpCall call, Route route, byte[] body, java.util.UUID tenant,
+                                                               String ip, String userAgent, String acceptLanguage) {
+        HitRequest hit = new HitRequest(route, "POST", "", null, body, java.util.Map.of(), null, userAgent, acceptLanguage,
+                ip, address.host(call.channel(), call.request().headers()), java.util.Map.of(), tenant);
+        try {
+            return ingest.ingest(hit);
+        } catch (BadRequestException e) {
+            throw ApiError.badRequest(e.reason(), e.getMessage());
+        } catch (QueueFullException e) {
+            throw ApiError.unavailable("overloaded", "the tracker is at its queue limit (" + e.getMessage()
+                    + "); retry shortly", 1);
+        }
+    }
+
+    /**
      * Records a request answered by another service (a proxied call, a static file) as a server-side event, without
      * waiting for it: {@code etyp} and {@code url} (the path) plus the request's own query, cookies and headers. A hit
      * that cannot be recorded (overload, bad input) is counted and dropped; the request's own answer stands.
@@ -278,7 +298,7 @@ public final class TrackHandler {
                 r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
                 yield r;
             }
-            case TRACK, WEBSOCKET, PROXY, STATIC -> HttpResponses.empty(HttpResponseStatus.OK); // the last three answer elsewhere
+            case TRACK, WEBSOCKET, PROXY, STATIC, SEGMENT -> HttpResponses.empty(HttpResponseStatus.OK); // the last four answer elsewhere
             case SERVER -> HttpResponses.json(HttpResponseStatus.OK, idsBody(result.eids()));
             case PIXEL -> {
                 FullHttpResponse r = HttpResponses.bytes(HttpResponseStatus.OK, "image/gif", HttpResponses.PIXEL);

@@ -33,8 +33,9 @@ public final class BotStep implements Step {
     @Override
     public StepResult apply(EventContext event) {
         var req = event.request();
-        if (req.route() == Route.SERVER) {
-            return StepResult.CONTINUE;
+        if (req.route() == Route.SERVER
+                || (req.route() == Route.SEGMENT && (req.userAgent() == null || req.userAgent().isBlank()))) {
+            return StepResult.CONTINUE; // a server's own call; a Segment message is judged by the agent it names
         }
         Map<String, Object> v = event.values();
         Object webdriver = v.remove("webdriver");

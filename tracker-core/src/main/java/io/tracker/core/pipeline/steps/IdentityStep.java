@@ -9,7 +9,8 @@ import java.util.UUID;
 /**
  * Spec §4.3: event, visitor and session ids. A client {@code eid} that is a valid UUID is kept, else a
  * time-ordered UUIDv7 is generated. A missing or invalid {@code vid} is generated and <em>stored</em>
- * (quirk §18.2 fixed); {@code sid} defaults to the new vid for a new visitor, else a new id.
+ * (quirk §18.2 fixed); {@code sid} defaults to the new vid for a new visitor, else a new id. A Segment message's
+ * {@code created_at} (epoch ms, no later than its receipt) is its event time.
  */
 public final class IdentityStep implements Step {
     private final EventIds ids;
@@ -37,6 +38,12 @@ public final class IdentityStep implements Step {
             sid = isNew ? vid : ids.next();
         }
         event.setIdentity(vid, sid, isNew);
+        // The Segment API's clock-corrected timestamp (computed and bounded by its route, which needs an ingest key):
+        // the only route whose events may say when they happened.
+        if (event.request().route() == io.tracker.core.pipeline.Route.SEGMENT && event.request().tenant() != null
+                && event.values().get("created_at") instanceof Long at) {
+            event.setCreatedAt(at);
+        }
         return StepResult.CONTINUE;
     }
 }
