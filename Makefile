@@ -31,12 +31,13 @@ run: $(JAR) ## start on DuckDB at http://localhost:8080 (config.json; ARGS="--po
 # whatever the outcome: Cassandra (cassandra-all jars from Maven Central, its own JVM; started first and left to boot
 # while the build compiles and the other tests run — its tests wait for it with `scripts/cassandra.sh wait`),
 # ClickHouse (Debian's clickhouse-server), NATS JetStream (Debian's nats-server), Pebble (Debian's pebble, Let's
-# Encrypt's test CA, for ACME).
+# Encrypt's test CA, for ACME); Debian's Chromium is installed for the browser tests.
 test: ## the whole suite: lint, unit, end-to-end, fault, backend and functional tests on real servers
 	scripts/lint.sh
 	@tmp=$$(mktemp -d) && java scripts/ClusterSchema.java schema/clickhouse $$tmp && diff -r $$tmp schema/clickhouse/cluster \
 	  && rm -rf $$tmp || { echo "schema/clickhouse/cluster is stale: run java scripts/ClusterSchema.java schema/clickhouse schema/clickhouse/cluster"; exit 1; }
 	scripts/cassandra.sh start
+	scripts/chromium.sh install
 	scripts/clickhouse.sh start
 	scripts/nats.sh start
 	scripts/pebble.sh start

@@ -216,6 +216,12 @@ public final class Tracker implements AutoCloseable {
         track.register(table);
         websocket.register(table);
         statics.register(table, track);
+        io.tracker.server.files.Bundled snippet = io.tracker.server.files.Bundled.of(
+                io.tracker.server.files.Bundled.resource("snippet/tracker.min.js"), "text/javascript; charset=utf-8",
+                config.staticFiles().cacheControl(), null);
+        snippet.register(table, "/tr/v1/pub/tracker.js", true);
+        config.staticFiles().scriptAliases().forEach(alias -> snippet.register(table, alias, true));
+        config.staticFiles().eventAliases().forEach(alias -> track.registerAlias(table, alias));
         new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
                 .register(table);
         new io.tracker.server.http.api.KeyRoutes(support, keys).register(table);

@@ -335,7 +335,7 @@ public final class StaticFiles {
         r.headers().set("X-Content-Type-Options", "nosniff");
     }
 
-    private static boolean notModified(HttpHeaders request, String etag, long mtime) {
+    static boolean notModified(HttpHeaders request, String etag, long mtime) {
         String inm = request.get(HttpHeaderNames.IF_NONE_MATCH);
         if (inm != null) { // RFC 9110 §13.1.2: If-None-Match wins over If-Modified-Since
             for (String tag : inm.split(",")) {
@@ -358,7 +358,7 @@ public final class StaticFiles {
         return false;
     }
 
-    private static boolean acceptsGzip(HttpHeaders request) {
+    static boolean acceptsGzip(HttpHeaders request) {
         String ae = request.get(HttpHeaderNames.ACCEPT_ENCODING);
         if (ae == null) {
             return false;
@@ -384,7 +384,7 @@ public final class StaticFiles {
                 || type.equals("image/svg+xml") || type.equals("application/wasm");
     }
 
-    private static byte[] gzip(byte[] bytes) throws IOException {
+    static byte[] gzip(byte[] bytes) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 3 + 64);
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             gz.write(bytes);

@@ -79,6 +79,12 @@ public final class TrackHandler {
         return table;
     }
 
+    /** Declares {@code path} (and everything under it) as another name of {@code /tr/v1/tr/} (static.eventAliases). */
+    public Routes.Builder registerAlias(Routes.Builder table, String path) {
+        return table.prefix(path).methods(METHODS.get(Route.TRACK).toArray(String[]::new))
+                .to((call, rest) -> handle(call, Route.TRACK, rest));
+    }
+
     /** The response, possibly later: {@code wal} and {@code sync} durability answer once the rows are safe. */
     CompletableFuture<FullHttpResponse> handle(HttpCall call, Route route, String pairsPath) {
         String target = null;
