@@ -222,6 +222,12 @@ public final class Tracker implements AutoCloseable {
         snippet.register(table, "/tr/v1/pub/tracker.js", true);
         config.staticFiles().scriptAliases().forEach(alias -> snippet.register(table, alias, true));
         config.staticFiles().eventAliases().forEach(alias -> track.registerAlias(table, alias));
+        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("docs/openapi.json"),
+                "application/json", "no-cache", null).register(table, "/docs/openapi.json", true);
+        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("docs/index.html"),
+                "text/html; charset=utf-8", "no-cache", PAGE_CSP).register(table, "/docs", false);
+        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("docs/docs.js"),
+                "text/javascript; charset=utf-8", "no-cache", null).register(table, "/docs/docs.js", false);
         new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
                 .register(table);
         new io.tracker.server.http.api.KeyRoutes(support, keys).register(table);
@@ -278,6 +284,10 @@ public final class Tracker implements AutoCloseable {
         return server.get();
     }
 
+    /** The tracker's own pages (docs, dashboard): their scripts and styles come from the tracker, nothing else. */
+    private static final String PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self';"
+            + " script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
     /** Threads and queue of the pool that runs business-API reads and writes (never an event loop). */
     private static final int API_THREADS = 4;
     private static final int API_QUEUE = 1_000;
@@ -289,6 +299,11 @@ public final class Tracker implements AutoCloseable {
     /** The bound HTTPS port, or -1 without TLS. */
     public int tlsPort() {
         return http.tlsPort();
+    }
+
+    /** The route table (every path served, with its methods): what the OpenAPI document must describe. */
+    public io.tracker.server.http.Routes routes() {
+        return http.routes();
     }
 
     public BatchManager batches() {

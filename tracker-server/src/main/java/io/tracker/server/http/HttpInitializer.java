@@ -33,6 +33,11 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final int maxWebSocketFrameBytes;
     private final Supplier<SslContext> tls;
 
+    /** The route table this initializer's connections are served by. */
+    public Routes routes() {
+        return router.routes();
+    }
+
     public HttpInitializer(ServerConfig config, ConnectionLimiter limiter, HttpRouter router, Rejections rejections,
                            int maxWebSocketFrameBytes) {
         this(config, limiter, router, rejections, maxWebSocketFrameBytes, null);

@@ -31,6 +31,11 @@ public final class HttpServer {
     private Class<? extends ServerSocketChannel> channelType;
     private boolean epoll;
 
+    /** Every route this server answers. */
+    public Routes routes() {
+        return initializer.routes();
+    }
+
     public HttpServer(ServerConfig config, HttpInitializer initializer) {
         this(config, initializer, null, 0);
     }

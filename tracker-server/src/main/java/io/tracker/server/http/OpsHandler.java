@@ -61,6 +61,8 @@ public final class OpsHandler {
         out.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
         out.put("connections", connections.openConnections());
         out.put("walRowsOwed", batches.walRowsOwed());
+        out.put("eventsAccepted", (long) registry.find("tracker.events.accepted").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum());
         out.put("sessions", batches.status());
         return out;
     }
