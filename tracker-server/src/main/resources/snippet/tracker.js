@@ -84,8 +84,9 @@
   function click(e) {
     var a = e.target && e.target.closest && e.target.closest('a[href]');
     if (!a || !/^https?:$/.test(a.protocol)) return;
-    if (dl.test(a.pathname)) send('file_download', 'click', { url: a.href });
-    else if (a.host != L.host) send('outbound_click', 'click', { url: a.href });
+    var u = a.origin + a.pathname; // no query or fragment: presigned links and tokens stay out of params
+    if (dl.test(a.pathname)) send('file_download', 'click', { url: u });
+    else if (a.host != L.host) send('outbound_click', 'click', { url: u });
   }
   d.addEventListener('click', click, true);
   d.addEventListener('auxclick', function (e) { if (e.button == 1) click(e); }, true);

@@ -110,7 +110,7 @@ class SegmentApiTest {
                   properties: { url: 'https://shop.example/pricing', referrer: 'https://www.google.com/' } });
                 analytics.screen({ anonymousId: anon, name: 'Home' });
                 analytics.group({ userId: 'user-42', groupId: 'acme', traits: { seats: 12 } });
-                analytics.alias({ userId: 'user-42', previousId: anon });
+                analytics.alias({ userId: 'user-9', previousId: 'user-42' });
                 for (let i = 0; i < 120; i++) {
                   analytics.track({ anonymousId: anon, event: 'Item Viewed', properties: { n: i } });
                 }
@@ -162,8 +162,9 @@ class SegmentApiTest {
         assertEquals("Pricing", JSON.readTree((String) page.get("params")).get("name").asText());
         assertEquals("Home", JSON.readTree((String) one(rows, "screen", "screen_view").get("params")).get("name").asText());
         assertEquals("acme", JSON.readTree((String) one(rows, "group", "group").get("params")).get("group_id").asText());
-        assertEquals(page.get("vid"),
-                JSON.readTree((String) one(rows, "alias", "alias").get("params")).get("previous_id").asText());
+        assertEquals(identify.get("uid"),
+                JSON.readTree((String) one(rows, "alias", "alias").get("params")).get("previous_uid").asText(),
+                "previousId as its uid");
         assertEquals(120, rows.stream().filter(r -> "Item Viewed".equals(r.get("ename"))).count(),
                 "names keep their case");
     }

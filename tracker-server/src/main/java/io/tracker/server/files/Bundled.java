@@ -68,7 +68,7 @@ public final class Bundled {
 
     public FullHttpResponse answer(HttpHeaders request) {
         FullHttpResponse r;
-        if (StaticFiles.notModified(request, etag, Long.MIN_VALUE)) {
+        if (StaticFiles.notModified(request, etag, Long.MAX_VALUE) /* ETag only: no date revalidates */) {
             r = HttpResponses.empty(HttpResponseStatus.NOT_MODIFIED);
         } else if (StaticFiles.acceptsGzip(request)) {
             r = HttpResponses.bytes(HttpResponseStatus.OK, type, gzip);

@@ -227,8 +227,7 @@ public final class SegmentRoutes {
         }
         UUID vid = anonymousId == null ? uid : EventIds.parse(anonymousId);
         if (vid == null) {
-            vid = userIds.derived(tenant, "anonymousId", anonymousId);
-            params.put("anonymous_id", anonymousId);
+            vid = userIds.derived(tenant, "anonymousId", anonymousId); // the id itself is not kept
         }
         e.put("vid", vid.toString());
         String name = text(m, "name", i);
@@ -272,8 +271,8 @@ public final class SegmentRoutes {
             params.put("group_id", groupId);
         }
         String previousId = text(m, "previousId", i);
-        if (previousId != null) {
-            params.put("previous_id", previousId);
+        if (previousId != null) { // often a former user id or e-mail address: kept as its uid, never in clear
+            params.put("previous_uid", userIds.uid(tenant, previousId).toString());
         }
         String messageId = text(m, "messageId", i);
         UUID eid = null;
@@ -416,10 +415,10 @@ public final class SegmentRoutes {
     private static long instant(String iso, int i, String field) {
         try {
             return OffsetDateTime.parse(iso).toInstant().toEpochMilli();
-        } catch (DateTimeParseException e) {
+        } catch (DateTimeParseException | ArithmeticException e) {
             try {
                 return Instant.parse(iso).toEpochMilli();
-            } catch (DateTimeParseException e2) {
+            } catch (DateTimeParseException | ArithmeticException e2) {
                 throw bad(i, field + ": an ISO-8601 date-time (2026-12-02T10:00:00.000Z)");
             }
         }
@@ -434,6 +433,7 @@ public final class SegmentRoutes {
         Map<Group, List<Message>> groups = new LinkedHashMap<>();
         Set<UUID> seen = new HashSet<>();
         Map<UUID, CompletableFuture<Void>> mine = new LinkedHashMap<>();
+        Set<UUID> submitted = new HashSet<>(); // handed to the pipeline: settled by their own completion
         for (Message m : messages) {
             if (m.eid() != null) {
                 if (!seen.add(m.eid())) {
@@ -464,6 +464,9 @@ public final class SegmentRoutes {
                     CompletableFuture<Void> stored = track.ingestEvents(call, Route.SEGMENT, mapper.writeValueAsBytes(body),
                             tenant, ip, facts.userAgent(), facts.locale()).thenApply(r -> null);
                     for (Message m : part) {
+                        if (m.eid() != null) {
+                            submitted.add(m.eid());
+                        }
                         CompletableFuture<Void> own = m.eid() == null ? null : mine.get(m.eid());
                         if (own != null) {
                             stored.whenComplete((r, e) -> settle(m.eid(), own, e));
@@ -473,9 +476,10 @@ public final class SegmentRoutes {
                 }
             }
         } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
-            // nothing of the failing part was accepted: its ids (and the parts not tried) may be sent again
+            // nothing of the failing part was accepted: its ids (and the parts not tried) may be sent again; the
+            // parts handed over before it are remembered or forgotten by their own outcome
             for (Map.Entry<UUID, CompletableFuture<Void>> own : mine.entrySet()) {
-                if (!own.getValue().isDone()) {
+                if (!submitted.contains(own.getKey()) && !own.getValue().isDone()) {
                     settle(own.getKey(), own.getValue(), e);
                 }
             }
