@@ -1,16 +1,8 @@
 package io.tracker.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real headless Chromium (Debian's, installed by {@code scripts/chromium.sh install}, which {@code make test} runs)
@@ -19,7 +11,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class Browsers {
     static final String CHROMIUM = "/usr/bin/chromium";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Browsers() {
     }
@@ -39,17 +30,6 @@ final class Browsers {
         Path modules = NodeModules.install("playwright-core@1.65.1");
         Path file = dir.resolve("browser-" + System.nanoTime() + ".js");
         Files.writeString(file, script);
-        List<String> cmd = new ArrayList<>(List.of("node", file.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("NODE_PATH", modules.toString());
-        pb.environment().put("CHROMIUM", CHROMIUM);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
-        assertEquals(0, p.exitValue(), out);
-        return JSON.readTree(out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
-                .orElseThrow(() -> new AssertionError("no JSON line from the browser script:\n" + out)));
+        return NodeModules.runForJson(file, modules, java.util.Map.of("CHROMIUM", CHROMIUM), args);
     }
 }

@@ -33,4 +33,26 @@ final class NodeModules {
         }
         return modules;
     }
+
+    /**
+     * Runs {@code node script args} with {@code modules} as NODE_PATH (plus {@code env}); it must exit 0 within
+     * 120 s. Returns its last line that is a JSON object.
+     */
+    static com.fasterxml.jackson.databind.JsonNode runForJson(Path script, Path modules, java.util.Map<String, String> env,
+                                                             String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("node", script.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("NODE_PATH", modules.toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new AssertionError("node " + script.getFileName() + " failed:\n" + out);
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.lines().filter(l -> l.startsWith("{"))
+                .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no JSON line from " + script + ":\n" + out)));
+    }
 }

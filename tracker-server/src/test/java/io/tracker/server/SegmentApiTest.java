@@ -118,16 +118,8 @@ class SegmentApiTest {
                   console.log(JSON.stringify({ errors }));
                 });
                 """);
-        ProcessBuilder pb = new ProcessBuilder("node", script.toString(), "http://127.0.0.1:" + tracker.port(), key)
-                .redirectErrorStream(true);
-        pb.environment().put("NODE_PATH", modules.toString());
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-        assertEquals(0, p.exitValue(), out);
-        JsonNode result = JSON.readTree(out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
-        assertEquals(0, result.get("errors").size(), out);
+        JsonNode result = NodeModules.runForJson(script, modules, Map.of(), "http://127.0.0.1:" + tracker.port(), key);
+        assertEquals(0, result.get("errors").size(), result.toString());
 
         List<Map<String, Object>> rows = rows("SELECT etyp, ename, CAST(oid AS VARCHAR) AS oid, CAST(uid AS VARCHAR) AS uid,"
                 + " CAST(vid AS VARCHAR) AS vid, url, last, campaign, source, medium, tz, ip, culture, browser, is_bot,"
