@@ -228,6 +228,16 @@ public final class Tracker implements AutoCloseable {
                 "text/html; charset=utf-8", "no-cache", PAGE_CSP).register(table, "/docs", false);
         io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("docs/docs.js"),
                 "text/javascript; charset=utf-8", "no-cache", null).register(table, "/docs/docs.js", false);
+        // the dashboard: its page names the query API's prefix (api.prefix), its assets are the same everywhere
+        String dashPage = new String(io.tracker.server.files.Bundled.resource("dash/index.html"),
+                java.nio.charset.StandardCharsets.UTF_8).replace("__API_BASE__", htmlAttribute(config.api().base()))
+                .replace("__PAGEVIEWS__", htmlAttribute(String.join(",", config.api().pageviewNames())));
+        io.tracker.server.files.Bundled.of(dashPage.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "text/html; charset=utf-8", "no-cache", PAGE_CSP).register(table, "/dash", false);
+        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("dash/dash.js"),
+                "text/javascript; charset=utf-8", "no-cache", null).register(table, "/dash/dash.js", false);
+        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("dash/dash.css"),
+                "text/css; charset=utf-8", "no-cache", null).register(table, "/dash/dash.css", false);
         new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
                 .register(table);
         new io.tracker.server.http.api.KeyRoutes(support, keys).register(table);
@@ -287,6 +297,11 @@ public final class Tracker implements AutoCloseable {
     /** The tracker's own pages (docs, dashboard): their scripts and styles come from the tracker, nothing else. */
     private static final String PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self';"
             + " script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+    private static String htmlAttribute(String s) {
+        return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("'", "&#39;");
+    }
 
     /** Threads and queue of the pool that runs business-API reads and writes (never an event loop). */
     private static final int API_THREADS = 4;

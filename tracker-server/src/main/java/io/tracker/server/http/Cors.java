@@ -54,13 +54,24 @@ public final class Cors {
     /**
      * Whether an admin request may run: no {@code Origin} (a server, curl, an SDK) or a listed one; a browser page of
      * any other origin may not, nor a request a browser marks {@code Sec-Fetch-Site: cross-site} without an Origin.
+     * The tracker's own pages (the dashboard) may: the browser says {@code Sec-Fetch-Site: same-origin} (a header no
+     * page can set) and the Origin names the host the request is addressed to.
      */
     public boolean adminRequestAllowed(HttpHeaders request) {
         String origin = request.get(HttpHeaderNames.ORIGIN);
         if (origin == null) {
             return !"cross-site".equalsIgnoreCase(request.get("Sec-Fetch-Site"));
         }
-        return adminOrigins.contains(origin.toLowerCase(Locale.ROOT));
+        return adminOrigins.contains(origin.toLowerCase(Locale.ROOT)) || sameOrigin(origin, request);
+    }
+
+    private static boolean sameOrigin(String origin, HttpHeaders request) {
+        String host = request.get(HttpHeaderNames.HOST);
+        if (host == null || !"same-origin".equalsIgnoreCase(request.get("Sec-Fetch-Site"))) {
+            return false;
+        }
+        int scheme = origin.indexOf("://");
+        return scheme > 0 && origin.substring(scheme + 3).equalsIgnoreCase(host);
     }
 
     /** Whether the request comes from a page of {@code admin.allowedOrigins}. */

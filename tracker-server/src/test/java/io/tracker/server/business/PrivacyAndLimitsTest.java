@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Rate limits, GeoIP, IP anonymization, consent flags, redirect routes and pruning, on DuckDB, through HTTP. */
-class PrivacyAndLimitsTest {
+public class PrivacyAndLimitsTest {
     /** The shared DB1 fixture: {@code TRACKER_GEOIP_FIXTURE}, else {@code shared/fixtures/geoip/} in an enclosing directory. */
-    static final Path GEOIP = locate();
+    public static final Path GEOIP = locate();
 
     private static Path locate() {
         String env = System.getenv("TRACKER_GEOIP_FIXTURE");

@@ -107,6 +107,9 @@ public final class SegmentRoutes {
     }
 
     /** Messages with the same client facts go through the pipeline as one request. */
+    /** Without an SDK session id, a visitor's events in one half-hour slot are one visit. */
+    private static final long SESSION_SLOT_MILLIS = 30 * 60_000L;
+
     private record Group(String ip, String userAgent, String locale) {
     }
 
@@ -296,6 +299,11 @@ public final class SegmentRoutes {
                 e.put("created_at", at);
             }
         }
+        // The visit: the SDK's session id where it sends one, else the visitor's half-hour of the event's time, so
+        // that visits and bounce rates of SDK traffic mean what they mean for the browser's (never one per event).
+        long at = e.has("created_at") ? e.get("created_at").asLong() : receivedAt;
+        String visit = params.has("session_id") ? "id:" + params.get("session_id").asText() : "slot:" + at / SESSION_SLOT_MILLIS;
+        e.put("sid", userIds.derived(tenant, "segment.session", vid + "/" + visit).toString());
         e.set("params", params);
         return new Message(eid, e, group);
     }
@@ -322,6 +330,10 @@ public final class SegmentRoutes {
         }
         if (own != null && own.isObject()) {
             c.setAll((ObjectNode) own);
+        }
+        JsonNode sessionId = c.get("sessionId"); // RudderStack's SDKs send one (a number); Segment's do not
+        if (sessionId != null && (sessionId.isIntegralNumber() || sessionId.isTextual()) && sessionId.asText().length() <= 100) {
+            params.put("session_id", sessionId.asText());
         }
         String ip = text(c, "ip", i);
         if (ip != null && !NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip)) {
