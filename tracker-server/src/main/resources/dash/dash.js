@@ -39,6 +39,7 @@
   // ---- the API: one request at a time per kind of work, a busy 503 (api.maxConcurrentQueries) retried
   function call(method, path, body, attempt) {
     attempt = attempt || 0;
+    if (!auth) return Promise.reject(new Error('signed out'));
     var url = path + (auth.admin && auth.tenant && path.indexOf(API) === 0 ? '?oid=' + encodeURIComponent(auth.tenant) : '');
     var init = { method: method, headers: { Authorization: auth.header }, credentials: 'omit', cache: 'no-store' };
     if (body) {
@@ -47,7 +48,8 @@
     }
     return fetch(url, init).then(function (r) {
       if (r.status === 503 && attempt < 6) {
-        var wait = Math.min(2000, 150 * Math.pow(2, attempt));
+        var after = parseInt(r.headers.get('Retry-After'), 10);
+        var wait = Math.min(after > 0 ? after * 1000 : 2000, 150 * Math.pow(2, attempt));
         return new Promise(function (ok) { setTimeout(ok, wait); }).then(function () { return call(method, path, body, attempt + 1); });
       }
       return r.json().catch(function () { return {}; }).then(function (j) {
@@ -144,7 +146,7 @@
       dateRange = [new Date(end.getTime() - 24 * 3600000).toISOString(), end.toISOString()];
     }
     var grain = g !== 'auto' ? g : (r === 'day' || r === '24h' ? 'hour' : 'day');
-    if (r === '12mo') grain = 'day'; // 8,760 hours is more than a chart can show
+    if (r === '12mo') grain = 'day'; // 8,760 hours is more than a chart can show (hour: at most 31 days, 800 buckets)
     return { date_range: dateRange, grain: grain, include: { bots: $('bots').checked } };
   }
   function buckets(from, to, grain) {
@@ -171,19 +173,25 @@
     var gen = ++generation, r = range();
     state('Loading…');
     var base = { date_range: r.date_range, include: r.include };
-    function q(extra) { return query(Object.assign({}, base, extra)); }
+    // an answer that arrives after a newer refresh, a tenant change or a sign-out is dropped, never drawn
+    function q(extra) {
+      return query(Object.assign({}, base, extra)).then(function (j) {
+        if (gen !== generation) throw Object.assign(new Error('stale'), { stale: true });
+        return j;
+      });
+    }
     // in turn: the API answers at most api.maxConcurrentQueries at once for every user together
     var steps = [
       function () {
         return q({ metrics: ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate'] }).then(function (j) {
           var m = (j.results[0] || { metrics: [0, 0, 0, 0, 0] }).metrics;
           ['visitors', 'visits', 'pageviews', 'events'].forEach(function (k, i) { $('m-' + k).textContent = num(m[i]); });
-          $('m-bounce_rate').textContent = m[4] + '%';
+          $('m-bounce_rate').textContent = m[4] == null ? '–' : m[4] + '%';
           return j;
         });
       },
       function () {
-        return q({ metrics: ['events', 'visitors'], dimensions: ['time:' + r.grain], pagination: { limit: 10000 } })
+        return q({ metrics: ['events', 'visitors'], dimensions: ['time:' + r.grain], pagination: { limit: r.grain === 'hour' ? 800 : 400 } })
           .then(function (j) { chart(j, r.grain); });
       }
     ].concat(TOPS.map(function (t) {
@@ -201,7 +209,7 @@
       state('Updated ' + new Date().toLocaleTimeString());
       refreshTimer = setTimeout(refresh, 60000);
     }, function (e) {
-      if (gen !== generation) return;
+      if (gen !== generation || e.stale) return;
       if (e.status === 401) { signOut(); $('signin-error').textContent = 'Signed out: ' + e.message; return; }
       state('Could not load: ' + e.message, true);
     });
@@ -250,7 +258,7 @@
     s.appendChild(svg('rect', { x: L + 70, y: 4, width: 10, height: 10, 'class': 'legend-b' }));
     s.appendChild(svg('text', { x: L + 84, y: 13, 'class': 'axis' }, 'visitors'));
     box.appendChild(s);
-    $('chart-title').textContent = 'Events and visitors per ' + grain;
+    $('chart-title').textContent = 'Events and visitors per ' + grain + ' (UTC)';
   }
   // a round step (1, 2 or 5 times a power of ten, at least 1) near x
   function nice(x) {
@@ -293,20 +301,24 @@
   // ---- live: events accepted per second by this node, and its storage sessions, from /status every 2 s
   function startLive() {
     clearInterval(live.timer);
-    live.last = null;
+    live = { timer: null, last: null };
     poll();
     live.timer = setInterval(poll, 2000);
   }
+  // Behind a load balancer consecutive polls may reach different nodes: a rate is only taken between two answers of
+  // the same node run (its start time), never across a restart.
   function poll() {
+    var mine = live;
     fetch('/status', { cache: 'no-store', credentials: 'omit' }).then(function (r) { return r.json(); }).then(function (s) {
-      var now = performance.now();
-      if (live.last) {
-        var rate = (s.eventsAccepted - live.last.count) / ((now - live.last.at) / 1000);
+      if (!auth || mine !== live) return; // signed out meanwhile
+      var now = performance.now(), last = live.last;
+      if (last && last.started === s.started && s.eventsAccepted >= last.count) {
+        var rate = (s.eventsAccepted - last.count) / ((now - last.at) / 1000);
         $('m-live').textContent = rate < 10 ? rate.toFixed(1) : fmt.format(Math.round(rate));
       }
-      live.last = { count: s.eventsAccepted, at: now };
+      live.last = { count: s.eventsAccepted, at: now, started: s.started };
       health(s);
-    }, function () { $('m-live').textContent = 'unreachable'; });
+    }, function () { if (auth && mine === live) $('m-live').textContent = 'unreachable'; });
   }
   function health(s) {
     $('node').textContent = 'tracker ' + s.version + ' · up ' + duration(s.uptimeSeconds) + ' · ' + num(s.connections)

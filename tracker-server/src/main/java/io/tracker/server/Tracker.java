@@ -278,7 +278,8 @@ public final class Tracker implements AutoCloseable {
             throw new io.tracker.core.config.ConfigException("proxy.prefix: " + e.getMessage());
         }
         HttpRouter router = new HttpRouter(routes, new RateLimiter(config.rateLimit().perNode(config.cluster().nodes()), registry), address,
-                new Cors(config.server().allowOrigin(), config.admin().allowedOrigins()), rejections);
+                new Cors(config.server().allowOrigin(), config.admin().allowedOrigins(),
+                        java.util.Set.of("POST " + config.api().base() + "/v1/query", "GET /tr/v1/rpi/keys")), rejections);
         HttpInitializer plain = new HttpInitializer(config.server(), limiter, router, rejections,
                 config.websocket().maxFrameBytes());
         if (tls == null) {

@@ -255,6 +255,36 @@ class SegmentApiTest {
     }
 
     @Test
+    void visitsAreTheSdkSessionOrTheVisitorsHalfHour() throws Exception {
+        long slot = System.currentTimeMillis() / 1_800_000L * 1_800_000L; // the start of this half-hour
+        ObjectNode batch = JSON.createObjectNode().put("sentAt", Instant.now().toString());
+        ArrayNode m = batch.putArray("batch");
+        String[][] plan = {{"a1", "111", "0"}, {"a2", "111", "1"}, {"b1", "222", "2"}, // two RudderStack sessions
+            {"c1", null, "3"}, {"c2", null, "4"}, // no session id, one half-hour: one visit
+            {"d1", null, "-1"}}; // the half-hour before: another
+        for (String[] p : plan) {
+            ObjectNode one = message(p[0], "Step").put("anonymousId", "visitor-1")
+                    .put("timestamp", Instant.ofEpochMilli(slot + Long.parseLong(p[2]) * 1_000 + 500).toString());
+            if (p[1] != null) {
+                one.putObject("context").put("sessionId", Long.parseLong(p[1]));
+            } else {
+                one.putObject("properties").put("session_id", "an app's own field, not the visit");
+            }
+            m.add(one);
+        }
+        assertEquals(200, send("/v1/batch", batch.toString(), "Authorization", writeKey()).statusCode());
+        Map<String, String> sid = new java.util.HashMap<>();
+        for (Map<String, Object> r : rows("SELECT CAST(params AS VARCHAR) AS p, CAST(sid AS VARCHAR) AS sid FROM events")) {
+            sid.put(JSON.readTree((String) r.get("p")).get("message_id").asText(), (String) r.get("sid"));
+        }
+        assertEquals(6, sid.size(), sid.toString());
+        assertEquals(sid.get("a1"), sid.get("a2"));
+        assertTrue(!sid.get("a1").equals(sid.get("b1")), sid.toString());
+        assertEquals(sid.get("c1"), sid.get("c2"));
+        assertTrue(!sid.get("c1").equals(sid.get("d1")) && !sid.get("c1").equals(sid.get("a1")), sid.toString());
+    }
+
+    @Test
     void badInputIsAClear4xxAndStoresNothing() throws Exception {
         String one = message("m1", "Fine").toString();
         assertEquals(401, send("/v1/track", one).statusCode(), "no write key");

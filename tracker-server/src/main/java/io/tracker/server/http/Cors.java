@@ -25,9 +25,21 @@ public final class Cors {
     }
 
     public Cors(String allowOrigin, List<String> adminOrigins) {
+        this(allowOrigin, adminOrigins, Set.of());
+    }
+
+    /**
+     * {@code pageReads}: the calls ({@code "METHOD /path"}) the tracker's own pages make with a credential (the
+     * dashboard's reads). Only those pass from a same-origin page without being listed in {@code admin.allowedOrigins}:
+     * the origin also serves operators' static files and proxied content, so no write (a key, an erasure) may.
+     */
+    public Cors(String allowOrigin, List<String> adminOrigins, Set<String> pageReads) {
         this.allowOrigin = allowOrigin;
         this.adminOrigins = adminOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        this.pageReads = Set.copyOf(pageReads);
     }
+
+    private final Set<String> pageReads;
 
     public void decorate(HttpHeaders request, io.netty.handler.codec.http.HttpResponse response, boolean admin) {
         String origin = request.get(HttpHeaderNames.ORIGIN);
@@ -54,15 +66,16 @@ public final class Cors {
     /**
      * Whether an admin request may run: no {@code Origin} (a server, curl, an SDK) or a listed one; a browser page of
      * any other origin may not, nor a request a browser marks {@code Sec-Fetch-Site: cross-site} without an Origin.
-     * The tracker's own pages (the dashboard) may: the browser says {@code Sec-Fetch-Site: same-origin} (a header no
-     * page can set) and the Origin names the host the request is addressed to.
+     * The tracker's own pages (the dashboard) may make their reads ({@code pageReads}): the browser says
+     * {@code Sec-Fetch-Site: same-origin} (a header no page can set) and the Origin names the host asked.
      */
-    public boolean adminRequestAllowed(HttpHeaders request) {
+    public boolean adminRequestAllowed(HttpHeaders request, String method, String path) {
         String origin = request.get(HttpHeaderNames.ORIGIN);
         if (origin == null) {
             return !"cross-site".equalsIgnoreCase(request.get("Sec-Fetch-Site"));
         }
-        return adminOrigins.contains(origin.toLowerCase(Locale.ROOT)) || sameOrigin(origin, request);
+        return adminOrigins.contains(origin.toLowerCase(Locale.ROOT))
+                || pageReads.contains(method + " " + path) && sameOrigin(origin, request);
     }
 
     private static boolean sameOrigin(String origin, HttpHeaders request) {

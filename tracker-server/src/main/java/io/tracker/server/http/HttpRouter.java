@@ -203,7 +203,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (route.access() != Routes.Access.TRACKING) {
             boolean admin = route.access().admin(call.method())
                     || call.request().headers().contains(HttpHeaderNames.AUTHORIZATION);
-            if (admin && !cors.adminRequestAllowed(call.request().headers())) {
+            if (admin && !cors.adminRequestAllowed(call.request().headers(), call.method(), call.path())) {
                 return rejections.refuse(ApiError.forbidden("cross_origin", "admin routes refuse requests from web pages "
                         + "of other origins (admin.allowedOrigins lists the ones allowed)"));
             }

@@ -102,12 +102,19 @@ class SecureDefaultsTest {
                 Http.bearer(TOKEN));
         assertEquals(403, crossSite.statusCode());
         String self = "http://127.0.0.1:" + tracker.port();
-        assertEquals(200, http.get(subject, "Origin", self, "Sec-Fetch-Site", "same-origin", "Authorization",
-                Http.bearer(TOKEN)).statusCode(), "the tracker's own pages (the dashboard) may");
-        assertEquals(403, http.get(subject, "Origin", self, "Authorization", Http.bearer(TOKEN)).statusCode(),
+        assertEquals(200, http.get("/tr/v1/rpi/keys", "Origin", self, "Sec-Fetch-Site", "same-origin", "Authorization",
+                Http.bearer(TOKEN)).statusCode(), "the tracker's own pages (the dashboard) may read what they show");
+        assertEquals(403, http.get("/tr/v1/rpi/keys", "Origin", self, "Authorization", Http.bearer(TOKEN)).statusCode(),
                 "same origin only when the browser says so");
-        assertEquals(403, http.get(subject, "Origin", "https://evil.example", "Sec-Fetch-Site", "same-origin",
+        assertEquals(403, http.get("/tr/v1/rpi/keys", "Origin", "https://evil.example", "Sec-Fetch-Site", "same-origin",
                 "Authorization", Http.bearer(TOKEN)).statusCode(), "and the Origin names the host asked");
+        assertEquals(403, http.get("/tr/v1/rpi/keys", "Origin", "http://127.0.0.1:1", "Sec-Fetch-Site", "same-origin",
+                "Authorization", Http.bearer(TOKEN)).statusCode(), "another port is another origin");
+        assertEquals(403, http.get(subject, "Origin", self, "Sec-Fetch-Site", "same-origin", "Authorization",
+                Http.bearer(TOKEN)).statusCode(), "nothing else: static files and proxied pages share the origin");
+        assertEquals(403, http.post("/tr/v1/rpi/keys", "{\"oid\":\"0190c8a4-5d2b-7c3e-9f00-5a1b2c3d4e5f\",\"scopes\":[\"ingest\"]}",
+                "Origin", self, "Sec-Fetch-Site", "same-origin", "Authorization", Http.bearer(TOKEN)).statusCode(),
+                "no write from a page of the tracker's origin");
 
         HttpResponse<String> refund = http.post("/tr/v1/ltv/", "{\"uid\":\"0190c8a4-5d2b-7c3e-9f00-5a1b2c3d4e5f\",\"amt\":-5}",
                 "Origin", "https://evil.example", "Authorization", Http.bearer(TOKEN));

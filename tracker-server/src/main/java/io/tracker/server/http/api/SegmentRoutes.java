@@ -106,10 +106,10 @@ public final class SegmentRoutes {
     private record Message(UUID eid, ObjectNode event, Group group) {
     }
 
-    /** Messages with the same client facts go through the pipeline as one request. */
     /** Without an SDK session id, a visitor's events in one half-hour slot are one visit. */
     private static final long SESSION_SLOT_MILLIS = 30 * 60_000L;
 
+    /** Messages with the same client facts go through the pipeline as one request. */
     private record Group(String ip, String userAgent, String locale) {
     }
 
@@ -302,7 +302,8 @@ public final class SegmentRoutes {
         // The visit: the SDK's session id where it sends one, else the visitor's half-hour of the event's time, so
         // that visits and bounce rates of SDK traffic mean what they mean for the browser's (never one per event).
         long at = e.has("created_at") ? e.get("created_at").asLong() : receivedAt;
-        String visit = params.has("session_id") ? "id:" + params.get("session_id").asText() : "slot:" + at / SESSION_SLOT_MILLIS;
+        String sdkSession = sdkSession(m.get("context"), sharedContext);
+        String visit = sdkSession != null ? "id:" + sdkSession : "slot:" + at / SESSION_SLOT_MILLIS;
         e.put("sid", userIds.derived(tenant, "segment.session", vid + "/" + visit).toString());
         e.set("params", params);
         return new Message(eid, e, group);
@@ -319,6 +320,20 @@ public final class SegmentRoutes {
     }
 
     /** {@code context} (the message's over the batch's) into columns; its IP, user agent and locale are the group's. */
+    /**
+     * The SDK's session id: {@code context.sessionId} of the message, else of the batch (RudderStack's SDKs send one, a
+     * number; Segment's do not), when it is a number or a non-empty string of at most 100 characters.
+     */
+    private static String sdkSession(JsonNode own, JsonNode shared) {
+        for (JsonNode c : new JsonNode[] {own, shared}) {
+            JsonNode id = c == null || !c.isObject() ? null : c.get("sessionId");
+            if (id != null && (id.isIntegralNumber() || id.isTextual() && !id.asText().isBlank())) {
+                return id.asText().length() <= 100 ? id.asText() : null;
+            }
+        }
+        return null;
+    }
+
     private Group context(ObjectNode m, JsonNode shared, ObjectNode e, ObjectNode params, int i) {
         JsonNode own = m.get("context");
         if (own != null && !own.isNull() && !own.isObject()) {
@@ -330,10 +345,6 @@ public final class SegmentRoutes {
         }
         if (own != null && own.isObject()) {
             c.setAll((ObjectNode) own);
-        }
-        JsonNode sessionId = c.get("sessionId"); // RudderStack's SDKs send one (a number); Segment's do not
-        if (sessionId != null && (sessionId.isIntegralNumber() || sessionId.isTextual()) && sessionId.asText().length() <= 100) {
-            params.put("session_id", sessionId.asText());
         }
         String ip = text(c, "ip", i);
         if (ip != null && !NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip)) {
