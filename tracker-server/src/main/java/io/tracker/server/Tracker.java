@@ -222,22 +222,17 @@ public final class Tracker implements AutoCloseable {
         snippet.register(table, "/tr/v1/pub/tracker.js", true);
         config.staticFiles().scriptAliases().forEach(alias -> snippet.register(table, alias, true));
         config.staticFiles().eventAliases().forEach(alias -> track.registerAlias(table, alias));
-        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("docs/openapi.json"),
-                "application/json", "no-cache", null).register(table, "/docs/openapi.json", true);
-        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("docs/index.html"),
-                "text/html; charset=utf-8", "no-cache", PAGE_CSP).register(table, "/docs", false);
-        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("docs/docs.js"),
-                "text/javascript; charset=utf-8", "no-cache", null).register(table, "/docs/docs.js", false);
+        bundle(table, "/docs/openapi.json", "docs/openapi.json", "application/json", null, true);
+        bundle(table, "/docs", "docs/index.html", "text/html; charset=utf-8", PAGE_CSP, false);
+        bundle(table, "/docs/docs.js", "docs/docs.js", "text/javascript; charset=utf-8", null, false);
         // the dashboard: its page names the query API's prefix (api.prefix), its assets are the same everywhere
         String dashPage = new String(io.tracker.server.files.Bundled.resource("dash/index.html"),
                 java.nio.charset.StandardCharsets.UTF_8).replace("__API_BASE__", htmlAttribute(config.api().base()))
                 .replace("__PAGEVIEWS__", htmlAttribute(String.join(",", config.api().pageviewNames())));
         io.tracker.server.files.Bundled.of(dashPage.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 "text/html; charset=utf-8", "no-cache", PAGE_CSP).register(table, "/dash", false);
-        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("dash/dash.js"),
-                "text/javascript; charset=utf-8", "no-cache", null).register(table, "/dash/dash.js", false);
-        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource("dash/dash.css"),
-                "text/css; charset=utf-8", "no-cache", null).register(table, "/dash/dash.css", false);
+        bundle(table, "/dash/dash.js", "dash/dash.js", "text/javascript; charset=utf-8", null, false);
+        bundle(table, "/dash/dash.css", "dash/dash.css", "text/css; charset=utf-8", null, false);
         new LtvRoutes(support, batches, api, new io.tracker.core.business.Ltv(ids), config.ltv().requireKey())
                 .register(table);
         new io.tracker.server.http.api.KeyRoutes(support, keys).register(table);
@@ -298,6 +293,12 @@ public final class Tracker implements AutoCloseable {
     /** The tracker's own pages (docs, dashboard): their scripts and styles come from the tracker, nothing else. */
     private static final String PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self';"
             + " script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+    /** The jar's {@code resource} at {@code path}, revalidated by ETag on every use ({@code no-cache}). */
+    private static void bundle(Routes.Builder table, String path, String resource, String type, String csp, boolean cors) {
+        io.tracker.server.files.Bundled.of(io.tracker.server.files.Bundled.resource(resource), type, "no-cache", csp)
+                .register(table, path, cors);
+    }
 
     private static String htmlAttribute(String s) {
         return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;")

@@ -319,7 +319,6 @@ public final class SegmentRoutes {
         }
     }
 
-    /** {@code context} (the message's over the batch's) into columns; its IP, user agent and locale are the group's. */
     /**
      * The SDK's session id: {@code context.sessionId} of the message, else of the batch (RudderStack's SDKs send one, a
      * number; Segment's do not), when it is a number or a non-empty string of at most 100 characters.
@@ -334,6 +333,7 @@ public final class SegmentRoutes {
         return null;
     }
 
+    /** {@code context} (the message's over the batch's) into columns; its IP, user agent and locale are the group's. */
     private Group context(ObjectNode m, JsonNode shared, ObjectNode e, ObjectNode params, int i) {
         JsonNode own = m.get("context");
         if (own != null && !own.isNull() && !own.isObject()) {
