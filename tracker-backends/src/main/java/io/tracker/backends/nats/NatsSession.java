@@ -1,6 +1,5 @@
 package io.tracker.backends.nats;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -13,12 +12,10 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.impl.NatsMessage;
-import io.tracker.core.model.Column;
 import io.tracker.core.model.Row;
 import io.tracker.core.model.Table;
 import io.tracker.core.session.Session;
 import io.tracker.core.session.SessionException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -130,7 +127,7 @@ public final class NatsSession implements Session {
         List<CompletableFuture<PublishAck>> acks = new ArrayList<>(rows.size());
         try {
             for (Row r : rows) {
-                byte[] body = json(table, r);
+                byte[] body = io.tracker.core.model.RowJson.encode(table, r);
                 PublishOptions po = PublishOptions.builder().messageId(table.name() + ":" + r.eid())
                         .expectedStream(settings.stream()).build();
                 if (!inFlight.tryAcquire(settings.publishTimeoutMillis(), TimeUnit.MILLISECONDS)) {
@@ -147,7 +144,7 @@ public final class NatsSession implements Session {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw failure(table, rows, e);
-        } catch (TimeoutException | IOException | RuntimeException e) {
+        } catch (TimeoutException | RuntimeException e) {
             throw failure(table, rows, e);
         }
     }
@@ -160,34 +157,6 @@ public final class NatsSession implements Session {
                 t -> t instanceof IOException || t instanceof IllegalStateException); // disconnected, no responders
         healthy = f.kind() != SessionException.Kind.UNAVAILABLE;
         return f;
-    }
-
-    /** One row as a JSON object: UUIDs and times as strings (ISO-8601 UTC), money as exact numbers, JSON columns inline. */
-    static byte[] json(Table table, Row row) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            List<Column> columns = table.columns();
-            for (int i = 0; i < columns.size(); i++) {
-                Object v = row.get(i);
-                if (v == null) {
-                    continue;
-                }
-                g.writeFieldName(columns.get(i).name());
-                switch (columns.get(i).type()) {
-                    case UUID, STRING -> g.writeString(v.toString());
-                    case JSON -> g.writeRawValue((String) v);
-                    case INT64 -> g.writeNumber((Long) v);
-                    case INT32 -> g.writeNumber((Integer) v);
-                    case FLOAT64 -> g.writeNumber((Double) v);
-                    case TIMESTAMP -> g.writeString(Instant.ofEpochMilli((Long) v).toString());
-                    case DECIMAL -> g.writeNumber((java.math.BigDecimal) v);
-                    case BOOLEAN -> g.writeBoolean((Boolean) v);
-                }
-            }
-            g.writeEndObject();
-        }
-        return out.toByteArray();
     }
 
     /**
@@ -216,7 +185,7 @@ public final class NatsSession implements Session {
                     if (m == null) {
                         break; // nothing more within the wait: the end of what the stream holds
                     }
-                    Row r = row(events, JSON.readTree(m.getData()));
+                    Row r = io.tracker.core.model.RowJson.decode(events, JSON.readTree(m.getData()));
                     long at = r.get("created_at") instanceof Long l ? l : Long.MIN_VALUE;
                     if (at >= from.toEpochMilli() && at < to.toEpochMilli()
                             && (enames.isEmpty() || enames.contains(r.get("ename")))) {
@@ -245,34 +214,6 @@ public final class NatsSession implements Session {
         } catch (Exception e) {
             throw new SessionException("session " + name + ": replay from the stream failed: " + e.getMessage(), e);
         }
-    }
-
-    /** A message of {@link #json} as the row it was. */
-    static Row row(Table table, com.fasterxml.jackson.databind.JsonNode n) {
-        io.tracker.core.model.RowBuilder b = new io.tracker.core.model.RowBuilder(table);
-        for (Column c : table.columns()) {
-            com.fasterxml.jackson.databind.JsonNode v = n.get(c.name());
-            if (v == null || v.isNull()) {
-                continue;
-            }
-            Object value = switch (c.type()) {
-                case UUID -> java.util.UUID.fromString(v.asText());
-                case STRING -> v.asText();
-                case JSON -> v.toString();
-                case INT64 -> v.asLong();
-                case INT32 -> v.asInt();
-                case FLOAT64 -> v.asDouble();
-                case TIMESTAMP -> Instant.parse(v.asText()).toEpochMilli();
-                case DECIMAL -> v.decimalValue().setScale(io.tracker.core.model.ColumnType.DECIMAL_SCALE);
-                case BOOLEAN -> v.asBoolean();
-            };
-            if (c.name().equals("eid")) {
-                b.eid((java.util.UUID) value);
-            } else {
-                b.set(c.name(), value);
-            }
-        }
-        return b.build();
     }
 
     @Override

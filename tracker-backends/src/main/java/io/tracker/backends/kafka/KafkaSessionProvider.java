@@ -1,0 +1,61 @@
+package io.tracker.backends.kafka;
+
+import io.tracker.core.config.SessionConfig;
+import io.tracker.core.config.Validation;
+import io.tracker.core.session.Session;
+import io.tracker.core.session.SessionProvider;
+import io.tracker.core.session.SessionSettings;
+import java.nio.file.Path;
+
+/** {@code "type": "kafka"}. */
+public final class KafkaSessionProvider implements SessionProvider {
+    @Override
+    public String type() {
+        return "kafka";
+    }
+
+    @Override
+    public Session create(SessionConfig config, String keyPrefix, Path dataDir) {
+        String p = keyPrefix + ".settings";
+        KafkaSettings s = SessionSettings.bind(config, keyPrefix, KafkaSettings.standard(), KafkaSettings.class);
+        Validation v = new Validation();
+        validate(p, s, v);
+        v.throwIfInvalid();
+        return new KafkaSession(config.name(), s);
+    }
+
+    static void validate(String p, KafkaSettings s, Validation v) {
+        if (s.bootstrapServers().isEmpty()) {
+            v.fail(p + ".bootstrapServers", "at least one host:port is required");
+        }
+        for (int i = 0; i < s.bootstrapServers().size(); i++) {
+            String u = s.bootstrapServers().get(i);
+            if (u == null || !u.matches("[A-Za-z0-9.\\-]+:\\d{1,5}|\\[[0-9A-Fa-f:.]+]:\\d{1,5}")) {
+                v.fail(p + ".bootstrapServers[" + i + "]", "must be host:port (got '" + u + "')");
+            }
+        }
+        // Kafka topic names: [a-zA-Z0-9._-], at most 249 characters (the longest table name is 16).
+        if (v.notNull(p + ".topicPrefix", s.topicPrefix()) && !s.topicPrefix().matches("[A-Za-z0-9._\\-]{0,200}")) {
+            v.fail(p + ".topicPrefix", "letters, digits, '.', '_' and '-' only, at most 200");
+        }
+        v.range(p + ".partitions", s.partitions(), 1, 10_000);
+        v.range(p + ".replicationFactor", s.replicationFactor(), 1, 32);
+        v.oneOf(p + ".compression", s.compression(), "lz4", "zstd", "snappy", "gzip", "none");
+        v.range(p + ".requestTimeoutMillis", s.requestTimeoutMillis(), 100, 600_000);
+        v.range(p + ".lingerMillis", s.lingerMillis(), 0, 10_000);
+        v.range(p + ".deliveryTimeoutMillis", s.deliveryTimeoutMillis(), 1_000, 3_600_000);
+        if ((long) s.deliveryTimeoutMillis() < (long) s.requestTimeoutMillis() + s.lingerMillis()) {
+            v.fail(p + ".deliveryTimeoutMillis", "must be at least requestTimeoutMillis + lingerMillis ("
+                    + ((long) s.requestTimeoutMillis() + s.lingerMillis()) + ")");
+        }
+        v.range(p + ".batchBytes", s.batchBytes(), 1_024, 64 << 20);
+        v.range(p + ".dedupEntries", s.dedupEntries(), 0, 10_000_000);
+        v.oneOf(p + ".securityProtocol", s.securityProtocol(), "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+        v.oneOf(p + ".saslMechanism", s.saslMechanism(), "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+        v.notNull(p + ".user", s.user());
+        v.notNull(p + ".password", s.password());
+        if (s.user() != null && !s.user().isEmpty() && s.securityProtocol() != null && !s.securityProtocol().startsWith("SASL")) {
+            v.fail(p + ".user", "a user needs securityProtocol SASL_SSL or SASL_PLAINTEXT");
+        }
+    }
+}
