@@ -31,7 +31,8 @@ run: $(JAR) ## start on DuckDB at http://localhost:8080 (config.json; ARGS="--po
 # whatever the outcome: Cassandra (cassandra-all jars from Maven Central, its own JVM; started first and left to boot
 # while the build compiles and the other tests run — its tests wait for it with `scripts/cassandra.sh wait`),
 # ClickHouse (Debian's clickhouse-server), NATS JetStream (Debian's nats-server), Pebble (Debian's pebble, Let's
-# Encrypt's test CA, for ACME); Debian's Chromium is installed for the browser tests.
+# Encrypt's test CA, for ACME), Kafka 4 in KRaft mode (kafka_2.13 jars from Maven Central, its own JVM); Debian's
+# Chromium is installed for the browser tests.
 test: ## the whole suite: lint, unit, end-to-end, fault, backend and functional tests on real servers
 	scripts/lint.sh
 	@tmp=$$(mktemp -d) && java scripts/ClusterSchema.java schema/clickhouse $$tmp && diff -r $$tmp schema/clickhouse/cluster \
@@ -41,8 +42,9 @@ test: ## the whole suite: lint, unit, end-to-end, fault, backend and functional 
 	scripts/clickhouse.sh start
 	scripts/nats.sh start
 	scripts/pebble.sh start
+	scripts/kafka.sh start && scripts/kafka.sh wait
 	rm -rf tracker-*/target/surefire-reports
-	$(MVN) verify; rc=$$?; scripts/test-summary.sh; scripts/clickhouse.sh stop; scripts/nats.sh stop; scripts/pebble.sh stop; scripts/cassandra.sh stop; \
+	$(MVN) verify; rc=$$?; scripts/test-summary.sh; scripts/clickhouse.sh stop; scripts/nats.sh stop; scripts/pebble.sh stop; scripts/kafka.sh stop; scripts/cassandra.sh stop; \
 	  [ $$rc -ne 0 ] || scripts/functional-selftest.sh || rc=1; exit $$rc
 
 lint: ## compose files, haproxy config, shellcheck, Dockerfile = Makefile build and JVM flags

@@ -6,6 +6,7 @@
 #   scripts/kafka.sh start     # returns at once; the broker answers ~5-10 s later
 #   scripts/kafka.sh wait      # blocks until the broker accepts connections (up to KAFKA_WAIT seconds, default 120)
 #   scripts/kafka.sh stop|status|restart|install
+#   scripts/kafka.sh kill      # SIGKILL, for fault tests: in-flight requests die unanswered (restart recovers the log)
 #   KAFKA_DIR=/tmp/tracker-kafka KAFKA_PORT=9092 KAFKA_CONTROLLER_PORT=9093 KAFKA_HEAP=384m KAFKA_VERSION=4.4.0
 #   KAFKA_KEEP_DATA=1 keeps the log directory across start (default: a fresh cluster each start; restart keeps it)
 set -euo pipefail
@@ -111,7 +112,8 @@ case ${1:-} in
   wait) wait_ready ;;
   stop) stop ;;
   restart) stop; KAFKA_KEEP_DATA=1 start; wait_ready ;;
+  kill) if running; then kill -9 "$(cat "$PIDFILE")"; while running; do sleep 0.1; done; rm -f "$PIDFILE"; log "killed"; fi ;;
   status) if running && ready; then echo "running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"; else echo "stopped"; exit 3; fi ;;
   install) install ;;
-  *) echo "usage: $0 start|wait|stop|status|restart|install" >&2; exit 2 ;;
+  *) echo "usage: $0 start|wait|stop|status|restart|kill|install" >&2; exit 2 ;;
 esac

@@ -49,11 +49,11 @@ public final class Tracker implements AutoCloseable {
 
     private final Runnable onStop;
 
-    private final java.util.List<io.tracker.server.consume.NatsConsumer> consumers;
+    private final java.util.List<io.tracker.server.consume.MessageConsumer> consumers;
 
     private Tracker(TrackerConfig config, DataDirLock lock, BatchManager batches, HttpServer http,
                     PrometheusMeterRegistry registry, Runnable onStop,
-                    java.util.List<io.tracker.server.consume.NatsConsumer> consumers) {
+                    java.util.List<io.tracker.server.consume.MessageConsumer> consumers) {
         this.consumers = consumers;
         this.onStop = onStop;
         this.config = config;
@@ -105,7 +105,7 @@ public final class Tracker implements AutoCloseable {
         batches.start();
         HttpServer http = null;
         java.util.List<AutoCloseable> extras = new java.util.ArrayList<>();
-        java.util.List<io.tracker.server.consume.NatsConsumer> consumers = new java.util.ArrayList<>();
+        java.util.List<io.tracker.server.consume.MessageConsumer> consumers = new java.util.ArrayList<>();
         // One per process: in hash mode its daily salt must be shared by events, consent rows and consumed logs.
         io.tracker.core.privacy.IpAnonymizer ips = new io.tracker.core.privacy.IpAnonymizer(config.privacy().ipMode());
         Runnable onStop = () -> extras.forEach(c -> {
@@ -125,10 +125,10 @@ public final class Tracker implements AutoCloseable {
             batches.awaitStartup(Duration.ofSeconds(config.server().startupWaitSeconds()));
             io.tracker.core.business.ConsumedMessages consumed = new io.tracker.core.business.ConsumedMessages(new EventIds(), ips);
             for (io.tracker.core.config.ConsumerConfig cc : config.consumers()) {
-                consumers.add(io.tracker.server.consume.NatsConsumer.start(cc, batches, consumed, registry));
+                consumers.add(io.tracker.server.consume.MessageConsumer.start(cc, batches, consumed, registry));
             }
         } catch (Exception e) {
-            consumers.forEach(io.tracker.server.consume.NatsConsumer::close);
+            consumers.forEach(io.tracker.server.consume.MessageConsumer::close);
             if (http != null) {
                 http.stop(0, 1_000);
             }
@@ -345,7 +345,7 @@ public final class Tracker implements AutoCloseable {
         long t0 = System.nanoTime();
         Duration timeout = Duration.ofSeconds(config.server().shutdownTimeoutSeconds());
         http.closeListener();
-        consumers.forEach(io.tracker.server.consume.NatsConsumer::close); // no new rows from NATS while draining
+        consumers.forEach(io.tracker.server.consume.MessageConsumer::close); // no new rows from NATS or Kafka while draining
         batches.close(timeout);
         http.stop(100, timeout.toMillis());
         onStop.run();

@@ -33,9 +33,15 @@ final class ChildTracker {
     /** As above, with {@code env} added to the child's environment (TRACKER_* configuration overrides). */
     static Process start(int port, Path dataDir, Path log, java.util.Map<String, String> env, String... extraArgs)
             throws Exception {
+        return start(port, dataDir, log, env, Path.of("..", "config.json"), extraArgs);
+    }
+
+    /** As above with a configuration file of the test's own. */
+    static Process start(int port, Path dataDir, Path log, java.util.Map<String, String> env, Path config,
+                         String... extraArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "--config", Path.of("..", "config.json").toString(),
+                "--config", config.toString(),
                 "--port", Integer.toString(port), "--data-dir", dataDir.toString()));
         cmd.addAll(List.of(extraArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -24,7 +24,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -41,7 +40,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -77,6 +75,11 @@ public final class KafkaSession implements Session {
     private volatile boolean isOpen;
     /** The last write failed as an outage: the next one checks the brokers first instead of waiting out a timeout. */
     private boolean outage;
+    /**
+     * Tables whose remembered ids may be missing records a failed batch did deliver (a broker that appended them and
+     * went away before answering): read back from the topic's tail before the table's next write.
+     */
+    private final Set<String> unsure = new HashSet<>();
 
     public KafkaSession(String name, KafkaSettings settings) {
         this.name = name;
@@ -94,25 +97,8 @@ public final class KafkaSession implements Session {
 
     /** Connection and security settings shared by the producer, the admin client and the session's readers. */
     Properties common() {
-        Properties p = new Properties();
-        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, String.join(",", settings.bootstrapServers()));
-        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, "tracker-" + name);
-        p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, settings.securityProtocol());
-        p.put(CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
-        p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, settings.requestTimeoutMillis());
-        if (settings.securityProtocol().startsWith("SASL") && !settings.user().isEmpty()) {
-            p.put(SaslConfigs.SASL_MECHANISM, settings.saslMechanism());
-            String module = settings.saslMechanism().equals("PLAIN")
-                    ? "org.apache.kafka.common.security.plain.PlainLoginModule"
-                    : "org.apache.kafka.common.security.scram.ScramLoginModule";
-            p.put(SaslConfigs.SASL_JAAS_CONFIG, module + " required username=\"" + jaas(settings.user())
-                    + "\" password=\"" + jaas(settings.password()) + "\";");
-        }
-        return p;
-    }
-
-    private static String jaas(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+        return KafkaClients.common(settings.bootstrapServers(), "tracker-" + name, settings.securityProtocol(),
+                settings.saslMechanism(), settings.user(), settings.password(), settings.requestTimeoutMillis());
     }
 
     private Producer<byte[], byte[]> newProducer() {
@@ -206,7 +192,7 @@ public final class KafkaSession implements Session {
      * that a replay after a crash of rows this or another tracker already delivered sends none of them again. Bounded
      * in time; an unfinished read only means fewer ids remembered (logged).
      */
-    private void seedAcknowledged(List<Table> opened) {
+    private boolean seedAcknowledged(List<Table> opened) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         int seeded = 0;
         try (KafkaConsumer<byte[], byte[]> c = newReader()) {
@@ -246,14 +232,17 @@ public final class KafkaSession implements Session {
             if (!pending.isEmpty()) {
                 log.atWarn().addKeyValue("session", name).addKeyValue("partitions", pending.size())
                         .log("kafka: could not read back every topic's recent keys within 30 s; replays of rows sent "
-                                + "before this start may be delivered again");
+                                + "before may be delivered again");
+                return false;
             }
         } catch (RuntimeException e) {
             log.atWarn().addKeyValue("session", name).addKeyValue("error", e.getMessage())
-                    .log("kafka: reading back the topics' recent keys failed; replays of rows sent before this start "
-                            + "may be delivered again");
+                    .log("kafka: reading back the topics' recent keys failed; replays of rows sent before may be "
+                            + "delivered again");
+            return false;
         }
         log.atDebug().addKeyValue("session", name).addKeyValue("ids", seeded).log("kafka: recent event ids read back");
+        return true;
     }
 
     private static UUID key(byte[] k) {
@@ -298,6 +287,9 @@ public final class KafkaSession implements Session {
             throw SessionException.unavailable("session " + name + ", table " + table.name() + ": no broker of "
                     + settings.bootstrapServers() + " answers", null);
         }
+        if (mayRepeat && settings.dedupEntries() > 0 && unsure.contains(table.name()) && seedAcknowledged(List.of(known))) {
+            unsure.remove(table.name());
+        }
         LinkedHashMap<UUID, Boolean> seen = acknowledged.get(table.name());
         List<Row> send = rows;
         if (mayRepeat && seen != null) {
@@ -315,9 +307,16 @@ public final class KafkaSession implements Session {
             if (p == null) {
                 p = producer = newProducer();
             }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.deliveryTimeoutMillis());
             for (Row r : send) {
-                acks.add(p.send(new ProducerRecord<>(topic, r.eid().toString().getBytes(StandardCharsets.US_ASCII),
-                        RowJson.encode(table, r))));
+                Future<RecordMetadata> f = p.send(new ProducerRecord<>(topic,
+                        r.eid().toString().getBytes(StandardCharsets.US_ASCII), RowJson.encode(table, r)));
+                acks.add(f);
+                // A send that failed at once (no metadata within max.block.ms: the brokers are away), or a batch past
+                // its delivery timeout: the rest would wait as long, so the batch fails now and is retried whole.
+                if ((f.isDone() && failed(f)) || System.nanoTime() > deadline) {
+                    break;
+                }
             }
             p.flush(); // sends what lingers and waits for every answer (each bounded by deliveryTimeoutMillis)
             Throwable first = null;
@@ -328,6 +327,9 @@ public final class KafkaSession implements Session {
                 } catch (ExecutionException e) {
                     first = first == null ? e.getCause() : first;
                 }
+            }
+            if (first == null && acks.size() < send.size()) {
+                first = new TimeoutException("rows still unsent after deliveryTimeoutMillis");
             }
             if (first != null) {
                 throw failure(table, rows, first);
@@ -344,6 +346,18 @@ public final class KafkaSession implements Session {
         }
     }
 
+    private static boolean failed(Future<RecordMetadata> f) {
+        try {
+            f.get(0, TimeUnit.MILLISECONDS);
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return true;
+        }
+    }
+
     private SessionException failure(Table table, List<Row> rows, Throwable e) {
         SessionException f = Failures.classify("session " + name + ", table " + table.name() + ": "
                 + rows.size() + " rows not acknowledged: " + e.getMessage(), e,
@@ -351,6 +365,7 @@ public final class KafkaSession implements Session {
                         || t instanceof SerializationException || t instanceof org.apache.kafka.common.InvalidRecordException,
                 KafkaSession::isOutage);
         if (f.kind() != SessionException.Kind.REJECTED) {
+            unsure.add(table.name());
             // A producer that gave up on records may hold a stale sequence state: start the next batch on a fresh one.
             outage = true;
             healthy = false;

@@ -16,7 +16,9 @@ import java.io.IOException;
  * subject; {@code total} 1 unless an integer is given), {@code update} → {@code updates} ({@code id} required;
  * {@code updated} in epoch ms, else now; {@code msg}), {@code log} → {@code logs} ({@code topic} or {@code id},
  * {@code ltimenss} in ns, {@code level}, {@code msg}, {@code params}, …; the IP stored as {@code privacy.ipMode}
- * allows). A message that is not a JSON object, or misses what its kind needs, is refused with a reason.
+ * allows), and (Kafka) {@code event} → {@code events} (an events row in the stream sessions' JSON, {@code ename}
+ * required, stored as given). A message that is not a JSON object, or misses what its kind needs, is refused with a
+ * reason.
  */
 public final class ConsumedMessages {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,6 +76,24 @@ public final class ConsumedMessages {
                         .set("level", level == null ? null : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, level)))
                         .set("msg", text(m.get("msg"))).set("params", params == null || params.isNull() ? null : write(params))
                         .build();
+            }
+            case "event" -> {
+                // An events row as the stream sessions write it (RowJson): another tracker's events topic, or an
+                // application writing that shape. Stored as given; its own eid and created_at are kept when present.
+                if (!m.hasNonNull("eid")) {
+                    m.put("eid", eid.toString());
+                }
+                if (!m.hasNonNull("created_at")) {
+                    m.put("created_at", now);
+                }
+                if (Payload.text(m, "ename") == null) {
+                    throw new BadRequestException("bad_field", "ename: an event needs its name");
+                }
+                try {
+                    yield io.tracker.core.model.RowJson.decode(Tables.EVENTS, m);
+                } catch (IllegalArgumentException e) {
+                    throw new BadRequestException("bad_field", e.getMessage());
+                }
             }
             default -> throw new IllegalArgumentException("kind " + kind);
         };

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * arrives while the tracker is down or refusing is not redelivered; refusals are counted, never silent); with it, a
  * JetStream durable consumer acknowledged only once the row is safe, so messages wait in the stream instead.
  */
-public final class NatsConsumer implements AutoCloseable {
+public final class NatsConsumer implements MessageConsumer {
     private static final Logger log = LoggerFactory.getLogger(NatsConsumer.class);
 
     private final ConsumerConfig config;
