@@ -119,6 +119,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void kafkaConsumersAreCheckedKeyByKeyAndNatsStaysTheDefaultType() throws Exception {
+        TrackerConfig ok = env(Map.of("TRACKER_CONSUMERS_0_PASSWORD", "from-env")).load(file("{\"consumers\":["
+                + "{\"subject\":\"m.>\",\"kind\":\"count\",\"servers\":[\"nats://127.0.0.1:4222\"]},"
+                + "{\"type\":\"kafka\",\"kind\":\"event\",\"bootstrapServers\":[\"127.0.0.1:9092\"],"
+                + "\"topics\":[\"tracker.events\"],\"password\":\"\"}]}"));
+        assertEquals("nats", ok.consumers().get(0).type());
+        ConsumerConfig k = ok.consumers().get(1);
+        assertEquals("tracker", k.groupId());
+        assertEquals("earliest", k.startFrom());
+        assertEquals(45_000, k.sessionTimeoutMillis());
+        assertFalse(k.toString().contains("from-env"), k.toString());
+        ConfigException e = assertThrows(ConfigException.class, () -> env(Map.of()).load(file("{\"consumers\":["
+                + "{\"type\":\"kafka\",\"kind\":\"event\",\"bootstrapServers\":[\"kafka://x:9092\"],"
+                + "\"topics\":[\"a b\"],\"startFrom\":\"middle\",\"subject\":\"x\"},"
+                + "{\"type\":\"rabbit\",\"kind\":\"count\"},"
+                + "{\"kind\":\"event\",\"subject\":\"x\",\"servers\":[\"nats://127.0.0.1:4222\"]}]}")));
+        for (String key : new String[] {"consumers[0].bootstrapServers[0]", "consumers[0].topics[0]",
+                "consumers[0].startFrom", "consumers[0]: subject", "consumers[1].type", "consumers[2].kind"}) {
+            assertTrue(e.getMessage().contains(key), key + " in " + e.getMessage());
+        }
+    }
+
+    @Test
     void duplicateSessionNamesAreRejected() throws Exception {
         ConfigException e = assertThrows(ConfigException.class, () -> env(Map.of()).load(file(
                 "{\"sessions\":[{\"type\":\"duckdb\",\"name\":\"a\"},{\"type\":\"duckdb\",\"name\":\"a\"}]}")));
