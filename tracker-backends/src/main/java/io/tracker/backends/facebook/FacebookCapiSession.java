@@ -1,0 +1,489 @@
+package io.tracker.backends.facebook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracker.backends.Failures;
+import io.tracker.core.model.Row;
+import io.tracker.core.model.Table;
+import io.tracker.core.session.Session;
+import io.tracker.core.session.SessionException;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Meta's Conversions API as a write-only session, so batching, retries, the breaker, the spool and dead letters come
+ * from the batch manager. An {@code events} row whose {@code ename} is mapped in {@code events}, and (as
+ * {@code purchaseEvent}) a {@code payments} row, is sent as a server event when its visitor agreed to marketing:
+ * the row's {@code cflags} carry {@code marketingBit}, or, without flags of its own, the latest consent this session
+ * saw for the visitor ({@code agreements}, earlier events), else {@code consentWhenAbsent}. Bots, rows older than the
+ * API's 7 days and rows with nothing to match a person by are not sent. {@code user_data} carries only SHA-256 hashes
+ * of normalised identifiers ({@code em}, {@code ph} from the event's params, {@code external_id} from uid or vid,
+ * {@code country}, {@code ct}, {@code st}, {@code zp}), plus the client IP (as stored, i.e. as
+ * {@code privacy.ipMode} left it), the user agent and the {@code fbp}/{@code fbc} cookies; {@code event_id} is the
+ * row's event id, which Meta uses to deduplicate against the browser pixel and against a retry. Requests carry at
+ * most {@code maxEventsPerRequest} events, the token in the body (never in the URL). A 4xx answer (bad token, bad
+ * payload) is a rejection: the batch manager isolates the rows and dead-letters the refused ones with the API's
+ * message; 429, throttling codes, 5xx and timeouts are outages, retried.
+ */
+public final class FacebookCapiSession implements Session {
+    private static final Logger log = LoggerFactory.getLogger(FacebookCapiSession.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final List<String> ACTION_SOURCES = List.of("website", "app", "email", "phone_call", "chat",
+            "physical_store", "system_generated", "business_messaging", "other");
+    /** The API refuses events older than 7 days; an hour of margin for the request's own way. */
+    static final long MAX_AGE_MILLIS = Duration.ofDays(7).minusHours(1).toMillis();
+    /** Graph API error codes that mean "slow down", not "bad data" (rate limits, temporary unavailability). */
+    private static final Set<Integer> THROTTLED = Set.of(1, 2, 4, 17, 32, 341, 613, 80004);
+    private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+
+    private final String name;
+    private final FacebookCapiSettings settings;
+    private final URI endpoint;
+    /** Visitor → consent bits, newest seen (agreements and events), oldest dropped beyond rememberedVisitors. */
+    private final Map<UUID, Long> consent;
+    /** Event ids the API acknowledged recently: a retried batch does not send them again. */
+    private final Map<UUID, Boolean> sent;
+    private volatile HttpClient http;
+    private volatile boolean healthy;
+
+    public FacebookCapiSession(String name, FacebookCapiSettings settings) {
+        this.name = name;
+        this.settings = settings;
+        String base = settings.graphUrl().endsWith("/") ? settings.graphUrl() : settings.graphUrl() + "/";
+        this.endpoint = URI.create(base + settings.apiVersion() + "/" + settings.pixelId() + "/events");
+        int visitors = settings.rememberedVisitors();
+        this.consent = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<UUID, Long> eldest) {
+                return size() > visitors;
+            }
+        });
+        this.sent = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<UUID, Boolean> eldest) {
+                return size() > 100_000;
+            }
+        });
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The request URL (no secret in it). */
+    URI endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public void open(List<Table> tables) {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(Math.min(settings.requestTimeoutMillis(), 10_000)))
+                    .followRedirects(HttpClient.Redirect.NEVER).build();
+        }
+        healthy = true;
+        log.atInfo().addKeyValue("session", name).addKeyValue("endpoint", endpoint).addKeyValue("events",
+                settings.events().keySet()).log("facebook conversions api open");
+    }
+
+    @Override
+    public void write(Table table, List<Row> rows) throws SessionException {
+        write(table, rows, false);
+    }
+
+    @Override
+    public void write(Table table, List<Row> rows, boolean mayRepeat) throws SessionException {
+        HttpClient client = http;
+        if (client == null) {
+            throw Failures.notOpen("session " + name + ": not open");
+        }
+        List<ObjectNode> events = new ArrayList<>();
+        List<UUID> ids = new ArrayList<>();
+        switch (table.name()) {
+            case "agreements", "agreed" -> {
+                for (Row r : rows) {
+                    if (r.get("vid") instanceof UUID vid && r.get("cflags") instanceof Long flags) {
+                        consent.put(vid, flags);
+                    }
+                }
+                return;
+            }
+            case "events", "payments" -> {
+                long now = System.currentTimeMillis();
+                int old = 0;
+                for (Row r : rows) {
+                    ObjectNode e = table.name().equals("events") ? fromEvent(r) : fromPayment(r);
+                    if (e == null || (mayRepeat && sent.containsKey(r.eid()))) {
+                        continue;
+                    }
+                    if (!(r.get("created_at") instanceof Long at) || at < now - MAX_AGE_MILLIS) {
+                        old++;
+                        continue;
+                    }
+                    events.add(e);
+                    ids.add(r.eid());
+                }
+                if (old > 0) {
+                    log.atWarn().addKeyValue("session", name).addKeyValue("rows", old)
+                            .log("events older than 7 days not sent: the Conversions API refuses them");
+                }
+            }
+            default -> {
+                return; // nothing of this table goes to Meta
+            }
+        }
+        for (int from = 0; from < events.size(); from += settings.maxEventsPerRequest()) {
+            int to = Math.min(events.size(), from + settings.maxEventsPerRequest());
+            post(client, table, events.subList(from, to));
+            ids.subList(from, to).forEach(id -> sent.put(id, Boolean.TRUE));
+        }
+        healthy = true;
+    }
+
+    /** Whether the row's visitor agreed to marketing (see the class comment); learns the consent an event carries. */
+    private boolean consented(Row r) {
+        Object vid = r.get("vid");
+        Long own = r.table().hasColumn("cflags") && r.get("cflags") instanceof Long l ? l : null;
+        if (own != null && vid instanceof UUID v) {
+            consent.put(v, own);
+        }
+        Long known = vid instanceof UUID v ? consent.get(v) : null;
+        long flags = own != null ? own : known != null ? known : settings.consentWhenAbsent();
+        return (flags & settings.marketingBit()) != 0;
+    }
+
+    private ObjectNode fromEvent(Row r) throws SessionException {
+        boolean agreed = consented(r);
+        String event = r.get("ename") instanceof String ename ? settings.events().get(ename) : null;
+        if (event == null || !agreed || Boolean.TRUE.equals(r.get("is_bot"))) {
+            return null;
+        }
+        JsonNode params = params(r);
+        ObjectNode custom = JSON.createObjectNode();
+        BigDecimal value = number(params.get("value"));
+        if (value != null) {
+            custom.put("value", value);
+        }
+        String currency = text(params.get("currency"));
+        if (currency != null) {
+            custom.put("currency", currency.toUpperCase(Locale.ROOT));
+        }
+        for (String k : List.of("order_id", "content_category", "content_name", "search_string")) {
+            String s = text(params.get(k));
+            if (s != null) {
+                custom.put(k, s);
+            }
+        }
+        BigDecimal ltv = number(params.get("predicted_ltv"));
+        if (ltv != null) {
+            custom.put("predicted_ltv", ltv);
+        }
+        return event(r, event, params, custom);
+    }
+
+    private ObjectNode fromPayment(Row r) throws SessionException {
+        if (settings.purchaseEvent().isEmpty() || !consented(r)) {
+            return null;
+        }
+        ObjectNode custom = JSON.createObjectNode();
+        BigDecimal value = r.get("total") instanceof BigDecimal t ? t : r.get("revenue") instanceof BigDecimal v ? v : null;
+        if (value == null && r.get("price") instanceof BigDecimal price) {
+            value = price.multiply(r.get("qty") instanceof Double q ? BigDecimal.valueOf(q) : BigDecimal.ONE);
+        }
+        if (value != null) {
+            custom.put("value", value.stripTrailingZeros());
+        }
+        if (r.get("currency") instanceof String c && !c.isBlank()) {
+            custom.put("currency", c.trim().toUpperCase(Locale.ROOT));
+        }
+        Object order = r.get("orid") != null ? r.get("orid") : r.get("invid");
+        if (order != null) {
+            custom.put("order_id", order.toString());
+        }
+        if (r.get("product") instanceof String p && !p.isBlank()) {
+            custom.put("content_name", p);
+        }
+        if (r.get("product_id") != null) {
+            custom.putArray("content_ids").add(r.get("product_id").toString());
+        }
+        return event(r, settings.purchaseEvent(), JSON.createObjectNode(), custom);
+    }
+
+    /** The server event for a row, or null when it has nothing to match a person by. */
+    private ObjectNode event(Row r, String eventName, JsonNode params, ObjectNode custom) throws SessionException {
+        if ("Purchase".equals(eventName) && (!custom.has("value") || !custom.has("currency"))) {
+            throw SessionException.rejected("session " + name + ": row " + r.eid() + " is a Purchase without a value "
+                    + "and a currency (the Conversions API requires both)", null);
+        }
+        ObjectNode user = JSON.createObjectNode();
+        Object id = r.get("uid") != null ? r.get("uid") : r.get("vid");
+        if (id != null) {
+            user.putArray("external_id").add(sha256(id.toString().toLowerCase(Locale.ROOT)));
+        }
+        String em = email(text(params.get("em")));
+        if (em != null) {
+            user.putArray("em").add(em);
+        }
+        String ph = phone(text(params.get("ph")));
+        if (ph != null) {
+            user.putArray("ph").add(ph);
+        }
+        hashed(user, "country", string(r, "country"), s -> s.length() == 2 && s.chars().allMatch(Character::isLetter) ? s : null);
+        hashed(user, "ct", string(r, "city"), s -> letters(s));
+        hashed(user, "st", string(r, "region"), s -> letters(s));
+        hashed(user, "zp", string(r, "zip"), s -> s.replaceAll("[\\s\\-]", "").isEmpty() ? null : s.replaceAll("[\\s\\-]", ""));
+        String ip = string(r, "ip");
+        if (ip != null && isIp(ip)) {
+            user.put("client_ip_address", ip);
+        }
+        String ua = string(r, "browser");
+        if (ua != null) {
+            user.put("client_user_agent", ua);
+        }
+        for (String k : List.of("fbp", "fbc")) {
+            String s = text(params.get(k));
+            if (s != null && s.startsWith("fb.") && s.length() <= 500) {
+                user.put(k, s);
+            }
+        }
+        if (!user.has("external_id") && !user.has("em") && !user.has("ph") && !user.has("client_ip_address")
+                && !user.has("fbp") && !user.has("fbc")) {
+            return null;
+        }
+        String url = string(r, "url");
+        boolean page = url != null && (url.startsWith("https://") || url.startsWith("http://"));
+        String source = settings.actionSource().equals("website") && !(page && ua != null) ? "other" : settings.actionSource();
+        ObjectNode e = JSON.createObjectNode();
+        e.put("event_name", eventName);
+        e.put("event_time", (Long) r.get("created_at") / 1000);
+        e.put("event_id", r.eid().toString());
+        e.put("action_source", source);
+        if (page) {
+            e.put("event_source_url", url);
+        }
+        e.set("user_data", user);
+        if (!custom.isEmpty()) {
+            e.set("custom_data", custom);
+        }
+        return e;
+    }
+
+    private void post(HttpClient client, Table table, List<ObjectNode> events) throws SessionException {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode data = body.putArray("data");
+        events.forEach(data::add);
+        body.put("access_token", settings.accessToken());
+        if (!settings.testEventCode().isEmpty()) {
+            body.put("test_event_code", settings.testEventCode());
+        }
+        HttpResponse<String> answer;
+        try {
+            HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofMillis(settings.requestTimeoutMillis()))
+                    .header("Content-Type", "application/json").header("Accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+            answer = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            healthy = false;
+            throw SessionException.unavailable("session " + name + ": interrupted", e);
+        } catch (IOException | RuntimeException e) {
+            healthy = false;
+            throw Failures.classify("session " + name + ", table " + table.name() + ": " + events.size()
+                    + " events not sent: " + clean(String.valueOf(e.getMessage())), e, t -> false,
+                    t -> t instanceof IOException);
+        }
+        int status = answer.statusCode();
+        if (status / 100 == 2) {
+            JsonNode received = tree(answer.body()).path("events_received");
+            if (received.isInt() && received.asInt() != events.size()) {
+                log.atWarn().addKeyValue("session", name).addKeyValue("sent", events.size())
+                        .addKeyValue("received", received.asInt()).log("the Conversions API counted fewer events than sent");
+            }
+            return;
+        }
+        JsonNode error = tree(answer.body()).path("error");
+        int code = error.path("code").asInt(-1);
+        String message = "session " + name + ", table " + table.name() + ": the Conversions API answered " + status
+                + " to " + events.size() + " events: " + clean(error.path("message").asText(answer.body().length() > 300
+                ? answer.body().substring(0, 300) : answer.body()))
+                + (error.has("error_user_msg") ? " (" + clean(error.path("error_user_msg").asText()) + ")" : "")
+                + (code >= 0 ? " [code " + code + (error.has("error_subcode") ? "/" + error.path("error_subcode").asInt() : "")
+                + "]" : "") + (error.has("fbtrace_id") ? " fbtrace_id=" + clean(error.path("fbtrace_id").asText()) : "");
+        if (status == 429 || status / 100 == 5 || THROTTLED.contains(code) || error.path("is_transient").asBoolean(false)) {
+            healthy = false;
+            throw SessionException.unavailable(message, null);
+        }
+        throw SessionException.rejected(message, null);
+    }
+
+    /** The API's words, never with the token in them. */
+    private String clean(String s) {
+        return settings.accessToken().isEmpty() ? s : s.replace(settings.accessToken(), "***");
+    }
+
+    private static JsonNode tree(String body) {
+        try {
+            return JSON.readTree(body == null || body.isEmpty() ? "{}" : body);
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    private JsonNode params(Row r) {
+        Object p = r.table().hasColumn("params") ? r.get("params") : null;
+        if (p instanceof String s && !s.isEmpty()) {
+            JsonNode n = tree(s);
+            if (n.isObject()) {
+                return n;
+            }
+        }
+        return JSON.createObjectNode();
+    }
+
+    private static String string(Row r, String column) {
+        return r.table().hasColumn(column) && r.get(column) instanceof String s && !s.isBlank() ? s.trim() : null;
+    }
+
+    private static String text(JsonNode n) {
+        if (n == null || n.isNull() || n.isContainerNode()) {
+            return null;
+        }
+        String s = n.asText().trim();
+        return s.isEmpty() ? null : s;
+    }
+
+    private static BigDecimal number(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (n.isNumber()) {
+            return n.decimalValue();
+        }
+        if (n.isTextual()) {
+            try {
+                return new BigDecimal(n.asText().trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static void hashed(ObjectNode user, String key, String raw,
+                               java.util.function.UnaryOperator<String> normalise) {
+        if (raw == null) {
+            return;
+        }
+        String n = normalise.apply(raw.toLowerCase(Locale.ROOT));
+        if (n != null && !n.isEmpty()) {
+            user.putArray(key).add(HEX64.matcher(n).matches() ? n : sha256(n));
+        }
+    }
+
+    private static String letters(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().filter(Character::isLetter).forEach(b::appendCodePoint);
+        return b.isEmpty() ? null : b.toString();
+    }
+
+    /** Meta's rule: trimmed, lower case, then SHA-256; a value already hashed (64 hex digits) passes as it is. */
+    static String email(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        String s = raw.trim().toLowerCase(Locale.ROOT);
+        if (HEX64.matcher(s).matches()) {
+            return s;
+        }
+        int at = s.indexOf('@');
+        return at > 0 && at < s.length() - 1 && s.indexOf('@', at + 1) < 0 && !s.contains(" ") ? sha256(s) : null;
+    }
+
+    /** Meta's rule: digits only (country code included, no leading zeros), then SHA-256; or already hashed. */
+    static String phone(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        String s = raw.trim().toLowerCase(Locale.ROOT);
+        if (HEX64.matcher(s).matches()) {
+            return s;
+        }
+        String digits = s.replaceAll("\\D", "").replaceFirst("^0+", "");
+        return digits.length() >= 7 && digits.length() <= 15 ? sha256(digits) : null;
+    }
+
+    static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isIp(String s) {
+        var m = IPV4.matcher(s);
+        if (m.matches()) {
+            for (int i = 1; i <= 4; i++) {
+                if (Integer.parseInt(m.group(i)) > 255) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return s.indexOf(':') != s.lastIndexOf(':') && IPV6.matcher(s).matches();
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return healthy && http != null;
+    }
+
+    /** An HTTP round trip to the Graph API's host: any answer (even a 4xx) means it is reachable. */
+    @Override
+    public boolean probe() {
+        HttpClient client = http;
+        if (client == null) {
+            return false;
+        }
+        try {
+            client.send(HttpRequest.newBuilder(endpoint.resolve("/")).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        http = null;
+        healthy = false;
+    }
+}
