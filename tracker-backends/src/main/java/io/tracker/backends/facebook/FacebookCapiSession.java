@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * API's 7 days and rows with nothing to match a person by are not sent. {@code user_data} carries only SHA-256 hashes
  * of normalised identifiers ({@code em}, {@code ph} from the event's params, {@code external_id} from uid or vid,
  * {@code country}, {@code ct}, {@code st}, {@code zp}), plus the client IP (as stored, i.e. as
- * {@code privacy.ipMode} left it), the user agent and the {@code fbp}/{@code fbc} cookies; {@code event_id} is the
+ * {@code privacy.ipMode} left it), the user agent (the event's {@code client_user_agent} or {@code ua} param: the
+ * tracker stores the browser parsed, not the raw string) and the {@code fbp}/{@code fbc} cookies; {@code event_id} is the
  * row's event id, which Meta uses to deduplicate against the browser pixel and against a retry. Requests carry at
  * most {@code maxEventsPerRequest} events, the token in the body (never in the URL). A 4xx answer (bad token, bad
  * payload) is a rejection: the batch manager isolates the rows and dead-letters the refused ones with the API's
@@ -260,8 +261,11 @@ public final class FacebookCapiSession implements Session {
         if (ip != null && isIp(ip)) {
             user.put("client_ip_address", ip);
         }
-        String ua = string(r, "browser");
-        if (ua != null) {
+        // The tracker keeps the browser parsed (name, version, OS), never the raw User-Agent the API matches on: it
+        // comes from the event itself, as Meta's own field or the shorter ua.
+        String ua = text(params.get("client_user_agent"));
+        ua = ua != null ? ua : text(params.get("ua"));
+        if (ua != null && ua.length() <= 1_000) {
             user.put("client_user_agent", ua);
         }
         for (String k : List.of("fbp", "fbc")) {
@@ -274,7 +278,11 @@ public final class FacebookCapiSession implements Session {
                 && !user.has("fbp") && !user.has("fbc")) {
             return null;
         }
+        // The tracker stores page URLs without their scheme (spec §4.4): the API wants an absolute one.
         String url = string(r, "url");
+        if (url != null && !url.contains("://") && !url.startsWith("/") && url.indexOf('.') > 0) {
+            url = "https://" + url;
+        }
         boolean page = url != null && (url.startsWith("https://") || url.startsWith("http://"));
         String source = settings.actionSource().equals("website") && !(page && ua != null) ? "other" : settings.actionSource();
         ObjectNode e = JSON.createObjectNode();

@@ -63,9 +63,9 @@ class FacebookCapiSessionTest {
 
     private static RowBuilder event(String ename, Long cflags, UUID vid, long at) {
         return new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("ename", ename).set("cflags", cflags)
-                .set("vid", vid).set("created_at", at).set("url", "https://shop.example/p?x=1").set("browser", UA)
+                .set("vid", vid).set("created_at", at).set("url", "https://shop.example/p?x=1").set("browser", "Chrome")
                 .set("ip", "203.0.113.0").set("country", "FR").set("city", "Saint-Étienne").set("zip", "42 000")
-                .set("params", "{}");
+                .set("params", "{\"ua\":\"" + UA + "\"}");
     }
 
     @Test
@@ -96,7 +96,7 @@ class FacebookCapiSessionTest {
         UUID buyer = UUID.randomUUID();
         Row purchase = event("purchase", 15L, buyer, now).set("params", "{\"value\":\"19.99\",\"currency\":\"eur\","
                 + "\"em\":\" Foo.Bar@Example.COM \",\"ph\":\"+33 6 12-34-56-78\",\"fbp\":\"fb.1.1596403881668.1116446470\","
-                + "\"order_id\":\"o-1\"}").build();
+                + "\"order_id\":\"o-1\",\"client_user_agent\":\"" + UA + "\"}").build();
         rows.add(purchase);
         expected.add(purchase.eid().toString());
         Row noCurrency = event("purchase", 15L, UUID.randomUUID(), now).set("params", "{\"value\":5}").build();

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * {@code {"events_received": n}}, or an {@code {"error": {...}}} object. Every rule broken is recorded; faults are
  * injected on request (5xx for the first requests, a refusal for chosen event ids).
  */
-final class GraphApiStub implements AutoCloseable {
+public final class GraphApiStub implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
     private static final Set<String> SOURCES = Set.of("website", "app", "email", "phone_call", "chat", "physical_store",
@@ -35,10 +35,10 @@ final class GraphApiStub implements AutoCloseable {
     final String token;
     private final HttpServer server;
     /** Accepted events: event_id → times accepted. */
-    final Map<String, Integer> accepted = new ConcurrentHashMap<>();
-    final List<JsonNode> acceptedEvents = Collections.synchronizedList(new ArrayList<>());
+    public final Map<String, Integer> accepted = new ConcurrentHashMap<>();
+    public final List<JsonNode> acceptedEvents = Collections.synchronizedList(new ArrayList<>());
     /** Rules broken by a request, in words. */
-    final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    public final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     final List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger posts = new AtomicInteger();
     final AtomicInteger serverErrors = new AtomicInteger();
@@ -50,7 +50,7 @@ final class GraphApiStub implements AutoCloseable {
     /** Event ids refused with code 100, as the API does for an event breaking a rule we do not check here. */
     final Set<String> refuse = ConcurrentHashMap.newKeySet();
 
-    GraphApiStub(String version, String pixel, String token) throws IOException {
+    public GraphApiStub(String version, String pixel, String token) throws IOException {
         this.version = version;
         this.pixel = pixel;
         this.token = token;
@@ -59,7 +59,7 @@ final class GraphApiStub implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 

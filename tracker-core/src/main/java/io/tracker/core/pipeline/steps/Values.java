@@ -9,9 +9,16 @@ final class Values {
     private Values() {
     }
 
-    /** Hash keys are case-sensitive tokens and keep their case (spec §3 step 3). */
+    /**
+     * Hash keys are case-sensitive tokens and keep their case (spec §3 step 3); so do the values Meta's Conversions
+     * API matches on as they are: the {@code _fbp}/{@code _fbc} cookies (the click id is case-sensitive) and the
+     * visitor's User-Agent.
+     */
     static boolean keepsCase(String key) {
-        return key.equals("ehash") || key.equals("bhash") || key.equals("chash") || key.equals("uhash");
+        return switch (key) {
+            case "ehash", "bhash", "chash", "uhash", "fbp", "fbc", "client_user_agent", "ua" -> true;
+            default -> false;
+        };
     }
 
     static String maybeLower(String key, String value, boolean lowercase) {
