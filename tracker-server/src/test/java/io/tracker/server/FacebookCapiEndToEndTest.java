@@ -54,7 +54,8 @@ class FacebookCapiEndToEndTest {
             String em = sha256("jane@example.com");
             String body = "[{\"ename\":\"purchase\",\"cflags\":15,\"url\":\"https://shop.example/checkout\",\"value\":49.5,"
                     + "\"currency\":\"EUR\",\"em\":\"" + em + "\",\"client_user_agent\":\"" + ua + "\"},"
-                    + "{\"ename\":\"page_view\",\"cflags\":15,\"url\":\"https://shop.example/\"},"
+                    + "{\"ename\":\"page_view\",\"cflags\":15,\"url\":\"https://shop.example/\",\"em\":\"jane@example.com\","
+                    + "\"ph\":\"+33 6 12 34 56 78\"},"
                     + "{\"ename\":\"page_view\",\"cflags\":5,\"url\":\"https://shop.example/\"},"
                     + "{\"ename\":\"page_view\",\"url\":\"https://shop.example/\"}]";
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/tr/v1/str/"))
@@ -83,6 +84,11 @@ class FacebookCapiEndToEndTest {
                     .findFirst().orElseThrow();
             assertEquals("other", view.get("action_source").asText(), "no visitor User-Agent with it: not a website event");
             assertEquals(4L, TestTrackers.count(dataDir, "SELECT count(*) FROM events"), "DuckDB holds every hit");
+            assertEquals(0L, TestTrackers.count(dataDir, "SELECT count(*) FROM events WHERE params::VARCHAR LIKE '%example.com%'"
+                    + " OR params::VARCHAR LIKE '%12 34%'"), "a raw email or phone is never stored");
+            assertEquals(1L, TestTrackers.count(dataDir, "SELECT count(*) FROM events WHERE params->>'em' = '" + em + "'"),
+                    "the client's SHA-256 is kept");
+            assertFalse(view.get("user_data").has("em"));
             assertFalse(java.nio.file.Files.exists(dataDir.resolve("deadletter").resolve("facebook.jsonl")));
         }
     }

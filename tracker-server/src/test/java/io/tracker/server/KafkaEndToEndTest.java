@@ -212,8 +212,8 @@ class KafkaEndToEndTest {
         for (int i = 0; i < 20; i++) {
             UUID eid = UUID.randomUUID();
             eids.add(eid);
-            events.add("{\"eid\":\"" + eid + "\",\"ename\":\"imported\",\"created_at\":\"2026-11-30T10:00:0" + (i % 10)
-                    + "Z\",\"vid\":\"" + vid + "\",\"params\":{\"n\":" + i + "}}");
+            events.add("{\"eid\":\"" + eid + "\",\"ename\":\"imported\",\"created_at\":\"2025-11-30T10:00:0" + (i % 10)
+                    + "Z\",\"vid\":\"" + vid + "\",\"ip\":\"198.51.100.23\",\"params\":{\"n\":" + i + "}}");
         }
         events.add("{\"ename\":\"no_eid\",\"created_at\":1764496800000}");
         events.add("{\"eid\":\"" + UUID.randomUUID() + "\",\"created_at\":1764496800000}"); // no ename
@@ -229,6 +229,9 @@ class KafkaEndToEndTest {
         }
         tracker.stop();
         tracker = null;
+        for (String kind : List.of("count", "update", "log", "event")) {
+            assertTrue(caughtUp(base + "-" + kind, base + "." + kind), kind + ": a graceful stop leaves every offset committed");
+        }
         List<Map<String, Object>> c = TestTrackers.query(dataDir, "SELECT id, sum(total) AS t FROM counts GROUP BY id ORDER BY id");
         assertEquals(2, c.size(), c.toString());
         assertEquals(base + ".count", c.get(0).get("id"), "no id: the topic is the counter");
@@ -241,14 +244,18 @@ class KafkaEndToEndTest {
         assertEquals("203.0.113.0", logs.get(0).get("ip"), "log IPs are anonymized like every other");
         assertEquals("402", logs.get(0).get("code"));
         List<Map<String, Object>> stored = TestTrackers.query(dataDir,
-                "SELECT eid::VARCHAR AS eid, ename, vid::VARCHAR AS vid, epoch_ms(created_at) AS at, params->>'n' AS n FROM events");
+                "SELECT eid::VARCHAR AS eid, ename, vid::VARCHAR AS vid, epoch_ms(created_at) AS at, params->>'n' AS n, ip"
+                        + " FROM events");
         assertEquals(21, stored.size(), stored.toString());
         Set<UUID> imported = new HashSet<>();
         for (Map<String, Object> r : stored) {
             if (r.get("ename").equals("imported")) {
                 imported.add(UUID.fromString((String) r.get("eid")));
                 assertEquals(vid.toString(), r.get("vid"));
-                assertTrue(((Number) r.get("at")).longValue() >= 1764496800000L, r.toString());
+                int n = Integer.parseInt((String) r.get("n"));
+                assertEquals(java.time.Instant.parse("2025-11-30T10:00:0" + (n % 10) + "Z").toEpochMilli(),
+                        ((Number) r.get("at")).longValue(), "the record's own created_at, not its Kafka time: " + r);
+                assertEquals("198.51.100.0", r.get("ip"), "a raw IP is stored only as privacy.ipMode allows");
             } else {
                 assertEquals("no_eid", r.get("ename"), "an event without its own eid gets one from its place in the topic");
                 assertEquals(1764496800000L, ((Number) r.get("at")).longValue());

@@ -38,14 +38,16 @@ import org.slf4j.LoggerFactory;
  * the row's {@code cflags} carry {@code marketingBit}, or, without flags of its own, the latest consent this session
  * saw for the visitor ({@code agreements}, earlier events), else {@code consentWhenAbsent}. Bots, rows older than the
  * API's 7 days and rows with nothing to match a person by are not sent. {@code user_data} carries only SHA-256 hashes
- * of normalised identifiers ({@code em}, {@code ph} from the event's params, {@code external_id} from uid or vid,
+ * of normalised identifiers ({@code em}, {@code ph} from the event's params, hashed by the client, {@code external_id}
+ * from uid or vid,
  * {@code country}, {@code ct}, {@code st}, {@code zp}), plus the client IP (as stored, i.e. as
  * {@code privacy.ipMode} left it), the user agent (the event's {@code client_user_agent} or {@code ua} param: the
  * tracker stores the browser parsed, not the raw string) and the {@code fbp}/{@code fbc} cookies; {@code event_id} is the
  * row's event id, which Meta uses to deduplicate against the browser pixel and against a retry. Requests carry at
- * most {@code maxEventsPerRequest} events, the token in the body (never in the URL). A 4xx answer (bad token, bad
- * payload) is a rejection: the batch manager isolates the rows and dead-letters the refused ones with the API's
- * message; 429, throttling codes, 5xx and timeouts are outages, retried.
+ * most {@code maxEventsPerRequest} events, the token in the body (never in the URL). A 4xx answer about the events
+ * (an invalid parameter) is a rejection: the batch manager isolates the rows and dead-letters the refused ones with
+ * the API's message; throttling, 5xx, timeouts, and a bad token, missing permission or unknown pixel (which would
+ * refuse every row alike) are outages: retried, with the rows kept in the breaker and spool meanwhile.
  */
 public final class FacebookCapiSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(FacebookCapiSession.class);
@@ -85,7 +87,7 @@ public final class FacebookCapiSession implements Session {
         this.sent = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<UUID, Boolean> eldest) {
-                return size() > 100_000;
+                return size() > settings.rememberedEvents();
             }
         });
     }
@@ -245,11 +247,11 @@ public final class FacebookCapiSession implements Session {
         if (id != null) {
             user.putArray("external_id").add(sha256(id.toString().toLowerCase(Locale.ROOT)));
         }
-        String em = email(text(params.get("em")));
+        String em = hashedOnly(text(params.get("em")));
         if (em != null) {
             user.putArray("em").add(em);
         }
-        String ph = phone(text(params.get("ph")));
+        String ph = hashedOnly(text(params.get("ph")));
         if (ph != null) {
             user.putArray("ph").add(ph);
         }
@@ -341,11 +343,29 @@ public final class FacebookCapiSession implements Session {
                 + (error.has("error_user_msg") ? " (" + clean(error.path("error_user_msg").asText()) + ")" : "")
                 + (code >= 0 ? " [code " + code + (error.has("error_subcode") ? "/" + error.path("error_subcode").asInt() : "")
                 + "]" : "") + (error.has("fbtrace_id") ? " fbtrace_id=" + clean(error.path("fbtrace_id").asText()) : "");
-        if (status == 429 || status / 100 == 5 || THROTTLED.contains(code) || error.path("is_transient").asBoolean(false)) {
+        if (!aboutTheEvents(status, code, error.path("error_subcode").asInt(-1)) || error.path("is_transient").asBoolean(false)) {
             healthy = false;
             throw SessionException.unavailable(message, null);
         }
         throw SessionException.rejected(message, null);
+    }
+
+    /**
+     * Whether an error answer is about the events sent (a rejection: the batch manager isolates and dead-letters the
+     * refused rows) rather than about this session or the API (an outage: breaker and spool, nothing dead-lettered):
+     * throttling (429, codes 4, 17, 32, 613, 80004…), 5xx, an invalid or expired token (190, 102), missing permissions
+     * (10, 200-299), a pixel that does not exist (100/33) or a wrong URL (3xx, 401, 403, 404) would refuse every row
+     * alike, and wait for the operator instead.
+     */
+    static boolean aboutTheEvents(int status, int code, int subcode) {
+        if (status == 429 || status / 100 == 5 || status / 100 == 3 || status == 401 || status == 403 || status == 404) {
+            return false;
+        }
+        if (THROTTLED.contains(code) || code == 190 || code == 102 || code == 10 || (code >= 200 && code <= 299)
+                || (code == 100 && subcode == 33)) {
+            return false;
+        }
+        return status / 100 == 4;
     }
 
     /** The API's words, never with the token in them. */
@@ -418,30 +438,16 @@ public final class FacebookCapiSession implements Session {
         return b.isEmpty() ? null : b.toString();
     }
 
-    /** Meta's rule: trimmed, lower case, then SHA-256; a value already hashed (64 hex digits) passes as it is. */
-    static String email(String raw) {
-        if (raw == null) {
+    /**
+     * An {@code em}/{@code ph} param as the client hashed it (SHA-256 of the normalised email or phone, 64 hex
+     * digits), or null: raw values never reach a row (the pipeline drops them, {@code PiiHashStep}) and are not sent.
+     */
+    static String hashedOnly(String value) {
+        if (value == null) {
             return null;
         }
-        String s = raw.trim().toLowerCase(Locale.ROOT);
-        if (HEX64.matcher(s).matches()) {
-            return s;
-        }
-        int at = s.indexOf('@');
-        return at > 0 && at < s.length() - 1 && s.indexOf('@', at + 1) < 0 && !s.contains(" ") ? sha256(s) : null;
-    }
-
-    /** Meta's rule: digits only (country code included, no leading zeros), then SHA-256; or already hashed. */
-    static String phone(String raw) {
-        if (raw == null) {
-            return null;
-        }
-        String s = raw.trim().toLowerCase(Locale.ROOT);
-        if (HEX64.matcher(s).matches()) {
-            return s;
-        }
-        String digits = s.replaceAll("\\D", "").replaceFirst("^0+", "");
-        return digits.length() >= 7 && digits.length() <= 15 ? sha256(digits) : null;
+        String s = value.trim().toLowerCase(Locale.ROOT);
+        return HEX64.matcher(s).matches() ? s : null;
     }
 
     static String sha256(String s) {

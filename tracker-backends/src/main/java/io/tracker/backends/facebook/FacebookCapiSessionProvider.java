@@ -38,11 +38,11 @@ public final class FacebookCapiSessionProvider implements SessionProvider {
                         || u.getHost().equals("[::1]"));
                 if (u.getHost() == null || u.getUserInfo() != null || u.getQuery() != null || u.getFragment() != null
                         || !("https".equals(u.getScheme()) || ("http".equals(u.getScheme()) && loopback))) {
-                    v.fail(p + ".graphUrl", "https://host[:port][/path], or http on a loopback address (got '"
-                            + s.graphUrl() + "')");
+                    v.fail(p + ".graphUrl", "https://host[:port][/path] without credentials, query or fragment, or "
+                            + "http on a loopback address" + (u.getUserInfo() == null ? " (got '" + s.graphUrl() + "')" : ""));
                 }
             } catch (java.net.URISyntaxException e) {
-                v.fail(p + ".graphUrl", "not a URL: " + e.getMessage());
+                v.fail(p + ".graphUrl", "not a URL");
             }
         }
         s.events().forEach((ename, event) -> {
@@ -65,6 +65,7 @@ public final class FacebookCapiSessionProvider implements SessionProvider {
         v.range(p + ".maxEventsPerRequest", s.maxEventsPerRequest(), 1, 1_000);
         v.range(p + ".requestTimeoutMillis", s.requestTimeoutMillis(), 100, 600_000);
         v.range(p + ".rememberedVisitors", s.rememberedVisitors(), 0, 10_000_000);
+        v.range(p + ".rememberedEvents", s.rememberedEvents(), 0, 10_000_000);
         v.throwIfInvalid();
         return new FacebookCapiSession(config.name(), s);
     }

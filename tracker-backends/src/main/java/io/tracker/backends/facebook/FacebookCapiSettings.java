@@ -27,6 +27,8 @@ import java.util.Map;
  * @param requestTimeoutMillis one request's time limit
  * @param rememberedVisitors  visitors whose consent (from agreements and events) the session keeps in memory, so a
  *                            payment without consent flags of its own is gated by its visitor's
+ * @param rememberedEvents    event ids the API acknowledged that the session keeps in memory, so a retried batch
+ *                            does not send them again
  */
 public record FacebookCapiSettings(
         String pixelId,
@@ -41,7 +43,8 @@ public record FacebookCapiSettings(
         String testEventCode,
         int maxEventsPerRequest,
         int requestTimeoutMillis,
-        int rememberedVisitors) {
+        int rememberedVisitors,
+        int rememberedEvents) {
 
     public FacebookCapiSettings {
         events = events == null ? Map.of() : Map.copyOf(events);
@@ -50,7 +53,7 @@ public record FacebookCapiSettings(
     public static FacebookCapiSettings standard() {
         return new FacebookCapiSettings("", "", "v24.0", "https://graph.facebook.com",
                 Map.of("purchase", "Purchase", "lead", "Lead", "signup", "CompleteRegistration"), "Purchase",
-                "website", 8, 0, "", 1_000, 30_000, 100_000);
+                "website", 8, 0, "", 1_000, 30_000, 100_000, 100_000);
     }
 
     @Override

@@ -141,8 +141,8 @@ public final class KafkaSession implements Session {
                 producer = newProducer();
             }
             opened.forEach(t -> tables.put(t.name(), t));
-            if (settings.dedupEntries() > 0) {
-                seedAcknowledged(opened);
+            if (settings.dedupEntries() > 0 && !seedAcknowledged(opened)) {
+                opened.forEach(t -> unsure.add(t.name())); // read back again before the next replay
             }
             healthy = true;
             outage = false;
@@ -168,7 +168,9 @@ public final class KafkaSession implements Session {
         List<NewTopic> missing = new ArrayList<>();
         for (Table t : opened) {
             if (!existing.contains(topic(t))) {
-                missing.add(new NewTopic(topic(t), settings.partitions(), (short) settings.replicationFactor()));
+                missing.add(new NewTopic(topic(t), settings.partitions(), (short) settings.replicationFactor())
+                        .configs(Map.of("min.insync.replicas", Integer.toString(
+                                Math.min(settings.minInsyncReplicas(), settings.replicationFactor())))));
             }
         }
         if (missing.isEmpty()) {
@@ -193,7 +195,7 @@ public final class KafkaSession implements Session {
      * in time; an unfinished read only means fewer ids remembered (logged).
      */
     private boolean seedAcknowledged(List<Table> opened) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.dedupReadSeconds());
         int seeded = 0;
         try (KafkaConsumer<byte[], byte[]> c = newReader()) {
             Map<TopicPartition, String> tableOf = new HashMap<>();
@@ -231,7 +233,7 @@ public final class KafkaSession implements Session {
             }
             if (!pending.isEmpty()) {
                 log.atWarn().addKeyValue("session", name).addKeyValue("partitions", pending.size())
-                        .log("kafka: could not read back every topic's recent keys within 30 s; replays of rows sent "
+                        .log("kafka: could not read back every topic's recent keys within dedupReadSeconds; replays of rows sent "
                                 + "before may be delivered again");
                 return false;
             }
@@ -325,7 +327,11 @@ public final class KafkaSession implements Session {
                     acks.get(i).get(settings.deliveryTimeoutMillis(), TimeUnit.MILLISECONDS);
                     remember(table.name(), send.get(i).eid()); // so a retry of this batch skips the records that made it
                 } catch (ExecutionException e) {
-                    first = first == null ? e.getCause() : first;
+                    // An outage among the failures decides (a refused record beside timed-out ones is found again
+                    // once the brokers answer): the producer is reset and the table's memory read back.
+                    if (first == null || (isDataError(first) && !isDataError(e.getCause()))) {
+                        first = e.getCause();
+                    }
                 }
             }
             if (first == null && acks.size() < send.size()) {
@@ -360,9 +366,7 @@ public final class KafkaSession implements Session {
 
     private SessionException failure(Table table, List<Row> rows, Throwable e) {
         SessionException f = Failures.classify("session " + name + ", table " + table.name() + ": "
-                + rows.size() + " rows not acknowledged: " + e.getMessage(), e,
-                t -> t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException
-                        || t instanceof SerializationException || t instanceof org.apache.kafka.common.InvalidRecordException,
+                + rows.size() + " rows not acknowledged: " + e.getMessage(), e, KafkaSession::isDataError,
                 KafkaSession::isOutage);
         if (f.kind() != SessionException.Kind.REJECTED) {
             unsure.add(table.name());
@@ -376,6 +380,12 @@ public final class KafkaSession implements Session {
             }
         }
         return f;
+    }
+
+    /** What the brokers refuse for the record itself: too large, unserializable, invalid. */
+    private static boolean isDataError(Throwable t) {
+        return t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException
+                || t instanceof SerializationException || t instanceof org.apache.kafka.common.InvalidRecordException;
     }
 
     private static boolean isOutage(Throwable t) {
@@ -418,12 +428,28 @@ public final class KafkaSession implements Session {
             toRead.forEach(tp -> c.seek(tp, starts.get(tp).offset()));
             Set<TopicPartition> pending = new HashSet<>(toRead);
             List<Row> page = new ArrayList<>(pageSize);
+            long stall = TimeUnit.MILLISECONDS.toNanos(Math.max(30_000L, settings.requestTimeoutMillis() * 6L));
+            long lastProgress = System.nanoTime();
+            int skipped = 0;
             while (!pending.isEmpty()) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                var polled = c.poll(Duration.ofMillis(500));
+                if (!polled.isEmpty()) {
+                    lastProgress = System.nanoTime();
+                } else if (System.nanoTime() - lastProgress > stall) {
+                    throw new SessionException("session " + name + ": replay from Kafka stalled: " + pending.size()
+                            + " partitions gave nothing for " + TimeUnit.NANOSECONDS.toSeconds(stall) + " s");
+                }
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
                     if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
                         continue; // written after the read began
                     }
-                    Row row = RowJson.decode(events, r.value());
+                    Row row;
+                    try {
+                        row = RowJson.decode(events, r.value());
+                    } catch (IllegalArgumentException e) {
+                        skipped++; // not a row of ours (written by something else): skipped, counted below
+                        continue;
+                    }
                     long at = row.get("created_at") instanceof Long l ? l : Long.MIN_VALUE;
                     if (at >= from.toEpochMilli() && at < to.toEpochMilli()
                             && (enames.isEmpty() || enames.contains(row.get("ename")))) {
@@ -438,6 +464,10 @@ public final class KafkaSession implements Session {
             }
             if (!page.isEmpty()) {
                 pages.accept(page);
+            }
+            if (skipped > 0) {
+                log.atWarn().addKeyValue("session", name).addKeyValue("records", skipped)
+                        .log("kafka replay skipped records that are not events rows");
             }
             return true;
         } catch (SessionException e) {

@@ -40,6 +40,7 @@ public final class KafkaSessionProvider implements SessionProvider {
         }
         v.range(p + ".partitions", s.partitions(), 1, 10_000);
         v.range(p + ".replicationFactor", s.replicationFactor(), 1, 32);
+        v.range(p + ".minInsyncReplicas", s.minInsyncReplicas(), 1, 32);
         v.oneOf(p + ".compression", s.compression(), "lz4", "zstd", "snappy", "gzip", "none");
         v.range(p + ".requestTimeoutMillis", s.requestTimeoutMillis(), 100, 600_000);
         v.range(p + ".lingerMillis", s.lingerMillis(), 0, 10_000);
@@ -50,10 +51,13 @@ public final class KafkaSessionProvider implements SessionProvider {
         }
         v.range(p + ".batchBytes", s.batchBytes(), 1_024, 64 << 20);
         v.range(p + ".dedupEntries", s.dedupEntries(), 0, 10_000_000);
+        v.range(p + ".dedupReadSeconds", s.dedupReadSeconds(), 1, 3_600);
         v.oneOf(p + ".securityProtocol", s.securityProtocol(), "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
         v.oneOf(p + ".saslMechanism", s.saslMechanism(), "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
-        v.notNull(p + ".user", s.user());
-        v.notNull(p + ".password", s.password());
+        if (v.notNull(p + ".user", s.user()) && v.notNull(p + ".password", s.password())
+                && (s.user().chars().anyMatch(Character::isISOControl) || s.password().chars().anyMatch(Character::isISOControl))) {
+            v.fail(p + ".user", "user and password may not hold control characters");
+        }
         if (s.user() != null && !s.user().isEmpty() && s.securityProtocol() != null && !s.securityProtocol().startsWith("SASL")) {
             v.fail(p + ".user", "a user needs securityProtocol SASL_SSL or SASL_PLAINTEXT");
         }

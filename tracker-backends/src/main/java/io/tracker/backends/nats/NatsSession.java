@@ -1,6 +1,5 @@
 package io.tracker.backends.nats;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -39,7 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NatsSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(NatsSession.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
     private final NatsSettings settings;
@@ -185,7 +183,7 @@ public final class NatsSession implements Session {
                     if (m == null) {
                         break; // nothing more within the wait: the end of what the stream holds
                     }
-                    Row r = io.tracker.core.model.RowJson.decode(events, JSON.readTree(m.getData()));
+                    Row r = io.tracker.core.model.RowJson.decode(events, m.getData());
                     long at = r.get("created_at") instanceof Long l ? l : Long.MIN_VALUE;
                     if (at >= from.toEpochMilli() && at < to.toEpochMilli()
                             && (enames.isEmpty() || enames.contains(r.get("ename")))) {

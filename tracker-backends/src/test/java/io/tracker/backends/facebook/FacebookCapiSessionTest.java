@@ -58,7 +58,7 @@ class FacebookCapiSessionTest {
     private FacebookCapiSession session(String token, int perRequest) {
         return new FacebookCapiSession("facebook", new FacebookCapiSettings("1234567890", token, "v24.0", api.url(),
                 Map.of("purchase", "Purchase", "signup", "CompleteRegistration", "page_view", "PageView"), "Purchase",
-                "website", 8, 0, "TEST4242", perRequest, 5_000, 1_000));
+                "website", 8, 0, "TEST4242", perRequest, 5_000, 1_000, 100_000));
     }
 
     private static RowBuilder event(String ename, Long cflags, UUID vid, long at) {
@@ -95,10 +95,16 @@ class FacebookCapiSessionTest {
         rows.add(event("page_view", 15L, UUID.randomUUID(), now - Duration.ofDays(8).toMillis()).build()); // too old
         UUID buyer = UUID.randomUUID();
         Row purchase = event("purchase", 15L, buyer, now).set("params", "{\"value\":\"19.99\",\"currency\":\"eur\","
-                + "\"em\":\" Foo.Bar@Example.COM \",\"ph\":\"+33 6 12-34-56-78\",\"fbp\":\"fb.1.1596403881668.1116446470\","
+                + "\"em\":\"" + FacebookCapiSession.sha256("foo.bar@example.com").toUpperCase() + "\",\"ph\":\""
+                + FacebookCapiSession.sha256("33612345678") + "\",\"fbp\":\"fb.1.1596403881668.1116446470\","
                 + "\"order_id\":\"o-1\",\"client_user_agent\":\"" + UA + "\"}").build();
         rows.add(purchase);
         expected.add(purchase.eid().toString());
+        // A raw email or phone never leaves (the pipeline drops them; a row holding one anyway sends no em/ph).
+        Row raw = event("page_view", 15L, UUID.randomUUID(), now).set("params", "{\"ua\":\"" + UA
+                + "\",\"em\":\"raw.person@example.com\",\"ph\":\"+33 6 99 99 99 99\"}").build();
+        rows.add(raw);
+        expected.add(raw.eid().toString());
         Row noCurrency = event("purchase", 15L, UUID.randomUUID(), now).set("params", "{\"value\":5}").build();
         rows.add(noCurrency);
         Row refused = event("signup", 15L, UUID.randomUUID(), now).build();
@@ -154,7 +160,11 @@ class FacebookCapiSessionTest {
         assertEquals(new BigDecimal("19.99"), sent.get("custom_data").get("value").decimalValue());
         assertEquals("EUR", sent.get("custom_data").get("currency").asText());
         assertEquals("o-1", sent.get("custom_data").get("order_id").asText());
-        assertFalse(sent.toString().toLowerCase().contains("example.com"), "no raw identifier leaves: " + sent);
+        JsonNode rawSent = api.acceptedEvents.stream().filter(e -> e.get("event_id").asText().equals(raw.eid().toString()))
+                .findFirst().orElseThrow();
+        assertFalse(rawSent.get("user_data").has("em") || rawSent.get("user_data").has("ph"), rawSent.toString());
+        assertTrue(api.acceptedEvents.stream().noneMatch(e -> e.toString().contains("example.com")
+                || e.toString().contains("99 99")), "no raw identifier leaves");
 
         JsonNode paid = api.acceptedEvents.stream().filter(e -> e.get("event_id").asText().equals(payment.eid().toString()))
                 .findFirst().orElseThrow();
@@ -174,14 +184,17 @@ class FacebookCapiSessionTest {
     }
 
     @Test
-    void aBadTokenIsARefusalWithTheApisMessageAndThrottlingIsAnOutage() throws Exception {
+    void aBadTokenOrThrottlingIsAnOutageNotTheRowsFault() throws Exception {
+        // A bad token would refuse every row alike: an outage (breaker, spool) until the operator fixes it, never a
+        // dead letter per row. The API's message is kept, the token (which the stub echoes) is not.
         Row r = event("signup", 15L, UUID.randomUUID(), System.currentTimeMillis()).build();
         FacebookCapiSession wrong = session("EAAwrongTOKEN987654321");
         wrong.open(Tables.ALL);
         SessionException e = assertThrows(SessionException.class, () -> wrong.write(Tables.EVENTS, List.of(r)));
-        assertTrue(e.isRejected(), e.getMessage());
+        assertEquals(SessionException.Kind.UNAVAILABLE, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("Invalid OAuth access token") && e.getMessage().contains("code 190"), e.getMessage());
         assertFalse(e.getMessage().contains("EAAwrong"), e.getMessage());
+        assertTrue(e.getMessage().contains("***"), "the echoed token is masked: " + e.getMessage());
         assertFalse(wrong.endpoint().toString().contains("TOKEN"), "no secret in the URL");
 
         api.throttleFirst = 1;

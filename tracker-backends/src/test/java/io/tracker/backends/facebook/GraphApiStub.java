@@ -92,7 +92,9 @@ public final class GraphApiStub implements AutoCloseable {
                 return;
             }
             if (!token.equals(body.path("access_token").asText(null))) {
-                answer(x, 400, error(190, "Invalid OAuth access token - Cannot parse access token", null));
+                // Some APIs echo what they were given: the session must not repeat it.
+                answer(x, 400, error(190, "Invalid OAuth access token - Cannot parse access token "
+                        + body.path("access_token").asText(""), null));
                 return;
             }
             if (throttleFirst > 0) {

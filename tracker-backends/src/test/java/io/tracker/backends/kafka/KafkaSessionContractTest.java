@@ -42,9 +42,9 @@ class KafkaSessionContractTest extends SessionContract {
 
     static KafkaSettings settings(String prefix, int dedupEntries) {
         KafkaSettings d = KafkaSettings.standard();
-        return new KafkaSettings(List.of(SERVERS), prefix, 3, 1, "lz4", d.deliveryTimeoutMillis(),
-                d.requestTimeoutMillis(), d.lingerMillis(), d.batchBytes(), dedupEntries, "PLAINTEXT", d.saslMechanism(),
-                "", "");
+        return new KafkaSettings(List.of(SERVERS), prefix, 3, 1, 1, "lz4", d.deliveryTimeoutMillis(),
+                d.requestTimeoutMillis(), d.lingerMillis(), d.batchBytes(), dedupEntries, d.dedupReadSeconds(),
+                "PLAINTEXT", d.saslMechanism(), "", "");
     }
 
     static Admin admin() {

@@ -89,6 +89,20 @@ public final class ConsumedMessages {
                 if (Payload.text(m, "ename") == null) {
                     throw new BadRequestException("bad_field", "ename: an event needs its name");
                 }
+                // A raw address is stored only as privacy.ipMode allows; one another tracker already anonymized (or
+                // hashed) is not an address any more and stays as it is.
+                String ip = m.path("ip").isTextual() ? m.get("ip").asText() : null;
+                if (ip != null && io.tracker.core.config.Cidr.literal(ip) != null) {
+                    String kept = ips.apply(ip);
+                    if (kept == null) {
+                        m.remove("ip");
+                    } else {
+                        m.put("ip", kept);
+                    }
+                    if (!m.hasNonNull("iphash") && ips.iphash(ip) != null) {
+                        m.put("iphash", ips.iphash(ip));
+                    }
+                }
                 try {
                     yield io.tracker.core.model.RowJson.decode(Tables.EVENTS, m);
                 } catch (IllegalArgumentException e) {

@@ -37,11 +37,11 @@ public record ConsumerConfig(String type, List<String> servers, String subject, 
 
     public ConsumerConfig {
         type = type == null || type.isBlank() ? "nats" : type;
-        servers = servers == null ? List.of() : List.copyOf(servers);
+        servers = copy(servers);
         queue = queue == null || queue.isBlank() ? "tracker" : queue;
         durable = durable == null ? "" : durable;
-        bootstrapServers = bootstrapServers == null ? List.of() : List.copyOf(bootstrapServers);
-        topics = topics == null ? List.of() : List.copyOf(topics);
+        bootstrapServers = copy(bootstrapServers);
+        topics = copy(topics);
         groupId = groupId == null || groupId.isBlank() ? "tracker" : groupId;
         startFrom = startFrom == null || startFrom.isBlank() ? "earliest" : startFrom;
         maxPollRecords = maxPollRecords == null ? 500 : maxPollRecords;
@@ -50,6 +50,11 @@ public record ConsumerConfig(String type, List<String> servers, String subject, 
         saslMechanism = saslMechanism == null || saslMechanism.isBlank() ? "SCRAM-SHA-512" : saslMechanism;
         user = user == null ? "" : user;
         password = password == null ? "" : password;
+    }
+
+    /** An unmodifiable copy that keeps null entries, so validation names them instead of a NullPointerException. */
+    private static List<String> copy(List<String> l) {
+        return l == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(l));
     }
 
     /** What the consumer reads from, for logs and metric tags: the NATS subject or the Kafka topics. */
@@ -87,6 +92,9 @@ public record ConsumerConfig(String type, List<String> servers, String subject, 
         if (!durable.isEmpty() && !durable.matches("[A-Za-z0-9_\\-]+")) {
             v.fail(key + ".durable", "letters, digits, - and _ only");
         }
+        if (!bootstrapServers.isEmpty() || !topics.isEmpty()) {
+            v.fail(key, "bootstrapServers and topics are Kafka keys: set \"type\": \"kafka\"");
+        }
     }
 
     private void validateKafka(String key, Validation v) {
@@ -117,6 +125,9 @@ public record ConsumerConfig(String type, List<String> servers, String subject, 
         v.range(key + ".sessionTimeoutMillis", sessionTimeoutMillis, 1_000, 3_600_000);
         v.oneOf(key + ".securityProtocol", securityProtocol, "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
         v.oneOf(key + ".saslMechanism", saslMechanism, "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+        if (user.chars().anyMatch(Character::isISOControl) || password.chars().anyMatch(Character::isISOControl)) {
+            v.fail(key + ".user", "user and password may not hold control characters");
+        }
         if (!user.isEmpty() && !securityProtocol.startsWith("SASL")) {
             v.fail(key + ".user", "a user needs securityProtocol SASL_SSL or SASL_PLAINTEXT");
         }

@@ -160,6 +160,7 @@ public record TrackerConfig(
         for (int i = 0; i < consumers.size(); i++) {
             if (v.notNull("consumers[" + i + "]", consumers.get(i))) {
                 consumers.get(i).validate("consumers[" + i + "]", v);
+                selfConsumption(i, v);
             }
         }
         if (sessions.isEmpty()) {
@@ -176,6 +177,31 @@ public record TrackerConfig(
             v.notBlank(key + ".name", s.name());
             if (s.name() != null && !names.add(s.name())) {
                 v.fail(key + ".name", "duplicate session name '" + s.name() + "'");
+            }
+        }
+    }
+
+    /**
+     * A Kafka consumer reading a topic this tracker's own Kafka session writes ({@code <topicPrefix><table>}) would
+     * store every row again and publish it again, forever.
+     */
+    private void selfConsumption(int i, Validation v) {
+        ConsumerConfig c = consumers.get(i);
+        if (!"kafka".equals(c.type()) || sessions == null) {
+            return;
+        }
+        for (SessionConfig s : sessions) {
+            if (s == null || !"kafka".equals(s.type())) {
+                continue;
+            }
+            String prefix = s.settings() != null && s.settings().path("topicPrefix").isTextual()
+                    ? s.settings().get("topicPrefix").asText() : "tracker.";
+            for (String topic : c.topics()) {
+                if (topic != null && topic.startsWith(prefix)
+                        && io.tracker.core.model.Tables.ALL.stream().anyMatch(t -> topic.equals(prefix + t.name()))) {
+                    v.fail("consumers[" + i + "].topics", "'" + topic + "' is written by this tracker's own session '"
+                            + s.name() + "': consuming it would store and publish every row again, forever");
+                }
             }
         }
     }

@@ -19,6 +19,8 @@ import java.util.UUID;
  */
 public final class RowJson {
     private static final JsonFactory JSON = new JsonFactory();
+    /** The largest amount every store keeps exactly: DECIMAL(18,4). */
+    static final BigDecimal MAX_DECIMAL = new BigDecimal("99999999999999.9999");
     /** Decimals read exactly (never through a double). */
     private static final com.fasterxml.jackson.databind.ObjectMapper READER = new com.fasterxml.jackson.databind.ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
@@ -116,7 +118,11 @@ public final class RowJson {
                 if (!v.isNumber()) {
                     throw new IllegalArgumentException("expected a number");
                 }
-                yield v.decimalValue().setScale(ColumnType.DECIMAL_SCALE, java.math.RoundingMode.UNNECESSARY);
+                BigDecimal d = v.decimalValue().setScale(ColumnType.DECIMAL_SCALE, java.math.RoundingMode.UNNECESSARY);
+                if (d.abs().compareTo(MAX_DECIMAL) > 0) {
+                    throw new IllegalArgumentException("beyond " + MAX_DECIMAL.toPlainString() + " (DECIMAL(18,4))");
+                }
+                yield d;
             }
             case BOOLEAN -> {
                 if (!v.isBoolean()) {

@@ -135,6 +135,18 @@ class ConfigLoaderTest {
                 + "\"topics\":[\"a b\"],\"startFrom\":\"middle\",\"subject\":\"x\"},"
                 + "{\"type\":\"rabbit\",\"kind\":\"count\"},"
                 + "{\"kind\":\"event\",\"subject\":\"x\",\"servers\":[\"nats://127.0.0.1:4222\"]}]}")));
+        ConfigException loop = assertThrows(ConfigException.class, () -> env(Map.of()).load(file("{\"sessions\":["
+                + "{\"type\":\"duckdb\",\"name\":\"duckdb\"},{\"type\":\"kafka\",\"name\":\"k\",\"settings\":"
+                + "{\"topicPrefix\":\"t.\"}}],\"consumers\":[{\"type\":\"kafka\",\"kind\":\"event\","
+                + "\"bootstrapServers\":[\"127.0.0.1:9092\"],\"topics\":[\"t.events\",\"other.events\"]},"
+                + "{\"kind\":\"count\",\"subject\":\"x\",\"servers\":[\"nats://127.0.0.1:4222\"],\"topics\":[\"t\"]},"
+                + "{\"type\":\"kafka\",\"kind\":\"log\",\"bootstrapServers\":[null],\"topics\":[null]}]}")));
+        assertTrue(loop.getMessage().contains("consumers[0].topics: 't.events' is written by this tracker's own session 'k'"),
+                loop.getMessage());
+        assertFalse(loop.getMessage().contains("other.events"), loop.getMessage());
+        assertTrue(loop.getMessage().contains("consumers[1]: bootstrapServers and topics are Kafka keys"), loop.getMessage());
+        assertTrue(loop.getMessage().contains("consumers[2].bootstrapServers[0]") && loop.getMessage().contains(
+                "consumers[2].topics[0]"), loop.getMessage());
         for (String key : new String[] {"consumers[0].bootstrapServers[0]", "consumers[0].topics[0]",
                 "consumers[0].startFrom", "consumers[0]: subject", "consumers[1].type", "consumers[2].kind"}) {
             assertTrue(e.getMessage().contains(key), key + " in " + e.getMessage());

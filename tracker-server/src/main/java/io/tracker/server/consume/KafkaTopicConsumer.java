@@ -57,13 +57,16 @@ public final class KafkaTopicConsumer implements MessageConsumer {
     /** Per assigned partition, the offset below which a record may already have become a row. */
     private final Map<TopicPartition, Long> uncertainBelow = new ConcurrentHashMap<>();
     private volatile boolean running = true;
+    /** How long a stopping consumer still waits for the rows it enqueued before it commits what is confirmed. */
+    private static final long STOP_WAIT_MILLIS = 10_000;
 
     private KafkaTopicConsumer(ConsumerConfig config, BatchManager batches, ConsumedMessages messages,
                                MeterRegistry registry) {
         this.config = config;
         this.batches = batches;
         this.messages = messages;
-        Properties p = KafkaClients.common(config.bootstrapServers(), "tracker-consumer-" + config.kind(),
+        Properties p = KafkaClients.common(config.bootstrapServers(), "tracker-consumer-" + config.kind() + "-"
+                        + config.groupId() + "-" + Integer.toHexString(config.source().hashCode()),
                 config.securityProtocol(), config.saslMechanism(), config.user(), config.password(), 30_000);
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -71,6 +74,8 @@ public final class KafkaTopicConsumer implements MessageConsumer {
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, config.sessionTimeoutMillis());
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                Math.max(500, config.sessionTimeoutMillis() / 3));
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.queued = counter(registry, "queued");
         this.invalid = counter(registry, "invalid");
@@ -108,7 +113,9 @@ public final class KafkaTopicConsumer implements MessageConsumer {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> parts) {
-            parts.forEach(uncertainBelow::remove); // every enqueued record's offset is committed before the next poll
+            // Records of these partitions still awaiting confirmation are not committed here: their new owner reads
+            // them again, below its assignment's end offsets, as mayRepeat.
+            parts.forEach(uncertainBelow::remove);
         }
 
         @Override
@@ -118,23 +125,33 @@ public final class KafkaTopicConsumer implements MessageConsumer {
     }
 
     private void run() {
+        long backoff = 1_000;
         try {
             while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
-                if (!records.isEmpty() && !handle(records)) {
-                    pause(1_000);
+                try {
+                    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+                    if (!records.isEmpty() && !handle(records)) {
+                        sleep(1_000);
+                    }
+                    backoff = 1_000;
+                } catch (WakeupException e) {
+                    // close(): the loop condition ends it
+                } catch (org.apache.kafka.common.errors.InterruptException e) {
+                    running = false;
+                } catch (RuntimeException e) {
+                    // An authentication or authorization failure, a deleted topic…: keep the member, retry, say so.
+                    log.atError().addKeyValue("topics", config.topics()).addKeyValue("retryInMillis", backoff)
+                            .addKeyValue("error", e.toString()).log("kafka consumer failed; retrying");
+                    sleep(backoff);
+                    backoff = Math.min(backoff * 2, 30_000);
                 }
             }
-        } catch (WakeupException e) {
-            // close()
-        } catch (RuntimeException e) {
-            log.atError().setCause(e).addKeyValue("topics", config.topics()).log("kafka consumer stopped");
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
     }
 
-    private void pause(long millis) {
+    private void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -148,10 +165,11 @@ public final class KafkaTopicConsumer implements MessageConsumer {
         Map<TopicPartition, CompletableFuture<Void>> pending = new HashMap<>();
         Map<TopicPartition, long[]> range = new HashMap<>(); // first and last offset, rows, of each partition's records
         boolean allTaken = true;
+        boolean ownIds = config.kind().equals("event"); // records with ids of their own: the source may repeat them
         for (TopicPartition tp : records.partitions()) {
             List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
             List<Row> rows = new ArrayList<>(rs.size());
-            boolean mayRepeat = false;
+            boolean mayRepeat = ownIds;
             for (ConsumerRecord<byte[], byte[]> r : rs) {
                 try {
                     rows.add(row(r));
@@ -176,37 +194,98 @@ public final class KafkaTopicConsumer implements MessageConsumer {
                         .addKeyValue("reason", e.getMessage()).log("records refused: the tracker is at its limits or stopping");
             }
         }
+        await(pending.values());
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         for (var e : pending.entrySet()) {
             TopicPartition tp = e.getKey();
             long[] r = range.get(tp);
-            long rows = r[2];
-            try {
-                e.getValue().get(2, TimeUnit.MINUTES); // within max.poll.interval.ms (5 min)
-                queued.increment(rows);
+            CompletableFuture<Void> f = e.getValue();
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                queued.increment(r[2]);
                 commit.put(tp, new OffsetAndMetadata(r[1] + 1));
-            } catch (InterruptedException x) {
-                Thread.currentThread().interrupt();
-                running = false;
-                rewind(tp, r);
-                allTaken = false;
-            } catch (Exception x) {
-                // Not confirmed (stopping, or the WAL refused): read again, and the rows may be there already.
-                refused.increment(rows);
+            } else {
+                // Refused (the WAL failed, stopping) or not confirmed before the stop: read again, maybe stored already.
+                refused.increment(r[2]);
                 rewind(tp, r);
                 allTaken = false;
             }
         }
         if (!commit.isEmpty()) {
+            commit(commit);
+        }
+        return allTaken;
+    }
+
+    /**
+     * Waits for the enqueued rows' confirmations however long storage takes, polling meanwhile with every partition
+     * paused so the group keeps this member (max.poll.interval.ms) without fetching more. Records a poll hands over
+     * anyway (a partition assigned meanwhile, not paused yet) are given back by seeking to them. After close() it
+     * waits at most {@code STOP_WAIT_MILLIS} more; what is unconfirmed then is read again by the next owner.
+     */
+    private void await(java.util.Collection<CompletableFuture<Void>> pending) {
+        CompletableFuture<Void> all = CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new));
+        long stopDeadline = Long.MAX_VALUE;
+        while (!all.isDone()) {
             try {
-                consumer.commitSync(commit, Duration.ofSeconds(30));
+                all.get(200, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (!running && stopDeadline == Long.MAX_VALUE) {
+                    stopDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
+                }
+                if (System.nanoTime() > stopDeadline) {
+                    return;
+                }
+                keepAlive();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // one partition's rows were refused: the others are still awaited
+                if (pending.stream().allMatch(CompletableFuture::isDone)) {
+                    return;
+                }
+                all = CompletableFuture.allOf(pending.stream().filter(f -> !f.isDone())
+                        .toArray(CompletableFuture[]::new));
+            }
+        }
+    }
+
+    private void keepAlive() {
+        try {
+            consumer.pause(consumer.assignment());
+            ConsumerRecords<byte[], byte[]> extra = consumer.poll(Duration.ZERO);
+            for (TopicPartition tp : extra.partitions()) {
+                consumer.seek(tp, extra.records(tp).get(0).offset()); // not taken now: fetched again after the wait
+            }
+        } catch (WakeupException e) {
+            // close() while waiting: keep waiting (bounded), the loop ends after the commit
+        } catch (RuntimeException e) {
+            log.atDebug().addKeyValue("error", e.toString()).log("kafka keep-alive poll failed");
+        } finally {
+            try {
+                consumer.resume(consumer.assignment());
+            } catch (RuntimeException ignored) {
+                // resumed by the next poll's assignment
+            }
+        }
+    }
+
+    /** Commits, once more if close() woke the consumer up in the middle (the wake-up is used up by then). */
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                consumer.commitSync(offsets, Duration.ofSeconds(30));
+                return;
+            } catch (WakeupException e) {
+                // close(): try again
             } catch (RuntimeException e) {
                 // A rebalance took the partitions: their new owner reads these records again, as mayRepeat.
                 log.atWarn().addKeyValue("topics", config.topics()).addKeyValue("error", e.getMessage())
                         .log("kafka offset commit failed; the records will be read again");
+                return;
             }
         }
-        return allTaken;
     }
 
     private void rewind(TopicPartition tp, long[] range) {
@@ -221,7 +300,8 @@ public final class KafkaTopicConsumer implements MessageConsumer {
     private Row row(ConsumerRecord<byte[], byte[]> r) throws BadRequestException {
         UUID eid = UUID.nameUUIDFromBytes(("kafka:" + r.topic() + ":" + r.partition() + ":" + r.offset())
                 .getBytes(StandardCharsets.UTF_8));
-        return messages.row(config.kind(), r.topic(), r.value(), r.timestamp(), eid);
+        long at = r.timestamp() >= 0 ? r.timestamp() : System.currentTimeMillis(); // -1: a pre-0.10 record, no time
+        return messages.row(config.kind(), r.topic(), r.value(), at, eid);
     }
 
     @Override

@@ -8,10 +8,13 @@ import java.util.Map;
 
 /**
  * Spec §4.2: {@code email}, {@code cell} and {@code uname} are never stored raw; they become salted
- * hashes ({@code ehash}, {@code chash}, {@code uhash}), a client-supplied hash taking precedence.
+ * hashes ({@code ehash}, {@code chash}, {@code uhash}), a client-supplied hash taking precedence. {@code em} and
+ * {@code ph} (Meta's matching keys) are kept only as SHA-256 hashes the client made; a raw value is dropped.
  */
 public final class PiiHashStep implements Step {
     private static final String[][] FIELDS = {{"email", "ehash"}, {"cell", "chash"}, {"uname", "uhash"}};
+    private static final String[] HASHED_ONLY = {"em", "ph"};
+    private static final java.util.regex.Pattern SHA256_HEX = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
 
     private final String salt;
 
@@ -34,6 +37,16 @@ public final class PiiHashStep implements Step {
                 if (!s.isBlank()) {
                     values.put(f[1], Hashes.piiHash(salt, s));
                 }
+            }
+        }
+        // em / ph are Meta's matching keys (the Conversions API session sends them): only as the client hashed them
+        // (SHA-256 of the normalised value, 64 hex digits); a raw email or phone number is never stored.
+        for (String k : HASHED_ONLY) {
+            Object v = values.get(k);
+            if (v != null && !(v instanceof String str && SHA256_HEX.matcher(str.trim()).matches())) {
+                values.remove(k);
+            } else if (v instanceof String str) {
+                values.put(k, str.trim().toLowerCase(java.util.Locale.ROOT));
             }
         }
         return StepResult.CONTINUE;
