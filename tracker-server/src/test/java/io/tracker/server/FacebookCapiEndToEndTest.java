@@ -56,7 +56,8 @@ class FacebookCapiEndToEndTest {
                     + "\"currency\":\"EUR\",\"em\":\"" + em + "\",\"client_user_agent\":\"" + ua + "\"},"
                     + "{\"ename\":\"page_view\",\"cflags\":15,\"url\":\"https://shop.example/\",\"em\":\"jane@example.com\","
                     + "\"ph\":\"+33 6 12 34 56 78\"},"
-                    + "{\"ename\":\"page_view\",\"cflags\":5,\"url\":\"https://shop.example/\"},"
+                    + "{\"ename\":\"page_view\",\"cflags\":5,\"url\":\"https://shop.example/\",\"params\":{\"em\":"
+                    + "\"nested@example.com\",\"ph\":\"+33 6 12 34 56 78\"}},"
                     + "{\"ename\":\"page_view\",\"url\":\"https://shop.example/\"}]";
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/tr/v1/str/"))
                     .header("User-Agent", ua).POST(HttpRequest.BodyPublishers.ofString(body)).build(),

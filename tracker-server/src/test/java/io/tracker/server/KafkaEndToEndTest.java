@@ -215,7 +215,8 @@ class KafkaEndToEndTest {
             events.add("{\"eid\":\"" + eid + "\",\"ename\":\"imported\",\"created_at\":\"2025-11-30T10:00:0" + (i % 10)
                     + "Z\",\"vid\":\"" + vid + "\",\"ip\":\"198.51.100.23\",\"params\":{\"n\":" + i + "}}");
         }
-        events.add("{\"ename\":\"no_eid\",\"created_at\":1764496800000}");
+        events.add("{\"ename\":\"no_eid\",\"created_at\":1764496800000,\"ip\":\"198.51.100.23:443\","
+                + "\"params\":{\"em\":\"raw@example.com\"}}");
         events.add("{\"eid\":\"" + UUID.randomUUID() + "\",\"created_at\":1764496800000}"); // no ename
         events.add("{\"ename\":\"bad_vid\",\"vid\":\"not-a-uuid\"}");
         produce(base + ".event", events);
@@ -258,10 +259,13 @@ class KafkaEndToEndTest {
                 assertEquals("198.51.100.0", r.get("ip"), "a raw IP is stored only as privacy.ipMode allows");
             } else {
                 assertEquals("no_eid", r.get("ename"), "an event without its own eid gets one from its place in the topic");
+                assertEquals(null, r.get("ip"), "not an IP literal: dropped, never stored raw");
                 assertEquals(1764496800000L, ((Number) r.get("at")).longValue());
             }
         }
         assertEquals(eids, imported, "events keep their own ids");
+        assertEquals(0L, TestTrackers.count(dataDir, "SELECT count(*) FROM events WHERE params::VARCHAR LIKE '%example.com%'"),
+                "a raw email in a consumed event's params is not stored");
     }
 
     /** POSTs {@code perRequest} events to /tr/v1/str/ and returns their acknowledged ids (none on a 503). */

@@ -80,6 +80,7 @@ public final class KafkaSession implements Session {
      * went away before answering): read back from the topic's tail before the table's next write.
      */
     private final Set<String> unsure = new HashSet<>();
+    private long lastReadBack = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
 
     public KafkaSession(String name, KafkaSettings settings) {
         this.name = name;
@@ -289,8 +290,12 @@ public final class KafkaSession implements Session {
             throw SessionException.unavailable("session " + name + ", table " + table.name() + ": no broker of "
                     + settings.bootstrapServers() + " answers", null);
         }
-        if (mayRepeat && settings.dedupEntries() > 0 && unsure.contains(table.name()) && seedAcknowledged(List.of(known))) {
-            unsure.remove(table.name());
+        if (mayRepeat && settings.dedupEntries() > 0 && unsure.contains(table.name())
+                && System.nanoTime() - lastReadBack > TimeUnit.MINUTES.toNanos(1)) {
+            lastReadBack = System.nanoTime(); // at most once a minute: each try may take dedupReadSeconds
+            if (seedAcknowledged(List.of(known))) {
+                unsure.remove(table.name());
+            }
         }
         LinkedHashMap<UUID, Boolean> seen = acknowledged.get(table.name());
         List<Row> send = rows;
@@ -446,7 +451,7 @@ public final class KafkaSession implements Session {
                     Row row;
                     try {
                         row = RowJson.decode(events, r.value());
-                    } catch (IllegalArgumentException e) {
+                    } catch (IllegalArgumentException | IllegalStateException e) {
                         skipped++; // not a row of ours (written by something else): skipped, counted below
                         continue;
                     }

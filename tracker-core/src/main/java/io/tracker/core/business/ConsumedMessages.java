@@ -89,19 +89,30 @@ public final class ConsumedMessages {
                 if (Payload.text(m, "ename") == null) {
                     throw new BadRequestException("bad_field", "ename: an event needs its name");
                 }
-                // A raw address is stored only as privacy.ipMode allows; one another tracker already anonymized (or
-                // hashed) is not an address any more and stays as it is.
-                String ip = m.path("ip").isTextual() ? m.get("ip").asText() : null;
-                if (ip != null && io.tracker.core.config.Cidr.literal(ip) != null) {
-                    String kept = ips.apply(ip);
-                    if (kept == null) {
+                // An address is stored only as privacy.ipMode allows: an IP literal is anonymized here (one another
+                // tracker truncated stays as it was); anything else in ip (a port, a foreign hash) is dropped unless
+                // the mode keeps IPs raw; drop mode keeps no IP hash either.
+                if (m.has("ip")) {
+                    String ip = m.get("ip").isTextual() ? m.get("ip").asText().trim() : null;
+                    if (ip != null && io.tracker.core.config.Cidr.literal(ip) != null) {
+                        String kept = ips.apply(ip);
+                        if (kept == null) {
+                            m.remove("ip");
+                        } else {
+                            m.put("ip", kept);
+                        }
+                        if (!m.hasNonNull("iphash") && ips.iphash(ip) != null) {
+                            m.put("iphash", ips.iphash(ip));
+                        }
+                    } else if (ips.mode() != io.tracker.core.privacy.IpAnonymizer.Mode.NONE) {
                         m.remove("ip");
-                    } else {
-                        m.put("ip", kept);
                     }
-                    if (!m.hasNonNull("iphash") && ips.iphash(ip) != null) {
-                        m.put("iphash", ips.iphash(ip));
+                    if (ips.mode() == io.tracker.core.privacy.IpAnonymizer.Mode.DROP) {
+                        m.remove("iphash");
                     }
+                }
+                if (m.get("params") instanceof ObjectNode p) {
+                    io.tracker.core.pipeline.steps.PiiHashStep.keepOnlyHashes(p); // raw em/ph never stored
                 }
                 try {
                     yield io.tracker.core.model.RowJson.decode(Tables.EVENTS, m);

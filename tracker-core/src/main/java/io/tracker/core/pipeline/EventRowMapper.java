@@ -71,6 +71,7 @@ public final class EventRowMapper {
                 params.set(key, coerceParam(value)); // wrong type: kept, not lost
             }
         }
+        io.tracker.core.pipeline.steps.PiiHashStep.keepOnlyHashes(params); // also what came nested in the client's params
         row.set("params", write(params));
         if (targets != null) {
             row.set("targets", write(targets));

@@ -128,8 +128,9 @@ public final class KafkaTopicConsumer implements MessageConsumer {
         long backoff = 1_000;
         try {
             while (running) {
+                ConsumerRecords<byte[], byte[]> records = ConsumerRecords.empty();
                 try {
-                    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+                    records = consumer.poll(Duration.ofMillis(500));
                     if (!records.isEmpty() && !handle(records)) {
                         sleep(1_000);
                     }
@@ -139,7 +140,15 @@ public final class KafkaTopicConsumer implements MessageConsumer {
                 } catch (org.apache.kafka.common.errors.InterruptException e) {
                     running = false;
                 } catch (RuntimeException e) {
-                    // An authentication or authorization failure, a deleted topic…: keep the member, retry, say so.
+                    // An authentication or authorization failure, a deleted topic, a row that could not be built:
+                    // keep the member, give back what this poll took (none of it is committed), retry, say so.
+                    for (TopicPartition tp : records.partitions()) {
+                        try {
+                            consumer.seek(tp, records.records(tp).get(0).offset());
+                        } catch (RuntimeException notOurs) {
+                            // revoked meanwhile: its next owner starts from the committed offset
+                        }
+                    }
                     log.atError().addKeyValue("topics", config.topics()).addKeyValue("retryInMillis", backoff)
                             .addKeyValue("error", e.toString()).log("kafka consumer failed; retrying");
                     sleep(backoff);
@@ -151,9 +160,13 @@ public final class KafkaTopicConsumer implements MessageConsumer {
         }
     }
 
+    /** Sleeps, waking early when close() is called. */
     private void sleep(long millis) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         try {
-            Thread.sleep(millis);
+            while (running && System.nanoTime() < end) {
+                Thread.sleep(Math.min(100, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
@@ -210,6 +223,9 @@ public final class KafkaTopicConsumer implements MessageConsumer {
                 allTaken = false;
             }
         }
+        // Only partitions still ours: a revoked one's new owner has its own position (committing ours could move it
+        // back, or forward past what it has not stored).
+        commit.keySet().retainAll(consumer.assignment());
         if (!commit.isEmpty()) {
             commit(commit);
         }
@@ -241,12 +257,7 @@ public final class KafkaTopicConsumer implements MessageConsumer {
                 running = false;
                 return;
             } catch (java.util.concurrent.ExecutionException e) {
-                // one partition's rows were refused: the others are still awaited
-                if (pending.stream().allMatch(CompletableFuture::isDone)) {
-                    return;
-                }
-                all = CompletableFuture.allOf(pending.stream().filter(f -> !f.isDone())
-                        .toArray(CompletableFuture[]::new));
+                return; // allOf fails only once every future is done: the refused partitions are rewound by handle()
             }
         }
     }
@@ -275,7 +286,7 @@ public final class KafkaTopicConsumer implements MessageConsumer {
     private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
-                consumer.commitSync(offsets, Duration.ofSeconds(30));
+                consumer.commitSync(offsets, Duration.ofSeconds(10));
                 return;
             } catch (WakeupException e) {
                 // close(): try again

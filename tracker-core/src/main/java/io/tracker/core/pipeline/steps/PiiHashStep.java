@@ -51,4 +51,25 @@ public final class PiiHashStep implements Step {
         }
         return StepResult.CONTINUE;
     }
+
+    /**
+     * The same rule on a params object about to be stored (a client's nested {@code params}, a consumed record's): an
+     * {@code em}/{@code ph} that is not a client SHA-256 is removed, one that is is lower-cased.
+     */
+    public static void keepOnlyHashes(com.fasterxml.jackson.databind.node.ObjectNode params) {
+        if (params == null) {
+            return;
+        }
+        for (String k : HASHED_ONLY) {
+            com.fasterxml.jackson.databind.JsonNode v = params.get(k);
+            if (v == null) {
+                continue;
+            }
+            if (v.isTextual() && SHA256_HEX.matcher(v.asText().trim()).matches()) {
+                params.put(k, v.asText().trim().toLowerCase(java.util.Locale.ROOT));
+            } else {
+                params.remove(k);
+            }
+        }
+    }
 }
