@@ -26,7 +26,9 @@ public class SessionWrite {
                 .filter(p -> p.type().equals(args[0])).findFirst().orElseThrow(() -> new IllegalArgumentException("no session type " + args[0]));
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "tracker-sessionwrite-" + ProcessHandle.current().pid());
         Session s = provider.create(new SessionConfig(args[0], "bench", settings), "bench", dir);
+        long opening = System.nanoTime();
         s.open(Tables.ALL);
+        System.err.printf("open took %d ms%n", (System.nanoTime() - opening) / 1_000_000); // (Kafka: the id read-back)
         int total = Integer.parseInt(args[2]);
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
         List<List<Row>> batches = new ArrayList<>();

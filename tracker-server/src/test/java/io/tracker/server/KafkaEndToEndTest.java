@@ -228,6 +228,7 @@ class KafkaEndToEndTest {
             assertTrue(System.nanoTime() < end, "records not consumed in time");
             Thread.sleep(50);
         }
+        assertEquals(1.0, tracker.registry().find("tracker.consumer.up").tags("kind", "event").gauge().value());
         tracker.stop();
         tracker = null;
         for (String kind : List.of("count", "update", "log", "event")) {

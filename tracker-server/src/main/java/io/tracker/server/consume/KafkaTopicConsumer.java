@@ -57,6 +57,7 @@ public final class KafkaTopicConsumer implements MessageConsumer {
     /** Per assigned partition, the offset below which a record may already have become a row. */
     private final Map<TopicPartition, Long> uncertainBelow = new ConcurrentHashMap<>();
     private volatile boolean running = true;
+    private final java.util.concurrent.atomic.AtomicInteger up = new java.util.concurrent.atomic.AtomicInteger(1);
     /** How long a stopping consumer still waits for the rows it enqueued before it commits what is confirmed. */
     private static final long STOP_WAIT_MILLIS = 10_000;
 
@@ -80,6 +81,9 @@ public final class KafkaTopicConsumer implements MessageConsumer {
         this.queued = counter(registry, "queued");
         this.invalid = counter(registry, "invalid");
         this.refused = counter(registry, "refused");
+        io.micrometer.core.instrument.Gauge.builder("tracker.consumer.up", up, java.util.concurrent.atomic.AtomicInteger::get)
+                .description("1 while the Kafka consumer polls normally, 0 while it retries after an error")
+                .tags("kind", config.kind(), "subject", config.source()).register(registry);
         this.thread = new Thread(this::run, "kafka-consumer-" + config.kind());
         this.thread.setDaemon(true);
     }
@@ -135,6 +139,7 @@ public final class KafkaTopicConsumer implements MessageConsumer {
                         sleep(1_000);
                     }
                     backoff = 1_000;
+                    up.set(1);
                 } catch (WakeupException e) {
                     // close(): the loop condition ends it
                 } catch (org.apache.kafka.common.errors.InterruptException e) {
@@ -149,6 +154,7 @@ public final class KafkaTopicConsumer implements MessageConsumer {
                             // revoked meanwhile: its next owner starts from the committed offset
                         }
                     }
+                    up.set(0);
                     log.atError().addKeyValue("topics", config.topics()).addKeyValue("retryInMillis", backoff)
                             .addKeyValue("error", e.toString()).log("kafka consumer failed; retrying");
                     sleep(backoff);
