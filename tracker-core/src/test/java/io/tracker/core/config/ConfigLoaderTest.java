@@ -130,6 +130,10 @@ class ConfigLoaderTest {
         assertEquals("earliest", k.startFrom());
         assertEquals(45_000, k.sessionTimeoutMillis());
         assertFalse(k.toString().contains("from-env"), k.toString());
+        SessionConfig fb = new SessionConfig("facebook-capi", "fb", new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"pixelId\":\"123\",\"accessToken\":\"EAAsecret\",\"password\":\"pw\"}"));
+        assertFalse(fb.toString().contains("EAAsecret") || fb.toString().contains("\"pw\""), fb.toString());
+        assertTrue(fb.toString().contains("123"), fb.toString());
         ConfigException e = assertThrows(ConfigException.class, () -> env(Map.of()).load(file("{\"consumers\":["
                 + "{\"type\":\"kafka\",\"kind\":\"event\",\"bootstrapServers\":[\"kafka://x:9092\"],"
                 + "\"topics\":[\"a b\"],\"startFrom\":\"middle\",\"subject\":\"x\"},"
