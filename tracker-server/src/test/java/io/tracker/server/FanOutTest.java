@@ -26,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -119,28 +118,6 @@ class FanOutTest {
         assertEquals(0L, TestTrackers.count(dataDir, "SELECT count(*) FROM payments WHERE vid = '" + vid + "'"));
     }
 
-    /** POSTs {@code perRequest} events to /tr/v1/str/ and returns their acknowledged ids (none on a 503). */
-    private List<UUID> send(int perRequest) throws Exception {
-        StringBuilder b = new StringBuilder("[");
-        for (int i = 0; i < perRequest; i++) {
-            b.append(i == 0 ? "" : ",").append("{\"ename\":\"fan\",\"n\":").append(i).append('}');
-        }
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/tr/v1/str/"))
-                .POST(HttpRequest.BodyPublishers.ofString(b.append(']').toString())).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 503) {
-            return List.of();
-        }
-        assertEquals(200, r.statusCode(), r.body());
-        JsonNode body = JSON.readTree(r.body());
-        List<UUID> ids = new ArrayList<>();
-        if (body.has("eid")) {
-            ids.add(UUID.fromString(body.get("eid").asText()));
-        } else {
-            body.get("eids").forEach(e -> ids.add(UUID.fromString(e.asText())));
-        }
-        return ids;
-    }
-
     private List<UUID> duckdbEids() throws Exception {
         List<UUID> out = new ArrayList<>();
         TestTrackers.query(dataDir, "SELECT eid FROM events").forEach(r -> out.add((UUID) r.get("eid")));
@@ -156,7 +133,7 @@ class FanOutTest {
         for (int t = 0; t < 4; t++) {
             fs.add(pool.submit(() -> {
                 for (int i = 0; i < 50; i++) {
-                    acked.addAll(send(1 + i % 20));
+                    acked.addAll(OutageUnderLoad.send(http, tracker.port(), 1 + i % 20));
                 }
                 return null;
             }));
@@ -191,38 +168,10 @@ class FanOutTest {
     @Test
     void natsDownForTenSecondsUnderLoadLosesNothing() throws Exception {
         start(false);
-        Set<UUID> acked = Collections.synchronizedSet(new HashSet<>());
-        AtomicBoolean stop = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(3);
-        List<Future<?>> fs = new ArrayList<>();
-        for (int t = 0; t < 3; t++) {
-            fs.add(pool.submit(() -> {
-                while (!stop.get()) {
-                    acked.addAll(send(10));
-                    Thread.sleep(5);
-                }
-                return null;
-            }));
-        }
-        Thread.sleep(2_000);
-        Backends.script("nats.sh", "stop");
-        long spoolMax = 0;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < end) {
-            for (var s : tracker.batches().status()) {
-                if (s.name().equals("nats")) {
-                    spoolMax = Math.max(spoolMax, s.spoolBytes());
-                }
-            }
-            Thread.sleep(100);
-        }
-        Backends.script("nats.sh", "restart"); // keeps the JetStream store
-        Thread.sleep(3_000);
-        stop.set(true);
-        for (Future<?> f : fs) {
-            f.get(60, TimeUnit.SECONDS);
-        }
-        pool.shutdown();
+        OutageUnderLoad.Result load = OutageUnderLoad.run(tracker, "nats", () -> Backends.script("nats.sh", "stop"),
+                () -> Backends.script("nats.sh", "restart")); // restart keeps the JetStream store
+        Set<UUID> acked = load.acked();
+        long spoolMax = load.spoolMax();
         tracker.stop();
         tracker = null;
         assertTrue(spoolMax > 0, "the outage went to the NATS session's spool");

@@ -3,14 +3,9 @@ package io.tracker.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,23 +18,17 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import io.tracker.backends.kafka.KafkaTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,14 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
  * and consumers turning records into rows, exactly once across a graceful restart and a SIGKILL.
  */
 class KafkaEndToEndTest {
-    static final String KAFKA = System.getenv().getOrDefault("TRACKER_TEST_KAFKA", "127.0.0.1:9092");
+    static final String KAFKA = KafkaTopics.SERVERS;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dataDir;
     private String base;
     private Tracker tracker;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeEach
     void names() {
@@ -70,25 +58,11 @@ class KafkaEndToEndTest {
         if (tracker != null) {
             tracker.stop();
         }
-        try (Admin a = admin()) {
-            Set<String> mine = new HashSet<>();
-            for (String t : a.listTopics().names().get(30, TimeUnit.SECONDS)) {
-                if (t.startsWith(base)) {
-                    mine.add(t);
-                }
-            }
-            a.deleteTopics(mine).all().get(30, TimeUnit.SECONDS);
-        }
-    }
-
-    static Admin admin() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", KAFKA);
-        return Admin.create(p);
+        KafkaTopics.deleteTopics(base);
     }
 
     static void createTopic(String topic, int partitions) throws Exception {
-        try (Admin a = admin()) {
+        try (Admin a = KafkaTopics.admin()) {
             a.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
     }
@@ -113,36 +87,9 @@ class KafkaEndToEndTest {
         }
     }
 
-    /** Every record of {@code topic} from the beginning to its end offsets now. */
-    static List<ConsumerRecord<byte[], byte[]>> records(String topic) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", KAFKA);
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (PartitionInfo pi : c.partitionsFor(topic)) {
-                parts.add(new TopicPartition(topic, pi.partition()));
-            }
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Set<TopicPartition> pending = new HashSet<>(parts);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                pending.removeIf(tp -> c.position(tp) >= end.get(tp));
-                if (pending.isEmpty()) {
-                    break;
-                }
-                c.poll(java.time.Duration.ofMillis(200)).forEach(out::add);
-            }
-            assertTrue(pending.isEmpty(), "read " + topic + " to its end");
-        }
-        return out;
-    }
-
     /** Whether the group has committed every partition of {@code topic} up to its end. */
     static boolean caughtUp(String group, String topic) throws Exception {
-        try (Admin a = admin()) {
+        try (Admin a = KafkaTopics.admin()) {
             Map<TopicPartition, OffsetAndMetadata> committed = a.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -163,7 +110,7 @@ class KafkaEndToEndTest {
 
     /** The offsets the group has committed, summed over its partitions. */
     static long committed(String group) throws Exception {
-        try (Admin a = admin()) {
+        try (Admin a = KafkaTopics.admin()) {
             long n = 0;
             for (OffsetAndMetadata o : a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
                     .get(30, TimeUnit.SECONDS).values()) {
@@ -269,25 +216,6 @@ class KafkaEndToEndTest {
                 "a raw email in a consumed event's params is not stored");
     }
 
-    /** POSTs {@code perRequest} events to /tr/v1/str/ and returns their acknowledged ids (none on a 503). */
-    private List<UUID> send(int perRequest) throws Exception {
-        StringBuilder b = new StringBuilder("[");
-        for (int i = 0; i < perRequest; i++) {
-            b.append(i == 0 ? "" : ",").append("{\"ename\":\"k\",\"n\":").append(i).append('}');
-        }
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/tr/v1/str/"))
-                .POST(HttpRequest.BodyPublishers.ofString(b.append(']').toString())).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 503) {
-            return List.of();
-        }
-        assertEquals(200, r.statusCode(), r.body());
-        List<UUID> ids = new ArrayList<>();
-        for (JsonNode n : JSON.readTree(r.body()).get("eids")) {
-            ids.add(UUID.fromString(n.asText()));
-        }
-        return ids;
-    }
-
     @Test
     void aBrokerKilledUnderLoadLosesNothingAndStoresNothingTwice() throws Exception {
         String prefix = base + ".";
@@ -300,41 +228,12 @@ class KafkaEndToEndTest {
             k.putArray("bootstrapServers").add(KAFKA);
             ((ObjectNode) c.get("batching")).put("breakerOpenMillis", 500).put("retryMaxMillis", 1_000);
         });
-        Set<UUID> acked = Collections.synchronizedSet(new HashSet<>());
-        AtomicBoolean stop = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(3);
-        List<Future<?>> fs = new ArrayList<>();
-        for (int t = 0; t < 3; t++) {
-            fs.add(pool.submit(() -> {
-                while (!stop.get()) {
-                    acked.addAll(send(10));
-                    Thread.sleep(5);
-                }
-                return null;
-            }));
-        }
-        long spoolMax = 0;
-        try {
-            Thread.sleep(2_000);
-            Backends.script("kafka.sh", "kill"); // SIGKILL: requests in flight die unanswered, some already appended
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < end) {
-                for (var s : tracker.batches().status()) {
-                    if (s.name().equals("kafka")) {
-                        spoolMax = Math.max(spoolMax, s.spoolBytes());
-                    }
-                }
-                Thread.sleep(100);
-            }
-        } finally {
-            Backends.script("kafka.sh", "restart"); // keeps the log directory; waits until the broker answers
-        }
-        Thread.sleep(3_000);
-        stop.set(true);
-        for (Future<?> f : fs) {
-            f.get(60, TimeUnit.SECONDS);
-        }
-        pool.shutdown();
+        // SIGKILL: requests in flight die unanswered, some already appended; restart keeps the log directory and
+        // waits until the broker answers.
+        OutageUnderLoad.Result load = OutageUnderLoad.run(tracker, "kafka", () -> Backends.script("kafka.sh", "kill"),
+                () -> Backends.script("kafka.sh", "restart"));
+        Set<UUID> acked = load.acked();
+        long spoolMax = load.spoolMax();
         tracker.stop();
         tracker = null;
         assertTrue(spoolMax > 0, "the outage went to the Kafka session's spool");
@@ -346,7 +245,7 @@ class KafkaEndToEndTest {
         assertEquals(acked.size(), duck.size());
         assertEquals(acked, new HashSet<>(duck), "DuckDB never stopped: it holds everything");
         List<UUID> kafka = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records(prefix + "events")) {
+        for (ConsumerRecord<byte[], byte[]> r : KafkaTopics.records(prefix + "events")) {
             kafka.add(UUID.fromString(new String(r.key(), StandardCharsets.US_ASCII)));
         }
         assertEquals(acked, new HashSet<>(kafka), "Kafka got every acknowledged event after it came back");

@@ -16,11 +16,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,8 +56,6 @@ public final class FacebookCapiSession implements Session {
     /** Graph API error codes that mean "slow down", not "bad data" (rate limits, temporary unavailability). */
     private static final Set<Integer> THROTTLED = Set.of(1, 2, 4, 17, 32, 341, 613, 80004);
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
 
     private final String name;
     private final FacebookCapiSettings settings;
@@ -260,7 +255,7 @@ public final class FacebookCapiSession implements Session {
         hashed(user, "st", string(r, "region"), s -> letters(s));
         hashed(user, "zp", string(r, "zip"), s -> s.replaceAll("[\\s\\-]", "").isEmpty() ? null : s.replaceAll("[\\s\\-]", ""));
         String ip = string(r, "ip");
-        if (ip != null && isIp(ip)) {
+        if (ip != null && io.tracker.core.config.Cidr.literal(ip) != null) {
             user.put("client_ip_address", ip);
         }
         // The tracker keeps the browser parsed (name, version, OS), never the raw User-Agent the API matches on: it
@@ -451,24 +446,7 @@ public final class FacebookCapiSession implements Session {
     }
 
     static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static boolean isIp(String s) {
-        var m = IPV4.matcher(s);
-        if (m.matches()) {
-            for (int i = 1; i <= 4; i++) {
-                if (Integer.parseInt(m.group(i)) > 255) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        return s.indexOf(':') != s.lastIndexOf(':') && IPV6.matcher(s).matches();
+        return io.tracker.core.privacy.Hashes.sha256Hex(s);
     }
 
     @Override

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -524,6 +523,6 @@ public final class KafkaSession implements Session {
 
     @Override
     public String toString() {
-        return "KafkaSession[" + name + ", " + settings.bootstrapServers().toString().toLowerCase(Locale.ROOT) + "]";
+        return "KafkaSession[" + name + ", " + settings.bootstrapServers() + "]";
     }
 }

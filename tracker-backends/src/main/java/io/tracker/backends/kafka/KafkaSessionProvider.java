@@ -25,15 +25,8 @@ public final class KafkaSessionProvider implements SessionProvider {
     }
 
     static void validate(String p, KafkaSettings s, Validation v) {
-        if (s.bootstrapServers().isEmpty()) {
-            v.fail(p + ".bootstrapServers", "at least one host:port is required");
-        }
-        for (int i = 0; i < s.bootstrapServers().size(); i++) {
-            String u = s.bootstrapServers().get(i);
-            if (u == null || !u.matches("[A-Za-z0-9.\\-]+:\\d{1,5}|\\[[0-9A-Fa-f:.]+]:\\d{1,5}")) {
-                v.fail(p + ".bootstrapServers[" + i + "]", "must be host:port (got '" + u + "')");
-            }
-        }
+        io.tracker.core.config.ConsumerConfig.validateKafkaClient(p, s.bootstrapServers(), s.securityProtocol(),
+                s.saslMechanism(), s.user(), s.password(), v);
         // Kafka topic names: [a-zA-Z0-9._-], at most 249 characters (the longest table name is 16).
         if (v.notNull(p + ".topicPrefix", s.topicPrefix()) && !s.topicPrefix().matches("[A-Za-z0-9._\\-]{0,200}")) {
             v.fail(p + ".topicPrefix", "letters, digits, '.', '_' and '-' only, at most 200");
@@ -52,14 +45,5 @@ public final class KafkaSessionProvider implements SessionProvider {
         v.range(p + ".batchBytes", s.batchBytes(), 1_024, 64 << 20);
         v.range(p + ".dedupEntries", s.dedupEntries(), 0, 10_000_000);
         v.range(p + ".dedupReadSeconds", s.dedupReadSeconds(), 1, 3_600);
-        v.oneOf(p + ".securityProtocol", s.securityProtocol(), "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
-        v.oneOf(p + ".saslMechanism", s.saslMechanism(), "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
-        if (v.notNull(p + ".user", s.user()) && v.notNull(p + ".password", s.password())
-                && (s.user().chars().anyMatch(Character::isISOControl) || s.password().chars().anyMatch(Character::isISOControl))) {
-            v.fail(p + ".user", "user and password may not hold control characters");
-        }
-        if (s.user() != null && !s.user().isEmpty() && s.securityProtocol() != null && !s.securityProtocol().startsWith("SASL")) {
-            v.fail(p + ".user", "a user needs securityProtocol SASL_SSL or SASL_PLAINTEXT");
-        }
     }
 }

@@ -14,29 +14,22 @@ import io.tracker.core.model.Table;
 import io.tracker.core.model.Tables;
 import io.tracker.core.session.Session;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The shared session kit against the real Kafka 4 broker of {@code scripts/kafka.sh}; topics of their own per test. */
 class KafkaSessionContractTest extends SessionContract {
-    static final String SERVERS = System.getenv().getOrDefault("TRACKER_TEST_KAFKA", "127.0.0.1:9092");
+    static final String SERVERS = KafkaTopics.SERVERS;
     private static final ObjectMapper JSON = new ObjectMapper();
     private String prefix;
 
@@ -47,12 +40,6 @@ class KafkaSessionContractTest extends SessionContract {
                 "PLAINTEXT", d.saslMechanism(), "", "");
     }
 
-    static Admin admin() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", SERVERS);
-        return Admin.create(p);
-    }
-
     @BeforeEach
     void topics() {
         prefix = "contract_" + UUID.randomUUID().toString().substring(0, 8) + ".";
@@ -60,50 +47,12 @@ class KafkaSessionContractTest extends SessionContract {
 
     @AfterEach
     void drop() throws Exception {
-        deleteTopics(prefix);
-    }
-
-    static void deleteTopics(String prefix) throws Exception {
-        try (Admin a = admin()) {
-            Set<String> mine = new HashSet<>();
-            for (String t : a.listTopics().names().get()) {
-                if (t.startsWith(prefix)) {
-                    mine.add(t);
-                }
-            }
-            a.deleteTopics(mine).all().get();
-        }
+        KafkaTopics.deleteTopics(prefix);
     }
 
     @Override
     protected Session newSession() {
         return new KafkaSession("kafka", settings(prefix, 100_000));
-    }
-
-    /** Every record of {@code topic} from its beginning to its end offsets now: key and value. */
-    static List<ConsumerRecord<byte[], byte[]>> records(String topic) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", SERVERS);
-        p.put("enable.auto.commit", "false");
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (PartitionInfo pi : c.partitionsFor(topic)) {
-                parts.add(new TopicPartition(topic, pi.partition()));
-            }
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Set<TopicPartition> pending = new HashSet<>(parts);
-            pending.removeIf(tp -> end.get(tp) == 0);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!pending.isEmpty() && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-                pending.removeIf(tp -> c.position(tp) >= end.get(tp));
-            }
-            assertTrue(pending.isEmpty(), "read " + topic + " to its end");
-        }
-        return out;
     }
 
     /** The server's message.max.bytes and the producer's max.request.size (1 MiB): a larger record is refused. */
@@ -116,7 +65,7 @@ class KafkaSessionContractTest extends SessionContract {
     @Override
     protected List<UUID> storedEids() {
         List<UUID> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records(prefix + "events")) {
+        for (ConsumerRecord<byte[], byte[]> r : KafkaTopics.records(prefix + "events")) {
             UUID key = UUID.fromString(new String(r.key(), StandardCharsets.US_ASCII));
             UUID eid;
             try {
@@ -133,7 +82,7 @@ class KafkaSessionContractTest extends SessionContract {
     @Override
     protected List<Map<String, Object>> readBack(Table table) throws Exception {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records(prefix + table.name())) {
+        for (ConsumerRecord<byte[], byte[]> r : KafkaTopics.records(prefix + table.name())) {
             JsonNode n = JSON.readTree(r.value());
             Map<String, Object> row = new LinkedHashMap<>();
             for (Column c : table.columns()) {

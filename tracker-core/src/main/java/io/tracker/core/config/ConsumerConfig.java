@@ -97,7 +97,13 @@ public record ConsumerConfig(String type, List<String> servers, String subject, 
         }
     }
 
-    private void validateKafka(String key, Validation v) {
+    /**
+     * The connection keys every Kafka client of the tracker has (a consumer here, the kafka session's settings):
+     * {@code bootstrapServers} as host:port, {@code securityProtocol}, {@code saslMechanism}, and credentials without
+     * control characters, a user only with SASL.
+     */
+    public static void validateKafkaClient(String key, List<String> bootstrapServers, String securityProtocol,
+                                           String saslMechanism, String user, String password, Validation v) {
         if (bootstrapServers.isEmpty()) {
             v.fail(key + ".bootstrapServers", "at least one host:port is required");
         }
@@ -107,6 +113,20 @@ public record ConsumerConfig(String type, List<String> servers, String subject, 
                 v.fail(key + ".bootstrapServers[" + i + "]", "must be host:port (got '" + u + "')");
             }
         }
+        v.oneOf(key + ".securityProtocol", securityProtocol, "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+        v.oneOf(key + ".saslMechanism", saslMechanism, "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+        if (v.notNull(key + ".user", user) && v.notNull(key + ".password", password)) {
+            if (user.chars().anyMatch(Character::isISOControl) || password.chars().anyMatch(Character::isISOControl)) {
+                v.fail(key + ".user", "user and password may not hold control characters");
+            }
+            if (!user.isEmpty() && securityProtocol != null && !securityProtocol.startsWith("SASL")) {
+                v.fail(key + ".user", "a user needs securityProtocol SASL_SSL or SASL_PLAINTEXT");
+            }
+        }
+    }
+
+    private void validateKafka(String key, Validation v) {
+        validateKafkaClient(key, bootstrapServers, securityProtocol, saslMechanism, user, password, v);
         if (topics.isEmpty()) {
             v.fail(key + ".topics", "at least one topic is required");
         }
@@ -123,14 +143,6 @@ public record ConsumerConfig(String type, List<String> servers, String subject, 
         v.oneOf(key + ".startFrom", startFrom, "earliest", "latest");
         v.range(key + ".maxPollRecords", maxPollRecords, 1, 100_000);
         v.range(key + ".sessionTimeoutMillis", sessionTimeoutMillis, 1_000, 3_600_000);
-        v.oneOf(key + ".securityProtocol", securityProtocol, "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
-        v.oneOf(key + ".saslMechanism", saslMechanism, "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
-        if (user.chars().anyMatch(Character::isISOControl) || password.chars().anyMatch(Character::isISOControl)) {
-            v.fail(key + ".user", "user and password may not hold control characters");
-        }
-        if (!user.isEmpty() && !securityProtocol.startsWith("SASL")) {
-            v.fail(key + ".user", "a user needs securityProtocol SASL_SSL or SASL_PLAINTEXT");
-        }
         if ((subject != null && !subject.isEmpty()) || !servers.isEmpty() || !durable.isEmpty()) {
             v.fail(key, "subject, servers and durable are NATS keys; a kafka consumer has bootstrapServers and topics");
         }

@@ -69,12 +69,20 @@ public final class Hashes {
         return Base64.getUrlEncoder().encodeToString(d);
     }
 
+    /** Lower-case hex SHA-256 of the UTF-8 bytes (Meta's Conversions API hashes). */
+    public static String sha256Hex(String s) {
+        return java.util.HexFormat.of().formatHex(SHA256.get().digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
     /** One digest per thread: {@code getInstance} looks the provider up reflectively on every call. */
-    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
+    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> digest("SHA-1"));
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> digest("SHA-256"));
+
+    private static MessageDigest digest(String algorithm) {
         try {
-            return MessageDigest.getInstance("SHA-1");
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 missing from the JDK", e);
+            throw new IllegalStateException(algorithm + " missing from the JDK", e);
         }
-    });
+    }
 }
