@@ -226,7 +226,10 @@ class KafkaEndToEndTest {
             ObjectNode k = sessions.addObject().put("type", "kafka").put("name", "kafka").putObject("settings")
                     .put("topicPrefix", prefix).put("deliveryTimeoutMillis", 4_000).put("requestTimeoutMillis", 2_000);
             k.putArray("bootstrapServers").add(KAFKA);
-            ((ObjectNode) c.get("batching")).put("breakerOpenMillis", 500).put("retryMaxMillis", 1_000);
+            // The first failure waits out a delivery timeout (4 s) and each later one a 1.5 s probe: two failures open
+            // the breaker well within the 10 s outage, so the spool is reached even on a loaded box.
+            ((ObjectNode) c.get("batching")).put("breakerOpenMillis", 500).put("retryMaxMillis", 1_000)
+                    .put("breakerFailures", 2);
         });
         // SIGKILL: requests in flight die unanswered, some already appended; restart keeps the log directory and
         // waits until the broker answers.
