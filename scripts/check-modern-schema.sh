@@ -19,7 +19,7 @@ const q = (sql, fmt = "TSV") => s.query(sql, fmt);
 if (step === "ddl") {
   q("CREATE DATABASE IF NOT EXISTS tracker");
   q("DROP TABLE IF EXISTS tracker.events");
-  for (const f of ["001_events.sql", "002_counters.sql", "003_business.sql", "004_rollups.sql", "005_kpis.sql"]) {
+  for (const f of ["001_events.sql", "002_counters.sql", "003_business.sql", "004_rollups.sql", "005_kpis.sql", "006_messaging.sql", "007_side.sql"]) {
     const modern = schemaDir + "/" + f;
     const sql = fs.readFileSync(fs.existsSync(modern) ? modern : baseDir + "/" + f, "utf8").replace(/\{db\}/g, "tracker");
     for (const st of sql.split("\n").map(l => l.replace(/--.*$/, "")).join("\n").split(";").map(x => x.trim()).filter(Boolean)) q(st);

@@ -71,7 +71,9 @@ CREATE TABLE IF NOT EXISTS {db}.events (
     is_bot UInt8,
     bot_reason String,
     channel String,
-    referrer_host String
+    referrer_host String,
+    host String,
+    vid_new UInt8
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(created_at)
 ORDER BY (created_at, eid);

@@ -67,7 +67,9 @@ CREATE TABLE IF NOT EXISTS events (
     is_bot          BOOLEAN,
     bot_reason      VARCHAR,
     channel         VARCHAR,
-    referrer_host   VARCHAR
+    referrer_host   VARCHAR,
+    host            VARCHAR,
+    vid_new         BOOLEAN
 );
 
 -- Columns added since the first release: a database made by an older version gains them here (appended, in the
@@ -78,3 +80,5 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS is_bot BOOLEAN;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS bot_reason VARCHAR;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS channel VARCHAR;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS referrer_host VARCHAR;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS host VARCHAR;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS vid_new BOOLEAN;

@@ -68,7 +68,9 @@ CREATE TABLE IF NOT EXISTS {db}.events_local ON CLUSTER {cluster} (
     is_bot UInt8,
     bot_reason String,
     channel String,
-    referrer_host String
+    referrer_host String,
+    host String,
+    vid_new UInt8
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{db}/events_local', '{replica}')
 PARTITION BY toYYYYMM(created_at)

@@ -75,6 +75,8 @@ CREATE TABLE IF NOT EXISTS {db}.events (
     bot_reason LowCardinality(String),
     channel LowCardinality(String),
     referrer_host LowCardinality(String),
+    host LowCardinality(String),
+    vid_new UInt8,
     INDEX eid_minmax eid TYPE minmax GRANULARITY 4
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(created_at)

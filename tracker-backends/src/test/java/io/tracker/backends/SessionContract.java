@@ -268,7 +268,7 @@ public abstract class SessionContract {
         UUID vid = UUID.randomUUID();
         UUID uid = UUID.randomUUID();
         long t = 1_700_000_000_000L;
-        String hostile = "it's \"quoted\"\t\\ and\nmulti-line ' OR 1=1 --";
+        String hostile = HOSTILE;
         for (Table table : Tables.ALL) {
             List<Row> rows = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -284,6 +284,17 @@ public abstract class SessionContract {
             for (java.util.Map<String, Object> r : back) {
                 if (r.containsKey("vid")) {
                     assertEquals(vid, r.get("vid"), table.name());
+                }
+                for (Column c : table.columns()) {
+                    Object got = r.get(c.name());
+                    if (got instanceof List<?> || got instanceof Boolean) { // typed stores; streams give text
+                        Object want = switch (c.type()) {
+                            case STRINGS -> List.of("a", HOSTILE, "");
+                            case UUIDS -> List.of(vid, uid);
+                            default -> Boolean.TRUE;
+                        };
+                        assertEquals(want, got, table.name() + "." + c.name());
+                    }
                 }
             }
         }
@@ -344,6 +355,9 @@ public abstract class SessionContract {
         }
     }
 
+    /** Every character that could break out of SQL, CQL, TSV or a list literal. */
+    private static final String HOSTILE = "it's \"quoted\"\t\\ and\nmulti-line ' OR 1=1 --, [x], 'y'";
+
     /** A row for any table: ids, a string, money and times set wherever the table has such columns. */
     private static Row sample(Table table, UUID vid, UUID uid, long createdAt, String text, java.math.BigDecimal money) {
         RowBuilder b = new RowBuilder(table).eid(UUID.randomUUID());
@@ -358,9 +372,14 @@ public abstract class SessionContract {
                 case "id_type" -> "uid";
                 case "created_at", "updated_at" -> createdAt;
                 case "urlfrom" -> text;
+                case "tid", "mid" -> UUID.nameUUIDFromBytes((n + vid).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 default -> switch (c.type()) {
                     case DECIMAL -> money;
                     case STRING -> "s";
+                    case STRINGS -> List.of("a", HOSTILE, "");
+                    case UUIDS -> List.of(vid, uid);
+                    case BOOLEAN -> Boolean.TRUE;
+                    case JSON -> "{\"k\":[1,\"x\"]}";
                     default -> null;
                 };
             };

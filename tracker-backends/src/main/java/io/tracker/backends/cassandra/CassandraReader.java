@@ -187,6 +187,8 @@ final class CassandraReader implements SessionReader {
             case TIMESTAMP -> r.getInstant(n).toEpochMilli();
             case DECIMAL -> r.getBigDecimal(n).setScale(ColumnType.DECIMAL_SCALE);
             case BOOLEAN -> r.getBoolean(n);
+            case STRINGS -> List.copyOf(r.getList(n, String.class));
+            case UUIDS -> List.copyOf(r.getList(n, java.util.UUID.class));
         };
     }
 

@@ -152,7 +152,7 @@ public final class CassandraSession implements Session {
     }
 
     /** CREATE INDEX statements in {@link #SCHEMA}. */
-    private static final int EXPECTED_INDEXES = 22;
+    private static final int EXPECTED_INDEXES = 38;
 
     private void applySchema() throws IOException {
         String text = SchemaFiles.read(SCHEMA);
@@ -277,9 +277,16 @@ public final class CassandraSession implements Session {
                 case TIMESTAMP -> b.setInstant(i, Instant.ofEpochMilli((Long) v));
                 case DECIMAL -> b.setBigDecimal(i, (java.math.BigDecimal) v);
                 case BOOLEAN -> b.setBoolean(i, (Boolean) v);
+                case STRINGS -> b.setList(i, castList(v, String.class), String.class);
+                case UUIDS -> b.setList(i, castList(v, java.util.UUID.class), java.util.UUID.class);
             }
         }
         return b.build().setIdempotent(true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> List<T> castList(Object v, Class<T> element) {
+        return (List<T>) v; // RowBuilder checked every element's class
     }
 
     private SessionException failure(Table table, List<Row> rows, Throwable e) {

@@ -87,8 +87,14 @@ final class ClickHouseReader implements SessionReader {
         List<Column> columns = table.columns();
         for (int i = 0; i < columns.size(); i++) {
             Column c = columns.get(i);
-            sql.append(i == 0 ? "" : ", ").append(c.type() == ColumnType.TIMESTAMP
-                    ? "toUInt64(toUnixTimestamp(" + c.name() + ")) * 1000" : c.name());
+            sql.append(i == 0 ? "" : ", ").append(switch (c.type()) {
+                case TIMESTAMP -> "toUInt64(toUnixTimestamp(" + c.name() + ")) * 1000";
+                // one cell per list: elements as 'x' + hex (strings: an empty one stays visible) or as text (UUIDs),
+                // comma-separated
+                case STRINGS -> "arrayStringConcat(arrayMap(x -> concat('x', hex(x)), " + c.name() + "), ',')";
+                case UUIDS -> "arrayStringConcat(arrayMap(x -> toString(x), " + c.name() + "), ',')";
+                default -> c.name();
+            });
         }
         sql.append(" FROM ").append(qualified(table)).append(filter(table, where));
         if (newestFirst != null) {
@@ -418,6 +424,14 @@ final class ClickHouseReader implements SessionReader {
 
 
     private static Object parse(ColumnType type, String s) {
+        if (type == ColumnType.STRINGS || type == ColumnType.UUIDS) {
+            List<Object> list = new ArrayList<>();
+            for (String e : s.isEmpty() ? new String[0] : s.split(",", -1)) {
+                list.add(type == ColumnType.UUIDS ? UUID.fromString(e)
+                        : new String(java.util.HexFormat.of().parseHex(e.substring(1)), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return List.copyOf(list);
+        }
         if (s.isEmpty() || s.equals("\\N")) {
             return null;
         }
@@ -432,6 +446,7 @@ final class ClickHouseReader implements SessionReader {
             case FLOAT64 -> Double.parseDouble(s);
             case DECIMAL -> new BigDecimal(s).setScale(ColumnType.DECIMAL_SCALE);
             case BOOLEAN -> s.equals("1") || s.equalsIgnoreCase("true");
+            case STRINGS, UUIDS -> throw new IllegalStateException("lists are parsed above");
         };
     }
 

@@ -45,7 +45,7 @@ public final class ClickHouseSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(ClickHouseSession.class);
     /** Applied in order; a file of the same name under {@code modern/} replaces it on servers ≥ 22. */
     static final List<String> SCHEMA_FILES = List.of("001_events.sql", "002_counters.sql", "003_business.sql",
-            "004_rollups.sql", "005_kpis.sql");
+            "004_rollups.sql", "005_kpis.sql", "006_messaging.sql", "007_side.sql");
     private static final UUID ZERO_UUID = new UUID(0, 0);
     /** Server error codes that mean the data is wrong, not the server (see ClickHouse ErrorCodes). */
     /**
@@ -315,6 +315,7 @@ public final class ClickHouseSession implements Session {
             case DECIMAL -> v == null ? java.math.BigDecimal.ZERO.setScale(io.tracker.core.model.ColumnType.DECIMAL_SCALE) : v;
             case BOOLEAN -> (short) (Boolean.TRUE.equals(v) ? 1 : 0); // UInt8 (18.16 has no Bool)
             case TIMESTAMP -> ZonedDateTime.ofInstant(Instant.ofEpochMilli(v == null ? 0L : (Long) v), ZoneOffset.UTC);
+            case STRINGS, UUIDS -> v == null ? List.of() : v;
         };
     }
 
@@ -517,6 +518,8 @@ public final class ClickHouseSession implements Session {
             case TIMESTAMP -> "DateTime";
             case DECIMAL -> "Decimal(18, 4)";
             case BOOLEAN -> "UInt8";
+            case STRINGS -> "Array(String)";
+            case UUIDS -> "Array(UUID)";
         };
     }
 

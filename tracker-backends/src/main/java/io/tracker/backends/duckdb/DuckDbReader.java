@@ -165,6 +165,17 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
                 yield d == null ? null : d.setScale(ColumnType.DECIMAL_SCALE);
             }
             case BOOLEAN -> rs.getBoolean(i);
+            case STRINGS, UUIDS -> {
+                java.sql.Array a = rs.getArray(i);
+                if (a == null) {
+                    yield null;
+                }
+                java.util.List<Object> list = new java.util.ArrayList<>();
+                for (Object o : (Object[]) a.getArray()) {
+                    list.add(type == ColumnType.UUIDS && !(o instanceof UUID) ? UUID.fromString(o.toString()) : o);
+                }
+                yield java.util.List.copyOf(list);
+            }
         };
         return rs.wasNull() ? null : v;
     }

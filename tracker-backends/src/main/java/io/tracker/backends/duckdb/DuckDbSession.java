@@ -371,7 +371,7 @@ public final class DuckDbSession implements Session {
             case DECIMAL -> a.append((java.math.BigDecimal) v);
             case BOOLEAN -> a.append(((Boolean) v).booleanValue());
             case TIMESTAMP -> a.appendEpochMicros((Long) v * 1_000L);
-            default -> throw new IllegalArgumentException("unsupported column type " + type);
+            case STRINGS, UUIDS -> a.append((java.util.Collection<?>) v);
         }
     }
 
@@ -421,6 +421,8 @@ public final class DuckDbSession implements Session {
             case JSON -> "JSON";
             case DECIMAL -> "DECIMAL(18,4)";
             case BOOLEAN -> "BOOLEAN";
+            case STRINGS -> "VARCHAR[]";
+            case UUIDS -> "UUID[]";
         };
     }
 

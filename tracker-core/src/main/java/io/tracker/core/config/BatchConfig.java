@@ -55,6 +55,12 @@ public record BatchConfig(
         for (String t : BUSINESS_TABLES) {
             tables.put(t, business);
         }
+        // Messaging telemetry (spec §10.3's per-table batching; mtriage is the urgent one), durable like the events
+        // they come with
+        tables.put("mthreads", new TableBatchConfig("time", 10_000, 5L << 20, 5_000, 1, 10, 2, "wal"));
+        tables.put("mstore", new TableBatchConfig("hybrid", 500, 8L << 20, 3_000, 1, 10, 4, "wal"));
+        tables.put("mtriage", new TableBatchConfig("hybrid", 50, 2L << 20, 2_000, 1, 10, 1, "wal"));
+        tables.put("impression_daily", new TableBatchConfig("hybrid", 250, 6L << 20, 4_000, 1, 10, 3, "wal"));
         return new BatchConfig(64L << 20, 1L << 30, 16L << 20, 0, 1, 100, 10_000, 5, 5_000, 3,
                 TableBatchConfig.hybrid(10_000, 1_000, "wal"), tables);
     }

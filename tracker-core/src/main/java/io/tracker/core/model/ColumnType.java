@@ -26,7 +26,14 @@ public enum ColumnType {
      */
     DECIMAL,
     /** {@link Boolean}. BOOLEAN (DuckDB), UInt8 0/1 (ClickHouse), boolean (Cassandra), a JSON boolean (NATS). */
-    BOOLEAN;
+    BOOLEAN,
+    /**
+     * {@link java.util.List} of {@link String} (never null elements): VARCHAR[] (DuckDB), Array(String) (ClickHouse),
+     * list&lt;text&gt; (Cassandra), a JSON array (NATS, Kafka). Absent = empty.
+     */
+    STRINGS,
+    /** {@link java.util.List} of {@link java.util.UUID}: UUID[], Array(UUID), list&lt;uuid&gt;, a JSON array of strings. */
+    UUIDS;
 
     public static final int DECIMAL_SCALE = 4;
 }

@@ -39,7 +39,7 @@ public final class RowBuilder {
         if (value != null) {
             checkType(table.columns().get(column), value);
         }
-        values[column] = value;
+        values[column] = value instanceof java.util.List<?> list ? java.util.List.copyOf(list) : value;
         return this;
     }
 
@@ -53,6 +53,11 @@ public final class RowBuilder {
         built = true;
         int bytes = FIXED_OVERHEAD;
         for (Object v : values) {
+            if (v instanceof java.util.List<?> list) {
+                for (Object o : list) {
+                    bytes += o instanceof String s ? 40 + s.length() * 2 : 32;
+                }
+            }
             bytes += v instanceof String s ? 40 + s.length() * 2 : 16;
         }
         return new Row(table, eid, values, bytes); // the builder is spent: no copy needed
@@ -67,7 +72,17 @@ public final class RowBuilder {
             case FLOAT64 -> Double.class;
             case DECIMAL -> java.math.BigDecimal.class;
             case BOOLEAN -> Boolean.class;
+            case STRINGS, UUIDS -> java.util.List.class;
         };
+        if (value instanceof java.util.List<?> list) {
+            Class<?> element = column.type() == ColumnType.UUIDS ? UUID.class : String.class;
+            for (Object o : list) {
+                if (!element.isInstance(o)) {
+                    throw new IllegalArgumentException("table " + table.name() + ", column " + column.name()
+                            + ": a list of " + element.getSimpleName() + " holds " + (o == null ? "null" : o.getClass().getSimpleName()));
+                }
+            }
+        }
         if (value instanceof java.math.BigDecimal d && d.scale() != ColumnType.DECIMAL_SCALE) {
             throw new IllegalArgumentException("table " + table.name() + ", column " + column.name()
                     + ": a DECIMAL needs scale " + ColumnType.DECIMAL_SCALE + ", got " + d.scale());

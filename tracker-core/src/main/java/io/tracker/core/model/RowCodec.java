@@ -54,7 +54,23 @@ public final class RowCodec {
                         case FLOAT64 -> out.writeDouble((Double) v);
                         case DECIMAL -> out.writeUTF(((java.math.BigDecimal) v).toPlainString());
                         case BOOLEAN -> out.writeBoolean((Boolean) v);
-                        default -> throw new IllegalStateException("unsupported type " + columns.get(i).type());
+                        case STRINGS -> {
+                            List<?> list = (List<?>) v;
+                            out.writeInt(list.size());
+                            for (Object o : list) {
+                                byte[] s = ((String) o).getBytes(StandardCharsets.UTF_8);
+                                out.writeInt(s.length);
+                                out.write(s);
+                            }
+                        }
+                        case UUIDS -> {
+                            List<?> list = (List<?>) v;
+                            out.writeInt(list.size());
+                            for (Object o : list) {
+                                out.writeLong(((UUID) o).getMostSignificantBits());
+                                out.writeLong(((UUID) o).getLeastSignificantBits());
+                            }
+                        }
                     }
                 }
             }
@@ -97,20 +113,28 @@ public final class RowCodec {
                 }
                 Object v = switch (columns.get(i).type()) {
                     case UUID -> new UUID(in.readLong(), in.readLong());
-                    case STRING, JSON -> {
-                        int len = in.readInt();
-                        if (len < 0 || len > data.length) {
-                            throw new IOException("bad string length " + len);
-                        }
-                        byte[] s = new byte[len];
-                        in.readFully(s);
-                        yield new String(s, StandardCharsets.UTF_8);
-                    }
+                    case STRING, JSON -> readString(in, data.length);
                     case INT64, TIMESTAMP -> in.readLong();
                     case INT32 -> in.readInt();
                     case FLOAT64 -> in.readDouble();
                     case DECIMAL -> new java.math.BigDecimal(in.readUTF());
                     case BOOLEAN -> in.readBoolean();
+                    case STRINGS -> {
+                        int count = count(in, data.length);
+                        List<String> list = new ArrayList<>(count);
+                        for (int k = 0; k < count; k++) {
+                            list.add(readString(in, data.length));
+                        }
+                        yield List.copyOf(list);
+                    }
+                    case UUIDS -> {
+                        int count = count(in, data.length / 16);
+                        List<UUID> list = new ArrayList<>(count);
+                        for (int k = 0; k < count; k++) {
+                            list.add(new UUID(in.readLong(), in.readLong()));
+                        }
+                        yield List.copyOf(list);
+                    }
                 };
                 if (columns.get(i).name().equals("eid")) {
                     b.eid((UUID) v);
@@ -121,6 +145,24 @@ public final class RowCodec {
             rows.add(b.build());
         }
         return new Batch(table, rows);
+    }
+
+    private static String readString(DataInputStream in, int limit) throws IOException {
+        int len = in.readInt();
+        if (len < 0 || len > limit) {
+            throw new IOException("bad string length " + len);
+        }
+        byte[] s = new byte[len];
+        in.readFully(s);
+        return new String(s, StandardCharsets.UTF_8);
+    }
+
+    private static int count(DataInputStream in, int limit) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > limit) {
+            throw new IOException("bad list length " + n);
+        }
+        return n;
     }
 
     /** Rows of one table. */

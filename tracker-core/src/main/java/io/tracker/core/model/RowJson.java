@@ -48,6 +48,13 @@ public final class RowJson {
                     case TIMESTAMP -> g.writeString(Instant.ofEpochMilli((Long) v).toString());
                     case DECIMAL -> g.writeNumber((BigDecimal) v);
                     case BOOLEAN -> g.writeBoolean((Boolean) v);
+                    case STRINGS, UUIDS -> {
+                        g.writeStartArray();
+                        for (Object o : (List<?>) v) {
+                            g.writeString(o.toString());
+                        }
+                        g.writeEndArray();
+                    }
                 }
             }
             g.writeEndObject();
@@ -129,6 +136,16 @@ public final class RowJson {
                     throw new IllegalArgumentException("expected true or false");
                 }
                 yield v.booleanValue();
+            }
+            case STRINGS, UUIDS -> {
+                if (!v.isArray()) {
+                    throw new IllegalArgumentException("expected an array");
+                }
+                List<Object> list = new java.util.ArrayList<>(v.size());
+                for (JsonNode e : v) {
+                    list.add(c.type() == ColumnType.UUIDS ? UUID.fromString(text(e)) : text(e));
+                }
+                yield List.copyOf(list);
             }
         };
     }

@@ -91,7 +91,11 @@ public final class Tables {
             Column.of("is_bot", BOOLEAN),
             Column.of("bot_reason", STRING),
             Column.of("channel", STRING),
-            Column.of("referrer_host", STRING)), Table.ReplayWindow.BATCH_TIME_RANGE, 61);
+            Column.of("referrer_host", STRING),
+            // Side-table sources (issue 18): the request's host (hhash hashes it; the hosts view/MV maps one to the
+            // other) and whether this event's vid was made for it (the vids_created counter)
+            Column.of("host", STRING),
+            Column.of("vid_new", BOOLEAN)), Table.ReplayWindow.BATCH_TIME_RANGE, 61);
 
     /**
      * {@code payments}: one row per LTV line item (spec §6). {@code eid} is the line item's id (the spec's
@@ -229,8 +233,100 @@ public final class Tables {
             Column.of("scopes", STRING), Column.of("name", STRING), Column.of("revoked", BOOLEAN),
             Column.of("created_at", TIMESTAMP)));
 
+    /**
+     * {@code mthreads}: campaign / messaging thread metadata (Go tracker {@code messaging.1.sql}, spec §4.7), one row per
+     * event whose {@code tid} is a UUID; the newest row per {@code tid} is the thread's state. {@code subject} and
+     * {@code msg} are ours (the Go test scripts query them here).
+     */
+    public static final Table MTHREADS = new Table("mthreads", columns(
+            "tid:U alias xid xstatus name ddata:J post mtempl:J mcert_id:U cats:SS mtypes:SS fmtypes:SS cmtypes:SS "
+                    + "urgency:I sys:B ephemeral:I archived:B admins:US opens:B openp:B perms_ids:US app rel ver:I ptyp "
+                    + "etyp ename auth_name cohorts:SS splits:J source svc medium campaign term promo ref:U aff provider "
+                    + "provider_campaign_id provider_account_id provider_metrics:J provider_cost:F provider_status "
+                    + "broadcast:B derive:B sent:US outs:US subs:US pubs:US prefs:J ftrack:B strack:B interest:J perf:J "
+                    + "planned_impressions:L actual_impressions:L impression_goal:L impression_budget:F "
+                    + "cost_per_impression:F vid_targets:US funnel_stage total_conversions:L conversion_value:F "
+                    + "variants:J variant_weights:J winner_variant audience_params:J audience_metrics:J "
+                    + "audience_segments:SS content_keywords:SS content_assumptions:J content_metrics:J content_intention "
+                    + "abz_enabled:B abz_algorithm abz_reward_metric abz_reward_value:F abz_exploration_rate:F "
+                    + "abz_learning_rate:F abz_start_time:T abz_sample_size:L abz_min_sample_size:L "
+                    + "abz_confidence_level:F abz_winner_threshold:F abz_auto_optimize:B abz_auto_stop:B abz_status "
+                    + "abz_params:J abz_infinite_armed:B abz_param_space:J abz_model_type abz_model_params:J "
+                    + "abz_acquisition_function campaign_id campaign_phase campaign_priority:I "
+                    + "campaign_budget_allocation:F campaign_status attribution_model attribution_weight:F "
+                    + "attribution_window:I attribution_params:J requires_consent:B consent_types:SS "
+                    + "regional_compliance:J frequency_caps:J data_retention:I content_version:I content_status "
+                    + "content_approver:U content_approval_date:T content_history:US content_creator:U "
+                    + "content_editors:US creator_id:U content_id:U creator_compensation:B creator_compensation_rate:F "
+                    + "creator_compensation_model creator_compensation_cap:F creator_notes parent_tid:U deleted:T "
+                    + "created_at:T oid:U org owner:U uid:U vid:U updatedms:L updated_at:T updater:U text_normalized "
+                    + "text_tokens:SS subject msg"));
+
+    /** The columns {@code mstore} and {@code mtriage} share (Go {@code messaging.1.sql} and {@code messaging_helpers.go}). */
+    private static final String MESSAGE = "tid:U mid:U pmid:U subject msg data urgency:I sys:B broadcast:B mtempl "
+            + "repl:J svc qid:U rid:U relation meta:J %s scheduled:T scheduled_local_hour:I scheduled_local_dow:I "
+            + "recipient_timezone utc_offset_minutes:I started:T completed:T mtypes:SS users:US deliveries:US "
+            + "failures:US xid split perms_ids:US deleted:T keep:B createdms:L created_at:T oid:U org owner:U uid:U "
+            + "vid:U updated_at:T updater:U %s conversion_event_count:L category encoding priority:I archived:B "
+            + "imp_count:L click_count:L open_count:L conversion_revenue:F paused_at:T cancelled_at:T updatedms:L "
+            + "delivered_at:T opened_at:T clicked_at:T converted_at:T declined:T status delivered:B failed:B "
+            + "bounced:B complained:B unsubscribed:B hidden:B";
+
+    /**
+     * {@code mstore}: the permanent message archive, one row per event with a UUID {@code tid}. {@code mid} is the
+     * client's when it is a UUID, else the event id, so a retried event never makes a second message (the Go tracker
+     * made a new one per write, and wrote two rows per event). The columns after {@code conversion_event_count} are
+     * those the Go tracker parsed but its schema lacked (its own test scripts query them).
+     */
+    public static final Table MSTORE = new Table("mstore", columns(String.format(MESSAGE, "planned:T",
+            "interest:J perf:J hide:T funnel_stage text_normalized text_tokens:SS")));
+
+    /** {@code mtriage}: messages in triage (default {@code urgency} 8, {@code keep} true), as {@code mstore}. */
+    public static final Table MTRIAGE = new Table("mtriage", columns(String.format(MESSAGE, "", "")));
+
+    /**
+     * {@code impression_daily}: one row per conversion or scored event of a thread (an event with a UUID {@code tid}
+     * and {@code oid}, {@code ename} {@code conversion} or a {@code score}); {@code day} is the event's UTC day.
+     * Totals are sums (the Go tracker's ReplacingMergeTree kept one row per day and variant, so every count read 1);
+     * {@code unique_visitors} is 1 per row, as in the Go tracker: count distinct {@code vid} for the real figure.
+     */
+    public static final Table IMPRESSION_DAILY = new Table("impression_daily", columns(
+            "oid:U org tid:U campaign_id day:T variant_id total_impressions:L anonymous_impressions:L "
+                    + "identified_impressions:L unique_visitors:L conversions:L vid:U uid:U created_at:T updated_at:T"));
+
+    /** The tables written for campaign / messaging telemetry. */
+    public static final List<Table> MESSAGING = List.of(MTHREADS, MSTORE, MTRIAGE, IMPRESSION_DAILY);
+
+    /**
+     * {@code eid} then the columns of {@code spec}: names separated by spaces, each with an optional type suffix
+     * ({@code :U} UUID, {@code :J} JSON, {@code :I} INT32, {@code :L} INT64, {@code :F} FLOAT64, {@code :B} BOOLEAN,
+     * {@code :T} TIMESTAMP, {@code :SS} STRINGS, {@code :US} UUIDS; none: STRING).
+     */
+    private static List<Column> columns(String spec) {
+        List<Column> out = new ArrayList<>();
+        out.add(Column.of("eid", UUID));
+        for (String item : spec.trim().split("\\s+")) {
+            int colon = item.indexOf(':');
+            String name = colon < 0 ? item : item.substring(0, colon);
+            ColumnType type = colon < 0 ? STRING : switch (item.substring(colon + 1)) {
+                case "U" -> UUID;
+                case "J" -> JSON;
+                case "I" -> INT32;
+                case "L" -> INT64;
+                case "F" -> FLOAT64;
+                case "B" -> BOOLEAN;
+                case "T" -> TIMESTAMP;
+                case "SS" -> ColumnType.STRINGS;
+                case "US" -> ColumnType.UUIDS;
+                default -> throw new IllegalArgumentException("column " + item);
+            };
+            out.add(Column.of(name, type));
+        }
+        return out;
+    }
+
     public static final List<Table> ALL = List.of(EVENTS, PAYMENTS, LTV, REDIRECTS, REDIRECT_HISTORY, AGREEMENTS, AGREED,
-            COUNTS, UPDATES, LOGS, ERASURES, ALERTS, API_KEYS);
+            COUNTS, UPDATES, LOGS, ERASURES, ALERTS, API_KEYS, MTHREADS, MSTORE, MTRIAGE, IMPRESSION_DAILY);
 
     private static final Map<String, Table> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(Table::name, Function.identity()));

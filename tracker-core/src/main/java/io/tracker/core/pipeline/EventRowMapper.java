@@ -25,7 +25,7 @@ public final class EventRowMapper {
     private static final Map<String, String> RENAMED = Map.of("w", "vp_w", "h", "vp_h");
     /** Keys consumed by the pipeline itself, never copied to params. */
     private static final Pattern DECIMAL = Pattern.compile("-?(0|[1-9][0-9]*)\\.[0-9]+");
-    private static final Set<String> CONSUMED = Set.of("eid", "vid", "sid", "params", "targets", "created_at");
+    private static final Set<String> CONSUMED = Set.of("eid", "vid", "sid", "params", "targets", "created_at", "vid_new");
 
     private final Table table = Tables.EVENTS;
     private final ObjectMapper mapper;
@@ -42,7 +42,8 @@ public final class EventRowMapper {
                 .eid(event.eid())
                 .set("vid", event.vid())
                 .set("sid", event.sid())
-                .set("created_at", event.createdAtMillis());
+                .set("created_at", event.createdAtMillis())
+                .set("vid_new", event.isNewVisitor());
         ObjectNode params = mapper.createObjectNode();
         Object clientParams = event.values().get("params");
         mergeParams(params, clientParams);
@@ -96,6 +97,7 @@ public final class EventRowMapper {
             case JSON -> write(toJson(value));
             case DECIMAL -> null; // events carry no money column
             case BOOLEAN -> asBoolean(value);
+            case STRINGS, UUIDS -> null; // events carry no list column
         };
     }
 

@@ -24,6 +24,8 @@ public final class Ingest {
     private final ObjectMapper mapper;
     private final EventPipeline pipeline;
     private final EventRowMapper rowMapper;
+    private final MessagingRowMapper messaging;
+    private final Counter tidNotUuid;
     private final BatchManager batches;
     private final int maxEventsPerRequest;
     private final Map<Route, Counter> accepted = new EnumMap<>(Route.class);
@@ -42,6 +44,10 @@ public final class Ingest {
         this.mapper = mapper;
         this.pipeline = pipeline;
         this.rowMapper = new EventRowMapper(mapper);
+        this.messaging = new MessagingRowMapper(mapper);
+        this.tidNotUuid = Counter.builder("tracker.messaging.skipped")
+                .description("events whose tid is not a UUID: stored, but no messaging rows written")
+                .tag("reason", "tid_not_uuid").register(registry);
         this.batches = batches;
         this.maxEventsPerRequest = maxEventsPerRequest;
         for (Route r : Route.values()) {
@@ -60,6 +66,8 @@ public final class Ingest {
                 ? HitBody.parse(mapper, request.body(), maxEventsPerRequest)
                 : Collections.singletonList(null);
         List<Row> rows = new ArrayList<>(bodies.size());
+        List<Row> messages = null;
+        int skipped = 0;
         List<UUID> eids = new ArrayList<>(bodies.size());
         UUID vid = null;
         UUID generatedVid = null;
@@ -68,7 +76,16 @@ public final class Ingest {
             if (event == null) {
                 continue;
             }
-            rows.add(rowMapper.map(event));
+            Row row = rowMapper.map(event);
+            rows.add(row);
+            if (event.values().get("tid") != null) {
+                if (messages == null) {
+                    messages = new ArrayList<>(4);
+                }
+                if (messaging.map(event, row, messages) == MessagingRowMapper.Outcome.TID_NOT_UUID) {
+                    skipped++;
+                }
+            }
             eids.add(event.eid());
             if (vid == null) {
                 vid = event.vid();
@@ -83,8 +100,18 @@ public final class Ingest {
         }
         Counter counter = accepted.get(request.route());
         int n = rows.size();
-        return batches.enqueue(rows).thenApply(done -> {
+        List<Row> all = rows;
+        if (messages != null && !messages.isEmpty()) {
+            all = new ArrayList<>(rows.size() + messages.size());
+            all.addAll(rows);
+            all.addAll(messages);
+        }
+        int notUuid = skipped;
+        return batches.enqueue(all).thenApply(done -> {
             counter.increment(n);
+            if (notUuid > 0) {
+                tidNotUuid.increment(notUuid);
+            }
             for (java.util.function.Consumer<List<Row>> l : listeners) {
                 try {
                     l.accept(rows);

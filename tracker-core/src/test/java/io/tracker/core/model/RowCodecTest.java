@@ -69,7 +69,9 @@ class RowCodecTest {
                 java.util.Map.entry("redirect_history", 14), java.util.Map.entry("agreements", 41),
                 java.util.Map.entry("agreed", 41), java.util.Map.entry("counts", 4), java.util.Map.entry("updates", 5),
                 java.util.Map.entry("logs", 15), java.util.Map.entry("erasures", 4), java.util.Map.entry("alerts", 10),
-                java.util.Map.entry("api_keys", 8)); // (new with widths: no legacy record of it exists)
+                java.util.Map.entry("api_keys", 8), // (new with widths: no legacy record of it exists)
+                java.util.Map.entry("mthreads", 138), java.util.Map.entry("mstore", 73), java.util.Map.entry("mtriage", 66),
+                java.util.Map.entry("impression_daily", 16)); // as api_keys
         for (Table t : Tables.ALL) {
             assertEquals(frozen.get(t.name()), t.legacyWidth(), t.name());
         }

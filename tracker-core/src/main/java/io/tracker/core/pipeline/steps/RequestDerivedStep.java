@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * Spec §4.1–§4.5: values the server derives from the request, overriding anything the client sent:
- * {@code hhash} (host without port, quirk §18.6 fixed), {@code iphash}, {@code bhash} and {@code culture}
+ * {@code hhash} (host without port, quirk §18.6 fixed) and {@code host} (that host, lower-cased), {@code iphash}, {@code bhash} and {@code culture}
  * (browser routes only, as {@code /str/} calls come from servers), and {@code ip} as {@code privacy.ipMode} allows.
  */
 public final class RequestDerivedStep implements Step {
@@ -32,8 +32,10 @@ public final class RequestDerivedStep implements Step {
         values.remove("ip");
         if (req.host() != null && !req.host().isEmpty()) {
             values.put("hhash", Hashes.hostHash(req.host()));
+            values.put("host", req.host().toLowerCase(Locale.ROOT)); // what hhash hashes: the hosts side table
         } else {
             values.remove("hhash");
+            values.remove("host");
         }
         if (req.ip() != null && !req.ip().isEmpty()) {
             String iphash = ips.iphash(req.ip());
