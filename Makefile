@@ -12,7 +12,7 @@ SOURCES := $(shell find tracker-core/src/main tracker-backends/src/main tracker-
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 CLUSTER  = $(COMPOSE) -f docker-compose.cluster.yml
 TRACKER_URL ?= http://localhost:8080
-FUNCTIONAL := health ltv ltv-batch redirects privacy jurisdictions batch e2e all
+FUNCTIONAL := health ltv ltv-batch redirects privacy jurisdictions batch messaging e2e all
 
 .PHONY: help run test lint build clean bench bench-compare certs docker-build docker-run docker-stop docker-clean docker-logs \
         docker-shell docker-clickhouse-shell docker-verify-tables cluster-start cluster-stop cluster-test cluster-logs \
@@ -131,5 +131,5 @@ test-cluster: $(JAR) ## cluster-local-test on a fresh cluster, removed afterward
 	  scripts/cluster-local.sh clean; exit $$rc
 
 # ---- Functional tests against any tracker that listens (TRACKER_URL), reading back what they write.
-$(addprefix test-functional-,$(FUNCTIONAL)): test-functional-%: ## health ltv ltv-batch redirects privacy jurisdictions batch e2e all
+$(addprefix test-functional-,$(FUNCTIONAL)): test-functional-%: ## health ltv ltv-batch redirects privacy jurisdictions batch messaging e2e all
 	TRACKER_URL=$(TRACKER_URL) scripts/functional.sh $*

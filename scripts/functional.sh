@@ -114,6 +114,17 @@ t_batch() {
   [[ $seen == "$n" ]] && pass "batch: $n events in one request, $n stored" || fail "batch: $seen of $n stored"
 }
 
+# The Go tracker's messaging telemetry: an event with a UUID tid is stored in events, mthreads, mstore and mtriage,
+# all of which the visitor's export shows (four rows holding the tid).
+t_messaging() {
+  admin
+  local vid tid; vid=$(uuid); tid=$(uuid)
+  [[ $(get -o /dev/null -w '%{http_code}' -XPOST "$URL/tr/v1/tr/" -d "{\"ename\":\"func_msg_$RUN\",\"vid\":\"$vid\",\"tid\":\"$tid\",\"provider\":\"email\",\"subject\":\"Welcome\",\"cats\":[\"onboarding\"]}") == 200 ]] \
+    || fail "messaging: POST refused"
+  local seen; seen=$(await_count "$URL/tr/v1/ppi/subject?vid=$vid" "$tid" 4)
+  [[ $seen == 4 ]] && pass "messaging: events, mthreads, mstore and mtriage rows stored" || fail "messaging: $seen of 4 rows"
+}
+
 t_e2e() {
   admin
   local vid; vid=$(uuid)
@@ -139,8 +150,9 @@ case ${1:-all} in
   jurisdictions) t_jurisdictions ;;
   batch) t_batch ;;
   e2e) t_e2e ;;
-  all) t_health; t_jurisdictions; t_ltv; t_ltv_batch; t_redirects; t_privacy; t_batch; t_e2e ;;
-  *) echo "usage: $0 health|ltv|ltv-batch|redirects|privacy|jurisdictions|batch|e2e|all" >&2; exit 2 ;;
+  messaging) t_messaging ;;
+  all) t_health; t_jurisdictions; t_ltv; t_ltv_batch; t_redirects; t_privacy; t_batch; t_messaging; t_e2e ;;
+  *) echo "usage: $0 health|ltv|ltv-batch|redirects|privacy|jurisdictions|batch|messaging|e2e|all" >&2; exit 2 ;;
 esac
 echo "functional ($URL): $failures failed"
 exit $(( failures > 0 ))
