@@ -136,8 +136,47 @@ final class ClickHouseReader implements SessionReader {
      * All mutations are issued first and then waited for together (each may take a merge-selecting round; see
      * {@link ClickHouseMutations#await} for when a delete counts as done).
      */
+    /**
+     * The side tables of {@code 007_side.sql} (single node): filled from events by materialized views, they link a
+     * visitor to identifier hashes and a user, so an erasure of the visitor's (or user's) events takes their rows too.
+     */
+    static final List<Table> SIDE_TABLES = List.of(side("usernames", "vid sid"), side("emails", "vid sid"),
+            side("cells", "vid sid"), side("userhosts", "uid vid sid"));
+
+    private static Table side(String name, String uuids) {
+        List<Column> columns = new ArrayList<>();
+        for (String c : uuids.split(" ")) {
+            columns.add(new Column(c, ColumnType.UUID));
+        }
+        columns.add(new Column("created_at", ColumnType.TIMESTAMP));
+        return new Table(name, columns);
+    }
+
+    /** {@code deletions} with, for each one of events, the same condition on every side table present that has it. */
+    private List<Deletion> withSideTables(List<Deletion> deletions) throws SessionException {
+        if (settings.clustered() || deletions.stream().noneMatch(d -> d.table() == io.tracker.core.model.Tables.EVENTS)) {
+            return deletions; // (the replicated layout has no side tables yet)
+        }
+        String present = query(io.tracker.core.model.Tables.EVENTS, "SELECT name FROM system.tables WHERE database = '"
+                + settings.database() + "' FORMAT TabSeparated", Map.of());
+        List<String> names = List.of(present.split("\n"));
+        List<Deletion> out = new ArrayList<>(deletions);
+        for (Deletion d : deletions) {
+            if (d.table() != io.tracker.core.model.Tables.EVENTS) {
+                continue;
+            }
+            for (Table t : SIDE_TABLES) {
+                if (names.contains(t.name()) && d.where().keySet().stream().allMatch(t::hasColumn)) {
+                    out.add(new Deletion(t, d.where()));
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
-    public long[] deleteAll(List<Deletion> deletions) throws SessionException {
+    public long[] deleteAll(List<Deletion> requested) throws SessionException {
+        List<Deletion> deletions = withSideTables(requested);
         long[] counts = new long[deletions.size()];
         List<ClickHouseMutations.Pending> pending = new ArrayList<>();
         for (int i = 0; i < counts.length; i++) {
@@ -172,7 +211,7 @@ final class ClickHouseReader implements SessionReader {
             pending.add(new ClickHouseMutations.Pending(table, nonce, marks));
         }
         mutations.await(pending);
-        return counts;
+        return java.util.Arrays.copyOf(counts, requested.size());
     }
 
     @Override

@@ -43,7 +43,8 @@ public final class EventRowMapper {
                 .set("vid", event.vid())
                 .set("sid", event.sid())
                 .set("created_at", event.createdAtMillis())
-                .set("vid_new", event.isNewVisitor());
+                // (a visitor is created once: later events of the request that reuse its generated vid are not new again)
+                .set("vid_new", event.isNewVisitor() && event.requestVid() == null);
         ObjectNode params = mapper.createObjectNode();
         Object clientParams = event.values().get("params");
         mergeParams(params, clientParams);

@@ -273,7 +273,16 @@ public final class MessagingRowMapper {
         return out;
     }
 
+    /**
+     * Elements kept per list column (the rest dropped): a list value is copied into up to three tables, so a hostile
+     * body of one-character elements would otherwise multiply in memory; real campaign lists are far shorter.
+     */
+    static final int MAX_LIST_ELEMENTS = 1000;
+
     private static void add(ColumnType type, String s, List<Object> out) {
+        if (out.size() >= MAX_LIST_ELEMENTS) {
+            return;
+        }
         if (type == ColumnType.UUIDS) {
             UUID u = EventIds.parse(s);
             if (u != null) {

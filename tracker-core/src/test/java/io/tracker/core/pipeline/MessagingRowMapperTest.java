@@ -140,6 +140,20 @@ class MessagingRowMapperTest {
     }
 
     @Test
+    void aHostileListIsCappedInEveryTable() throws Exception {
+        StringBuilder many = new StringBuilder("{\"tid\":\"" + TID + "\",\"mtypes\":\"");
+        for (int i = 0; i < 5000; i++) {
+            many.append(i == 0 ? "" : ",").append('m').append(i);
+        }
+        Mapped m = map(Route.TRACK, many.append("\"}").toString());
+        for (var t : List.of(Tables.MTHREADS, Tables.MSTORE, Tables.MTRIAGE)) {
+            List<?> kept = (List<?>) m.of(t).get("mtypes");
+            assertEquals(MessagingRowMapper.MAX_LIST_ELEMENTS, kept.size(), t.name());
+            assertEquals("m0", kept.get(0));
+        }
+    }
+
+    @Test
     void listsSurviveTheWalAndTheStreamEncoding() throws Exception {
         Mapped m = map(Route.TRACK, "{\"tid\":\"" + TID + "\",\"cats\":[\"x\",\"\\\"q\\\" ,y\"],\"subs\":[\"" + OID + "\"]}");
         Row t = m.of(Tables.MTHREADS);

@@ -168,8 +168,18 @@ class StepsTest {
 
     @Test
     void clientSuppliedHashTakesPrecedence() throws Exception {
-        EventContext e = run(Hits.post(Route.SERVER, "{\"email\":\"a@b.c\",\"ehash\":\"Given=\"}"));
-        assertEquals("Given=", e.values().get("ehash"));
+        String given = Hashes.sha("someone@example.com");
+        EventContext e = run(Hits.post(Route.SERVER, "{\"email\":\"a@b.c\",\"ehash\":\"" + given + "\"}"));
+        assertEquals(given, e.values().get("ehash"), "kept as given");
+    }
+
+    @Test
+    void aClientHashThatIsNoDigestIsHashedHere() throws Exception {
+        EventContext e = run(Hits.post(Route.SERVER, "{\"ehash\":\"Bob@Example.com\",\"chash\":\"+1 555 0100\","
+                + "\"uhash\":{\"x\":1}}"));
+        assertEquals(Hashes.sha("bob@example.com"), e.values().get("ehash"), "never the address");
+        assertEquals(Hashes.sha("+1 555 0100"), e.values().get("chash"));
+        assertTrue(e.values().get("uhash") instanceof String u && u.length() == 28, "a digest of the text");
     }
 
     @Test

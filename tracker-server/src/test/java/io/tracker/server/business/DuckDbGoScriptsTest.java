@@ -27,7 +27,7 @@ class DuckDbGoScriptsTest extends GoScriptsContract {
         return name;
     }
 
-    /** DuckDB tables hold one row per key already (the writer's upserts), so there is nothing to collapse. */
+    /** DuckDB holds one row per event already (a replay skips the ids stored), so there is nothing to collapse. */
     @Override
     protected String fin(String name) {
         return "";

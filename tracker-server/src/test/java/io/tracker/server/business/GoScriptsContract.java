@@ -322,10 +322,32 @@ public abstract class GoScriptsContract {
                 + "\"etyp\":\"conversion\",\"email\":\"Someone@Example.com\",\"uname\":\"someone\",\"cell\":\"+1 555 0100\"}");
         post("/tr/v1/ltv/", "{\"vid\":\"" + vid + "\",\"uid\":\"" + uid + "\",\"oid\":\"" + oid + "\",\"amt\":149.99}");
         post("/tr/v1/ppi/agree", "{\"vid\":\"" + vid + "\",\"cflags\":1024,\"oid\":\"" + oid + "\"}");
+        // one request of three events without a vid: one new visitor, not three
+        post("/tr/v1/tr/", "[{\"ename\":\"multi_1\"},{\"ename\":\"multi_2\"},{\"ename\":\"multi_3\"}]");
+        // an erased visitor leaves the side tables too (on ClickHouse they are tables filled by materialized views)
+        String gone = java.util.UUID.randomUUID().toString();
+        String goneUser = java.util.UUID.randomUUID().toString();
+        post("/tr/v1/str/", "{\"vid\":\"" + gone + "\",\"uid\":\"" + goneUser + "\",\"ename\":\"signup\","
+                + "\"email\":\"gone@example.com\",\"uname\":\"gone\",\"cell\":\"+1 555 0199\"}");
+        long until = System.nanoTime() + 20_000_000_000L;
+        while (!http.get("/tr/v1/ppi/subject?vid=" + gone, AUTH, Http.bearer(TOKEN)).body().contains("signup")) {
+            assertTrue(System.nanoTime() < until, "the signup to erase was not stored");
+            Thread.sleep(200);
+        }
+        HttpResponse<String> erased = http.send("DELETE", "/tr/v1/ppi/subject?vid=" + gone, null, AUTH, Http.bearer(TOKEN));
+        assertTrue(erased.statusCode() == 200 || erased.statusCode() == 202, erased.body());
         String metrics = http.get("/metrics").body();
         stop();
 
         String ev = table("events");
+        for (String side : List.of("usernames", "emails", "cells", "userhosts")) {
+            String where = " WHERE vid = CAST('" + gone + "' AS UUID)";
+            long left = count("SELECT count(*) FROM " + table(side) + where);
+            for (long end = System.nanoTime() + 20_000_000_000L; left > 0 && System.nanoTime() < end; Thread.sleep(200)) {
+                left = count("SELECT count(*) FROM " + table(side) + where); // (a mutation the store is still running)
+            }
+            assertEquals(0, left, side + " rows of the erased visitor");
+        }
         assertEquals(2, count("SELECT count(*) FROM " + ev + " WHERE ename IN ('test_event', 'test_event_get')"),
                 "POST + GET: exactly 2");
         assertEquals(1, count("SELECT count(*) FROM " + ev + " WHERE ename = 'server_event'"));
@@ -371,7 +393,8 @@ public abstract class GoScriptsContract {
         assertEquals(1, count("SELECT count(*) FROM " + table("userhosts") + fin("userhosts") + " WHERE uid = CAST('" + uid
                 + "' AS UUID) AND vid = CAST('" + vid + "' AS UUID)"));
         long newVisitors = count("SELECT count(*) FROM " + ev + " WHERE " + yes("vid_new"));
-        assertEquals(100 + 2 + 3, newVisitors, "new visitors: 100 batch, the GET and POST test events, 3 messaging events");
+        assertEquals(100 + 2 + 3 + 1, newVisitors,
+                "new visitors: 100 batch, the GET and POST test events, 3 messaging events, one three-event request");
         assertEquals(newVisitors, count("SELECT sum(total) FROM " + table("counters") + fin("counters")
                 + " WHERE id = 'vids_created'"), "the vids_created counter counts them");
     }

@@ -14,6 +14,11 @@ import java.util.Map;
 public final class PiiHashStep implements Step {
     private static final String[][] FIELDS = {{"email", "ehash"}, {"cell", "chash"}, {"uname", "uhash"}};
     private static final String[] HASHED_ONLY = {"em", "ph"};
+    /**
+     * What a client's own hash may look like: a digest in base64 / base64url (ours is a padded base64url SHA-1) or hex,
+     * 16 to 128 characters. An email address, a phone number or a short name does not pass and is hashed here.
+     */
+    private static final java.util.regex.Pattern PII_HASH = java.util.regex.Pattern.compile("[A-Za-z0-9_+/-]{16,128}={0,2}");
     private static final java.util.regex.Pattern SHA256_HEX = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
 
     private final String salt;
@@ -37,6 +42,12 @@ public final class PiiHashStep implements Step {
                 if (!s.isBlank()) {
                     values.put(f[1], Hashes.piiHash(salt, s));
                 }
+            }
+            Object given = values.get(f[1]);
+            if (given != null && !(given instanceof String h && PII_HASH.matcher(h).matches())) {
+                // a client's own ehash / chash / uhash is kept only if it looks like a digest; anything else (an
+                // address sent as "ehash") is hashed here, so no raw identifier reaches events or the side tables
+                values.put(f[1], Hashes.piiHash(salt, String.valueOf(given)));
             }
         }
         // em / ph are Meta's matching keys (the Conversions API session sends them): only as the client hashed them
