@@ -38,6 +38,7 @@ final class DuckDbRollups {
             String cols = keyColumnsDdl(r);
             s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__batch (" + cols + ", vid UUID)");
             s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__new (" + cols + ", vid UUID)");
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__counts (" + cols + ", events BIGINT)");
         }
     }
 
@@ -61,36 +62,40 @@ final class DuckDbRollups {
         int[] dims = r.dimensions().stream().mapToInt(E::indexOf).toArray();
         String t = r.table();
         s.execute("DELETE FROM " + t + "__batch");
+        s.execute("DELETE FROM " + t + "__counts");
         s.execute("DELETE FROM " + t + "__new");
-        try (DuckDBAppender a = connection.createAppender("temp", "main", t + "__batch")) {
-            for (Row row : rows) {
-                a.beginRow();
-                Object bucket = r.grain().bucket((Long) row.get(CREATED_AT));
-                if (bucket instanceof Long ms) {
-                    a.appendEpochMicros(ms * 1_000L);
-                } else {
-                    a.append((LocalDate) bucket);
+        // Pre-aggregated here: a batch's events share few keys and few visitors, so DuckDB is handed each key's count
+        // and each distinct (key, vid) pair once, not a row per event. Its GROUP BY / DISTINCT below still decide what
+        // equal means (two Java strings the appender stores alike end up in one group).
+        Map<List<Object>, Group> groups = new java.util.HashMap<>();
+        for (Row row : rows) {
+            Object[] key = new Object[dims.length + 2];
+            key[0] = r.grain().bucket((Long) row.get(CREATED_AT));
+            for (int i = 0; i < dims.length; i++) {
+                Object v = row.get(dims[i]);
+                key[1 + i] = v != null ? v : E.columns().get(dims[i]).name().equals("oid") ? ZERO : "";
+            }
+            key[1 + dims.length] = Boolean.TRUE.equals(row.get(IS_BOT));
+            Group g = groups.computeIfAbsent(java.util.Arrays.asList(key), k -> new Group());
+            g.events++;
+            Object vid = row.get(VID);
+            if (vid instanceof UUID u && !EventIds.RESERVED.equals(u)) {
+                g.vids.add(u);
+            }
+        }
+        try (DuckDBAppender counts = connection.createAppender("temp", "main", t + "__counts");
+                DuckDBAppender pairs = connection.createAppender("temp", "main", t + "__batch")) {
+            for (Map.Entry<List<Object>, Group> e : groups.entrySet()) {
+                counts.beginRow();
+                appendKey(counts, e.getKey());
+                counts.append(e.getValue().events);
+                counts.endRow();
+                for (UUID vid : e.getValue().vids) {
+                    pairs.beginRow();
+                    appendKey(pairs, e.getKey());
+                    pairs.append(vid);
+                    pairs.endRow();
                 }
-                for (int d : dims) {
-                    Object v = row.get(d);
-                    if (v instanceof UUID u) {
-                        a.append(u);
-                    } else if (v != null) {
-                        a.append((String) v);
-                    } else if (E.columns().get(d).name().equals("oid")) {
-                        a.append(ZERO);
-                    } else {
-                        a.append("");
-                    }
-                }
-                a.append(Boolean.TRUE.equals(row.get(IS_BOT)));
-                Object vid = row.get(VID);
-                if (vid != null && !EventIds.RESERVED.equals(vid)) {
-                    a.append((UUID) vid);
-                } else {
-                    a.appendNull();
-                }
-                a.endRow();
             }
         }
         String key = r.keyColumns();
@@ -133,10 +138,34 @@ final class DuckDbRollups {
             }
         }
         s.execute("INSERT INTO " + t + " SELECT " + key + ", b.events, coalesce(n.visitors, 0) FROM (SELECT " + key
-                + ", count(*) AS events FROM " + t + "__batch GROUP BY ALL) b LEFT JOIN (SELECT " + key
+                + ", CAST(sum(events) AS BIGINT) AS events FROM " + t + "__counts GROUP BY ALL) b LEFT JOIN (SELECT " + key
                 + ", count(*) AS visitors FROM " + t + "__new GROUP BY ALL) n USING (" + key + ") "
                 + "ON CONFLICT DO UPDATE SET events = " + t + ".events + excluded.events, visitors = " + t
                 + ".visitors + excluded.visitors");
+    }
+
+    /** A batch's events of one rollup key, and the visitors among them. */
+    private static final class Group {
+        long events;
+        final java.util.Set<UUID> vids = new java.util.LinkedHashSet<>();
+    }
+
+    private static void appendKey(DuckDBAppender a, List<Object> key) throws SQLException {
+        Object bucket = key.get(0);
+        if (bucket instanceof Long ms) {
+            a.appendEpochMicros(ms * 1_000L);
+        } else {
+            a.append((LocalDate) bucket);
+        }
+        for (int i = 1; i < key.size() - 1; i++) {
+            Object v = key.get(i);
+            if (v instanceof UUID u) {
+                a.append(u);
+            } else {
+                a.append((String) v);
+            }
+        }
+        a.append(((Boolean) key.get(key.size() - 1)).booleanValue());
     }
 
     private static String keyColumnsDdl(Rollups.Rollup r) {

@@ -38,8 +38,11 @@ public final class RowBuilder {
         }
         if (value != null) {
             checkType(table.columns().get(column), value);
+            if (value instanceof java.util.List<?> list) {
+                value = java.util.List.copyOf(list);
+            }
         }
-        values[column] = value instanceof java.util.List<?> list ? java.util.List.copyOf(list) : value;
+        values[column] = value;
         return this;
     }
 
@@ -51,19 +54,32 @@ public final class RowBuilder {
             throw new IllegalStateException("table " + table.name() + ": a RowBuilder builds one row");
         }
         built = true;
-        int bytes = FIXED_OVERHEAD;
+        int bytes = FIXED_OVERHEAD + 16 * values.length;
         for (Object v : values) {
-            if (v instanceof java.util.List<?> list) {
+            if (v instanceof String s) {
+                bytes += 24 + s.length() * 2;
+            } else if (v instanceof java.util.List<?> list) {
                 for (Object o : list) {
                     bytes += o instanceof String s ? 40 + s.length() * 2 : 32;
                 }
             }
-            bytes += v instanceof String s ? 40 + s.length() * 2 : 16;
         }
         return new Row(table, eid, values, bytes); // the builder is spent: no copy needed
     }
 
     private void checkType(Column column, Object value) {
+        boolean ok = switch (column.type()) { // the common cases, without a Class lookup
+            case UUID -> value instanceof UUID;
+            case STRING, JSON -> value instanceof String;
+            case INT64, TIMESTAMP -> value instanceof Long;
+            case INT32 -> value instanceof Integer;
+            case FLOAT64 -> value instanceof Double;
+            case BOOLEAN -> value instanceof Boolean;
+            case DECIMAL, STRINGS, UUIDS -> false;
+        };
+        if (ok) {
+            return;
+        }
         Class<?> expected = switch (column.type()) {
             case UUID -> UUID.class;
             case STRING, JSON -> String.class;

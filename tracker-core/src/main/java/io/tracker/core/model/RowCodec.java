@@ -1,6 +1,5 @@
 package io.tracker.core.model;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -24,60 +23,167 @@ public final class RowCodec {
     }
 
     public static byte[] encode(Table table, List<Row> rows) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * rows.size() + 32);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            // "name#width": a reader that knows more columns (appended since) fills them with null.
-            out.writeUTF(table.name() + WIDTH_MARK + table.width());
-            out.writeInt(rows.size());
-            List<Column> columns = table.columns();
-            for (Row row : rows) {
-                for (int i = 0; i < columns.size(); i++) {
-                    Object v = row.get(i);
-                    if (v == null) {
-                        out.writeByte(0);
-                        continue;
+        Out out = SCRATCH.get();
+        out.reset();
+        // "name#width": a reader that knows more columns (appended since) fills them with null.
+        out.write(header(table));
+        out.writeInt(rows.size());
+        List<Column> columns = table.columns();
+        int width = columns.size();
+        ColumnType[] types = new ColumnType[width];
+        for (int i = 0; i < width; i++) {
+            types[i] = columns.get(i).type();
+        }
+        for (Row row : rows) {
+            for (int i = 0; i < width; i++) {
+                Object v = row.get(i);
+                if (v == null) {
+                    out.writeByte(0);
+                    continue;
+                }
+                out.writeByte(1);
+                switch (types[i]) {
+                    case UUID -> {
+                        UUID u = (UUID) v;
+                        out.writeLong(u.getMostSignificantBits());
+                        out.writeLong(u.getLeastSignificantBits());
                     }
-                    out.writeByte(1);
-                    switch (columns.get(i).type()) {
-                        case UUID -> {
-                            UUID u = (UUID) v;
-                            out.writeLong(u.getMostSignificantBits());
-                            out.writeLong(u.getLeastSignificantBits());
+                    case STRING, JSON -> out.writeString((String) v);
+                    case INT64, TIMESTAMP -> out.writeLong((Long) v);
+                    case INT32 -> out.writeInt((Integer) v);
+                    case FLOAT64 -> out.writeLong(Double.doubleToLongBits((Double) v));
+                    case DECIMAL -> out.writeShortAscii(((java.math.BigDecimal) v).toPlainString());
+                    case BOOLEAN -> out.writeByte((Boolean) v ? 1 : 0);
+                    case STRINGS -> {
+                        List<?> list = (List<?>) v;
+                        out.writeInt(list.size());
+                        for (Object o : list) {
+                            out.writeString((String) o);
                         }
-                        case STRING, JSON -> {
-                            byte[] s = ((String) v).getBytes(StandardCharsets.UTF_8);
-                            out.writeInt(s.length);
-                            out.write(s);
-                        }
-                        case INT64, TIMESTAMP -> out.writeLong((Long) v);
-                        case INT32 -> out.writeInt((Integer) v);
-                        case FLOAT64 -> out.writeDouble((Double) v);
-                        case DECIMAL -> out.writeUTF(((java.math.BigDecimal) v).toPlainString());
-                        case BOOLEAN -> out.writeBoolean((Boolean) v);
-                        case STRINGS -> {
-                            List<?> list = (List<?>) v;
-                            out.writeInt(list.size());
-                            for (Object o : list) {
-                                byte[] s = ((String) o).getBytes(StandardCharsets.UTF_8);
-                                out.writeInt(s.length);
-                                out.write(s);
-                            }
-                        }
-                        case UUIDS -> {
-                            List<?> list = (List<?>) v;
-                            out.writeInt(list.size());
-                            for (Object o : list) {
-                                out.writeLong(((UUID) o).getMostSignificantBits());
-                                out.writeLong(((UUID) o).getLeastSignificantBits());
-                            }
+                    }
+                    case UUIDS -> {
+                        List<?> list = (List<?>) v;
+                        out.writeInt(list.size());
+                        for (Object o : list) {
+                            out.writeLong(((UUID) o).getMostSignificantBits());
+                            out.writeLong(((UUID) o).getLeastSignificantBits());
                         }
                     }
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        byte[] bytes = out.toByteArray();
+        out.release();
+        return bytes;
+    }
+
+    /** A table's header, {@code writeUTF("name#width")}, made once per table (it is the same for every record). */
+    private static byte[] header(Table table) {
+        byte[] h = HEADERS.get(table);
+        if (h == null) {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            try (DataOutputStream d = new DataOutputStream(b)) {
+                d.writeUTF(table.name() + WIDTH_MARK + table.width());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            h = b.toByteArray();
+            HEADERS.put(table, h);
+        }
+        return h;
+    }
+
+    private static final java.util.Map<Table, byte[]> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ThreadLocal<Out> SCRATCH = ThreadLocal.withInitial(Out::new);
+
+    /**
+     * The big-endian layout {@link DataOutputStream} writes (what {@link #decode} reads), into a reused per-thread
+     * array: no synchronised stream, no array per string (ASCII is copied as it goes; other text is encoded by the
+     * JDK, unpaired surrogates becoming {@code ?} as before), one exact-size copy at the end.
+     */
+    static final class Out {
+        private static final int KEEP_BYTES = 1 << 20; // a larger scratch array is not kept for the next record
+        private byte[] buf = new byte[4096];
+        private int pos;
+
+        void reset() {
+            pos = 0;
+        }
+
+        void release() {
+            if (buf.length > KEEP_BYTES) {
+                buf = new byte[4096];
+            }
+        }
+
+        private void ensure(int n) {
+            if (pos + n > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+            }
+        }
+
+        void write(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, pos, b.length);
+            pos += b.length;
+        }
+
+        void writeByte(int v) {
+            ensure(1);
+            buf[pos++] = (byte) v;
+        }
+
+        void writeInt(int v) {
+            ensure(4);
+            INT.set(buf, pos, v);
+            pos += 4;
+        }
+
+        void writeLong(long v) {
+            ensure(8);
+            LONG.set(buf, pos, v);
+            pos += 8;
+        }
+
+        /** A 4-byte length, then the UTF-8 bytes. */
+        void writeString(String s) {
+            int n = s.length();
+            ensure(4 + n);
+            int start = pos + 4;
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c >= 0x80) {
+                    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+                    writeInt(utf8.length);
+                    write(utf8);
+                    return;
+                }
+                buf[start + i] = (byte) c;
+            }
+            INT.set(buf, pos, n);
+            pos = start + n;
+        }
+
+        /** {@code writeUTF} of ASCII text (a decimal's plain string). */
+        void writeShortAscii(String s) {
+            byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+            if (b.length > 0xFFFF) {
+                throw new UncheckedIOException(new java.io.UTFDataFormatException("decimal of " + b.length + " characters"));
+            }
+            ensure(2 + b.length);
+            buf[pos++] = (byte) (b.length >>> 8);
+            buf[pos++] = (byte) b.length;
+            write(b);
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, pos);
+        }
+
+        private static final java.lang.invoke.VarHandle INT =
+                java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
+        private static final java.lang.invoke.VarHandle LONG =
+                java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
     }
 
     /** The decoded batch; {@code tables} resolves the table name written by {@link #encode}. */

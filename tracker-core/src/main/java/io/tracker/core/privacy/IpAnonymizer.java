@@ -95,8 +95,30 @@ public final class IpAnonymizer {
     private record KeyedMac(byte[] salt, Mac mac) {
     }
 
+    /**
+     * The last hashes made on this thread, by address (direct-mapped, 256 slots): a keep-alive connection or a busy
+     * client sends many hits from one address, and the HMAC was a tenth of the pipeline. An entry holds the day's salt it
+     * was made with, so the rotation invalidates it.
+     */
+    private final ThreadLocal<Hashed[]> recent = ThreadLocal.withInitial(() -> new Hashed[256]);
+
+    private record Hashed(byte[] salt, String ip, String hash) {
+    }
+
     private String hash(String ip) {
         byte[] key = saltFor(today.get());
+        Hashed[] cache = recent.get();
+        int slot = (ip.hashCode() ^ (ip.hashCode() >>> 16)) & (cache.length - 1);
+        Hashed h = cache[slot];
+        if (h != null && h.salt() == key && h.ip().equals(ip)) {
+            return h.hash();
+        }
+        String hash = hmac(key, ip);
+        cache[slot] = new Hashed(key, ip, hash);
+        return hash;
+    }
+
+    private String hmac(byte[] key, String ip) {
         KeyedMac km = macs.get();
         if (km == null || km.salt() != key) { // the salt array is replaced, never changed, at the day's rotation
             try {

@@ -22,6 +22,92 @@ class RowCodecTest {
                 .set("vp_h", 900L).build();
     }
 
+    /** What encode wrote before it had its own buffer (DataOutputStream): the format on disk must not change. */
+    private static byte[] reference(Table table, List<Row> rows) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeUTF(table.name() + "#" + table.width());
+            out.writeInt(rows.size());
+            for (Row row : rows) {
+                for (int i = 0; i < table.width(); i++) {
+                    Object v = row.get(i);
+                    out.writeByte(v == null ? 0 : 1);
+                    if (v == null) {
+                        continue;
+                    }
+                    switch (table.columns().get(i).type()) {
+                        case UUID -> {
+                            out.writeLong(((UUID) v).getMostSignificantBits());
+                            out.writeLong(((UUID) v).getLeastSignificantBits());
+                        }
+                        case STRING, JSON -> {
+                            byte[] b = ((String) v).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                            out.writeInt(b.length);
+                            out.write(b);
+                        }
+                        case INT64, TIMESTAMP -> out.writeLong((Long) v);
+                        case INT32 -> out.writeInt((Integer) v);
+                        case FLOAT64 -> out.writeDouble((Double) v);
+                        case DECIMAL -> out.writeUTF(((java.math.BigDecimal) v).toPlainString());
+                        case BOOLEAN -> out.writeBoolean((Boolean) v);
+                        case STRINGS -> {
+                            out.writeInt(((List<?>) v).size());
+                            for (Object o : (List<?>) v) {
+                                byte[] b = ((String) o).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                                out.writeInt(b.length);
+                                out.write(b);
+                            }
+                        }
+                        case UUIDS -> {
+                            out.writeInt(((List<?>) v).size());
+                            for (Object o : (List<?>) v) {
+                                out.writeLong(((UUID) o).getMostSignificantBits());
+                                out.writeLong(((UUID) o).getLeastSignificantBits());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void theBytesAreThoseDataOutputStreamWroteForEveryTypeAndAnyText() throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        String[] texts = {"", "page_view", "caf\u00e9 \u20ac", "\ud83d\ude00 emoji", "unpaired \ud800 high", "low \udc00",
+                "x".repeat(5000), "\u00ff\u0100", "{\"a\":[1,2]}"};
+        for (Table t : List.of(Tables.EVENTS, Tables.byName("mthreads").orElseThrow(), Tables.byName("payments").orElseThrow())) {
+            List<Row> rows = new java.util.ArrayList<>();
+            for (int r = 0; r < 40; r++) {
+                RowBuilder b = new RowBuilder(t).eid(new UUID(random.nextLong(), random.nextLong()));
+                for (int i = 0; i < t.width(); i++) {
+                    Column c = t.columns().get(i);
+                    if (c.name().equals("eid") || random.nextInt(4) == 0) {
+                        continue;
+                    }
+                    String text = texts[random.nextInt(texts.length)];
+                    Object v = switch (c.type()) {
+                        case UUID -> new UUID(random.nextLong(), random.nextLong());
+                        case STRING, JSON -> text;
+                        case INT64, TIMESTAMP -> random.nextLong();
+                        case INT32 -> random.nextInt();
+                        case FLOAT64 -> random.nextGaussian() * 1e6;
+                        case DECIMAL -> java.math.BigDecimal.valueOf(random.nextInt(), ColumnType.DECIMAL_SCALE);
+                        case BOOLEAN -> random.nextBoolean();
+                        case STRINGS -> List.of(text, texts[random.nextInt(texts.length)]);
+                        case UUIDS -> List.of(new UUID(random.nextLong(), 1), new UUID(2, random.nextLong()));
+                    };
+                    b.set(i, v);
+                }
+                rows.add(b.build());
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(reference(t, rows), RowCodec.encode(t, rows), t.name());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(reference(t, rows.subList(0, 1)),
+                    RowCodec.encode(t, rows.subList(0, 1)), t.name() + ", a second record from the reused buffer");
+        }
+    }
+
     @Test
     void aRoundTripKeepsEveryTypeIncludingBoolean() throws Exception {
         UUID eid = UUID.randomUUID();

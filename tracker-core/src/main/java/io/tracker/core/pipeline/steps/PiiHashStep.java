@@ -37,14 +37,15 @@ public final class PiiHashStep implements Step {
         Map<String, Object> values = event.values();
         for (String[] f : FIELDS) {
             Object raw = values.remove(f[0]);
-            if (raw != null && !values.containsKey(f[1])) {
+            Object given = values.get(f[1]);
+            if (raw != null && given == null) {
                 String s = raw instanceof String str ? str : String.valueOf(raw);
                 if (!s.isBlank()) {
-                    values.put(f[1], Hashes.piiHash(salt, s));
+                    values.put(f[1], Hashes.piiHash(salt, s)); // ours: a digest, not checked again
                 }
+                continue;
             }
-            Object given = values.get(f[1]);
-            if (given != null && !(given instanceof String h && PII_HASH.matcher(h).matches())) {
+            if (given != null && !(given instanceof String h && looksLikeDigest(h))) {
                 // a client's own ehash / chash / uhash is kept only if it looks like a digest; anything else (an
                 // address sent as "ehash") is hashed here, so no raw identifier reaches events or the side tables
                 values.put(f[1], Hashes.piiHash(salt, String.valueOf(given)));
@@ -61,6 +62,26 @@ public final class PiiHashStep implements Step {
             }
         }
         return StepResult.CONTINUE;
+    }
+
+    /** {@link #PII_HASH} without a Matcher: this runs for every event that carries a client's own hash. */
+    static boolean looksLikeDigest(String h) {
+        int n = h.length();
+        int end = n;
+        while (end > 0 && n - end < 2 && h.charAt(end - 1) == '=') {
+            end--;
+        }
+        if (end < 16 || end > 128) {
+            return false;
+        }
+        for (int i = 0; i < end; i++) {
+            char c = h.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+'
+                    || c == '/' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
