@@ -90,7 +90,7 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
                 // an erased visitor leaves the rollups' membership too (the counts stay: aggregates, no one's data)
                 for (io.tracker.core.model.Rollups.Rollup r : io.tracker.core.model.Rollups.ALL) {
                     try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + r.table()
-                            + "_visitors WHERE vid IN (SELECT vid FROM events" + whereClause(table, where) + ")")) {
+                            + "_members WHERE vid IN (SELECT vid FROM events" + whereClause(table, where) + ")")) {
                         bind(ps, 1, where.values());
                         ps.executeUpdate();
                     }
@@ -119,7 +119,7 @@ final class DuckDbReader implements SessionReader, AutoCloseable {
                         case DAY -> r.bucketColumn() + " + INTERVAL 1 DAY";
                         case MONTH -> r.bucketColumn() + " + INTERVAL 1 MONTH";
                     };
-                    try (PreparedStatement m = connection.prepareStatement("DELETE FROM " + r.table() + "_visitors WHERE "
+                    try (PreparedStatement m = connection.prepareStatement("DELETE FROM " + r.table() + "_members WHERE "
                             + end + " <= make_timestamp(?)")) {
                         m.setLong(1, cutoff.toEpochMilli() * 1_000L);
                         m.executeUpdate();

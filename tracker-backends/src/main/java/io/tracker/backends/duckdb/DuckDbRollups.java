@@ -17,10 +17,11 @@ import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 
 /**
- * Keeps {@link Rollups} in step with {@code events}, inside the caller's transaction: for each rollup the batch's
- * (key, vid) pairs go into {@code <rollup>_visitors} (ON CONFLICT DO NOTHING, RETURNING what was new), then
- * {@code events} and the new members' count are added to the rollup row (an upsert). Only rows the transaction
- * actually inserted into {@code events} are passed here, so a replay adds nothing.
+ * Keeps {@link Rollups} in step with {@code events}, inside the caller's transaction: for each rollup the batch is
+ * grouped by key here (events per key, distinct visitors per key), its (key, vid) pairs not yet among
+ * {@code <rollup>_members} (looked up within the batch's buckets) become members, then {@code events} and the new members'
+ * count are added to the rollup row (an upsert). Only rows the transaction actually inserted into {@code events} are
+ * passed here, so a replay adds nothing.
  */
 final class DuckDbRollups {
     private static final UUID ZERO = new UUID(0, 0);
@@ -99,49 +100,71 @@ final class DuckDbRollups {
             }
         }
         String key = r.keyColumns();
-        String bucketOut = r.grain() == Rollups.Grain.HOUR ? "epoch_us(" + r.bucketColumn() + ")"
-                : "date_diff('day', DATE '1970-01-01', " + r.bucketColumn() + ")";
-        // the members this batch is the first to hold: an index probe per pair (ON CONFLICT), not a scan
-        List<Object[]> fresh = new ArrayList<>();
-        try (ResultSet rs = s.executeQuery("INSERT INTO " + t + "_visitors SELECT DISTINCT " + key + ", vid FROM " + t
-                + "__batch WHERE vid IS NOT NULL ON CONFLICT DO NOTHING RETURNING " + bucketOut + ", "
-                + String.join(", ", r.dimensions()) + ", is_bot, vid")) {
-            while (rs.next()) {
-                Object[] m = new Object[dims.length + 3];
-                m[0] = rs.getLong(1);
-                for (int i = 0; i < dims.length; i++) {
-                    m[1 + i] = r.dimensions().get(i).equals("oid") ? rs.getObject(2 + i, UUID.class) : rs.getString(2 + i);
-                }
-                m[1 + dims.length] = rs.getBoolean(2 + dims.length);
-                m[2 + dims.length] = rs.getObject(3 + dims.length, UUID.class);
-                fresh.add(m);
-            }
+        // the members this batch is the first to hold: its pairs not yet among the members of its buckets (a range
+        // the zone maps of the bucket column narrow to those buckets' rows; no index over all members, see kpis.sql)
+        long[] range = bucketRange(r, groups.keySet());
+        String b = r.grain() == Rollups.Grain.HOUR ? "make_timestamp(?)" : "CAST(make_timestamp(?) AS DATE)";
+        StringBuilder same = new StringBuilder();
+        for (String c : (r.bucketColumn() + "," + String.join(",", r.dimensions()) + ",is_bot,vid").split(",")) {
+            same.append(same.length() == 0 ? "" : " AND ").append("m.").append(c).append(" = p.").append(c);
         }
-        try (DuckDBAppender a = connection.createAppender("temp", "main", t + "__new")) {
-            for (Object[] m : fresh) {
-                a.beginRow();
-                if (r.grain() == Rollups.Grain.HOUR) {
-                    a.appendEpochMicros((Long) m[0]);
-                } else {
-                    a.appendEpochDays((int) (long) (Long) m[0]);
-                }
-                for (int i = 1; i <= dims.length; i++) {
-                    if (m[i] instanceof UUID u) {
-                        a.append(u);
-                    } else {
-                        a.append((String) m[i]);
-                    }
-                }
-                a.append(((Boolean) m[1 + dims.length]).booleanValue());
-                a.append((UUID) m[2 + dims.length]);
-                a.endRow();
-            }
+        try (java.sql.PreparedStatement ps = connection.prepareStatement("INSERT INTO " + t + "__new SELECT DISTINCT "
+                + key + ", vid FROM " + t + "__batch p WHERE NOT EXISTS (SELECT 1 FROM " + t + "_members m WHERE m."
+                + r.bucketColumn() + " >= " + b + " AND m." + r.bucketColumn() + " <= " + b + " AND " + same + ")")) {
+            ps.setLong(1, range[0]);
+            ps.setLong(2, range[1]);
+            ps.execute();
         }
+        s.execute("INSERT INTO " + t + "_members SELECT * FROM " + t + "__new");
         s.execute("INSERT INTO " + t + " SELECT " + key + ", b.events, coalesce(n.visitors, 0) FROM (SELECT " + key
                 + ", CAST(sum(events) AS BIGINT) AS events FROM " + t + "__counts GROUP BY ALL) b LEFT JOIN (SELECT " + key
                 + ", count(*) AS visitors FROM " + t + "__new GROUP BY ALL) n USING (" + key + ") "
                 + "ON CONFLICT DO UPDATE SET events = " + t + ".events + excluded.events, visitors = " + t
                 + ".visitors + excluded.visitors");
+    }
+
+    /** The batch's first and last bucket, as epoch microseconds of their start (what {@code make_timestamp} takes). */
+    private static long[] bucketRange(Rollups.Rollup r, java.util.Set<List<Object>> keys) {
+        long lo = Long.MAX_VALUE;
+        long hi = Long.MIN_VALUE;
+        for (List<Object> k : keys) {
+            long us = k.get(0) instanceof Long ms ? ms * 1_000L : ((LocalDate) k.get(0)).toEpochDay() * 86_400_000_000L;
+            lo = Math.min(lo, us);
+            hi = Math.max(hi, us);
+        }
+        return new long[] {lo, hi};
+    }
+
+    /**
+     * A file written before the {@code *_members} tables keeps its members in {@code *_visitors} (a primary key over
+     * them all): they move over, in one transaction, and the old tables go.
+     */
+    static void migrate(java.sql.Connection c) throws SQLException {
+        for (Rollups.Rollup r : Rollups.ALL) {
+            boolean old;
+            try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM information_schema.tables "
+                    + "WHERE table_schema = 'main' AND table_name = ?")) {
+                ps.setString(1, r.table() + "_visitors");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    old = rs.getLong(1) > 0;
+                }
+            }
+            if (!old) {
+                continue;
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("BEGIN TRANSACTION");
+                try {
+                    s.execute("INSERT INTO " + r.table() + "_members SELECT * FROM " + r.table() + "_visitors");
+                    s.execute("DROP TABLE " + r.table() + "_visitors");
+                    s.execute("COMMIT");
+                } catch (SQLException e) {
+                    s.execute("ROLLBACK");
+                    throw e;
+                }
+            }
+        }
     }
 
     /** A batch's events of one rollup key, and the visitors among them. */
@@ -207,8 +230,8 @@ final class DuckDbRollups {
             String bucketRange = r.bucketColumn() + " >= " + b + " AND " + r.bucketColumn() + " < " + b;
             for (String sql : List.of(
                     "DELETE FROM " + r.table() + " WHERE " + bucketRange,
-                    "DELETE FROM " + r.table() + "_visitors WHERE " + bucketRange,
-                    "INSERT INTO " + r.table() + "_visitors SELECT DISTINCT " + keyExprs + ", vid FROM events WHERE "
+                    "DELETE FROM " + r.table() + "_members WHERE " + bucketRange,
+                    "INSERT INTO " + r.table() + "_members SELECT DISTINCT " + keyExprs + ", vid FROM events WHERE "
                             + range + " AND " + visitor,
                     "INSERT INTO " + r.table() + " SELECT " + keyExprs + ", count(*) AS events, count(DISTINCT vid) "
                             + "FILTER (WHERE " + visitor + ") AS visitors FROM events WHERE " + range + " GROUP BY ALL")) {

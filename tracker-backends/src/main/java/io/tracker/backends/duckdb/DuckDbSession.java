@@ -81,6 +81,7 @@ public final class DuckDbSession implements Session {
             if (tables.containsKey("events")) {
                 applySchema(SCHEMA_RESOURCE + "rollups.sql"); // views over events
                 applySchema(SCHEMA_RESOURCE + "kpis.sql"); // KPI rollups, kept in step by write()
+                DuckDbRollups.migrate(connection); // members of a file from before *_members
             }
             reader = new DuckDbReader(name, (DuckDBConnection) connection.duplicate());
             if (tables.containsKey("events")) {

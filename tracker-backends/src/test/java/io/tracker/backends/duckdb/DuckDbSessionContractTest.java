@@ -72,7 +72,7 @@ class DuckDbSessionContractTest extends SessionContract {
              Statement s = c.createStatement()) {
             s.execute("DELETE FROM daily_kpis WHERE country = 'DE'");
             s.execute("UPDATE monthly_kpis SET events = events + 1");
-            s.execute("DELETE FROM hourly_event_stats_visitors");
+            s.execute("DELETE FROM hourly_event_stats_members");
         }
     }
 

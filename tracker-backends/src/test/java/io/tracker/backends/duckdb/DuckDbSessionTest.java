@@ -208,4 +208,65 @@ class DuckDbSessionTest {
                 .create(new SessionConfig("duckdb", "d", bad), "sessions[0]", dir));
         assertTrue(e.getMessage().contains("sessions[0].settings.memoryLimit"), e.getMessage());
     }
+
+    /**
+     * The rollups' members once had a primary key, an index DuckDB keeps in memory: with the default 64 MB the writes
+     * failed ("failed to pin block") after 100-200k distinct visitors. 250,000 visitors, all in one hour, day and
+     * month (the largest member sets a batch looks into), are stored now, with exact visitor counts.
+     */
+    @Test
+    void aQuarterMillionVisitorsFitTheDefaultMemoryLimitAndAreCountedExactly() throws Exception {
+        DuckDbSession s = session(); // DuckDbSettings.standard(): memoryLimit 64MB
+        s.open(Tables.ALL);
+        long at = java.time.Instant.parse("2026-06-15T10:00:00Z").toEpochMilli();
+        java.util.Random random = new java.util.Random(1);
+        for (int b = 0; b < 25; b++) {
+            List<Row> rows = new ArrayList<>(10_000);
+            for (int i = 0; i < 10_000; i++) {
+                rows.add(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("vid", new UUID(b, i))
+                        .set("ename", "pv" + random.nextInt(3)).set("source", "s" + random.nextInt(20))
+                        .set("created_at", at + b * 1000L + i % 1000).build());
+            }
+            s.write(Tables.EVENTS, rows);
+        }
+        // a visitor seen again later in the hour is no new member
+        s.write(Tables.EVENTS, List.of(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("vid", new UUID(3, 5))
+                .set("ename", "pv0").set("source", "s0").set("created_at", at + 60_000).build()));
+        s.close();
+        Path file = dir.resolve("tracker.duckdb");
+        assertEquals(250_001, count(file, "SELECT count(*) FROM events"));
+        assertEquals(count(file, "SELECT count(DISTINCT (ename, vid)) FROM events"),
+                count(file, "SELECT sum(visitors) FROM hourly_event_stats"));
+        assertEquals(count(file, "SELECT count(DISTINCT (ename, source, vid)) FROM events"),
+                count(file, "SELECT sum(visitors) FROM daily_kpis"));
+        assertEquals(250_001, count(file, "SELECT sum(events) FROM monthly_kpis"));
+    }
+
+    @Test
+    void aFileWithTheEarlierVisitorsTablesKeepsItsMembers() throws Exception {
+        DuckDbSession s = session();
+        s.open(Tables.ALL);
+        long at = java.time.Instant.parse("2026-06-15T10:00:00Z").toEpochMilli();
+        UUID v = UUID.randomUUID();
+        s.write(Tables.EVENTS, List.of(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("vid", v)
+                .set("ename", "pv").set("created_at", at).build()));
+        s.close();
+        Path file = dir.resolve("tracker.duckdb");
+        // as an earlier version left the file: members in *_visitors, with their primary key
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement()) {
+            for (String t : List.of("hourly_event_stats", "daily_kpis", "monthly_kpis")) {
+                st.execute("CREATE TABLE " + t + "_visitors AS SELECT * FROM " + t + "_members");
+                st.execute("DROP TABLE " + t + "_members");
+            }
+        }
+        s = session();
+        s.open(Tables.ALL);
+        s.write(Tables.EVENTS, List.of(new RowBuilder(Tables.EVENTS).eid(UUID.randomUUID()).set("vid", v)
+                .set("ename", "pv").set("created_at", at + 1000).build()));
+        s.close();
+        assertEquals(1, count(file, "SELECT count(*) FROM hourly_event_stats_members"));
+        assertEquals(1, count(file, "SELECT visitors FROM hourly_event_stats"), "the migrated member is known");
+        assertEquals(2, count(file, "SELECT events FROM daily_kpis"));
+        assertEquals(0, count(file, "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%_visitors'"));
+    }
 }

@@ -27,6 +27,22 @@ public final class EventRowMapper {
     private static final Pattern DECIMAL = Pattern.compile("-?(0|[1-9][0-9]*)\\.[0-9]+");
     private static final Set<String> CONSUMED = Set.of("eid", "vid", "sid", "params", "targets", "created_at", "vid_new");
 
+    private static final int TARGETS = -2;
+    private static final int SKIP = -1;
+    /** Value key → its events column ({@link #RENAMED} applied), {@link #TARGETS} or {@link #SKIP} ({@link #CONSUMED}). */
+    private static final Map<String, Integer> ROUTES = routes();
+
+    private static Map<String, Integer> routes() {
+        Map<String, Integer> m = new java.util.HashMap<>();
+        for (io.tracker.core.model.Column c : Tables.EVENTS.columns()) {
+            m.put(c.name(), Tables.EVENTS.indexOf(c.name()));
+        }
+        RENAMED.forEach((key, column) -> m.put(key, Tables.EVENTS.indexOf(column)));
+        CONSUMED.forEach(key -> m.put(key, SKIP));
+        m.put("targets", TARGETS);
+        return Map.copyOf(m);
+    }
+
     private final Table table = Tables.EVENTS;
     private final ObjectMapper mapper;
     /** A serializer provider per thread (they are not thread-safe), for {@link #write}. */
@@ -53,19 +69,20 @@ public final class EventRowMapper {
         for (Map.Entry<String, Object> e : event.values().entrySet()) {
             String key = e.getKey();
             Object value = e.getValue();
-            if (key.equals("targets")) {
-                targets = toJson(value);
-                continue;
-            }
-            if (CONSUMED.contains(key)) {
-                continue;
-            }
-            String columnName = RENAMED.getOrDefault(key, key);
-            int col = table.indexOf(columnName);
-            if (col < 0) {
+            Integer where = ROUTES.get(key); // one lookup: a column, targets, consumed, or (absent) params
+            if (where == null) {
                 params.set(key, coerceParam(value));
                 continue;
             }
+            int col = where;
+            if (col == TARGETS) {
+                targets = toJson(value);
+                continue;
+            }
+            if (col == SKIP) {
+                continue;
+            }
+            String columnName = table.columns().get(col).name();
             Object typed = coerce(table.columns().get(col).type(), columnName, value);
             if (typed != null) {
                 row.set(col, typed);
