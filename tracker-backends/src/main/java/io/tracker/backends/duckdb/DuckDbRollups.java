@@ -102,18 +102,30 @@ final class DuckDbRollups {
         String key = r.keyColumns();
         // the members this batch is the first to hold: its pairs not yet among the members of its buckets (a range
         // the zone maps of the bucket column narrow to those buckets' rows; no index over all members, see kpis.sql)
-        long[] range = bucketRange(r, groups.keySet());
+        // (the batch's buckets exactly, not a range: a replay mixing old and new rows scans nothing in between)
+        java.util.SortedSet<Long> buckets = new java.util.TreeSet<>();
+        for (List<Object> k : groups.keySet()) {
+            buckets.add(k.get(0) instanceof Long ms ? ms * 1_000L : ((LocalDate) k.get(0)).toEpochDay() * 86_400_000_000L);
+        }
         String b = r.grain() == Rollups.Grain.HOUR ? "make_timestamp(?)" : "CAST(make_timestamp(?) AS DATE)";
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < buckets.size(); i++) {
+            in.append(i == 0 ? "" : ", ").append(b);
+        }
         StringBuilder same = new StringBuilder();
         for (String c : (r.bucketColumn() + "," + String.join(",", r.dimensions()) + ",is_bot,vid").split(",")) {
             same.append(same.length() == 0 ? "" : " AND ").append("m.").append(c).append(" = p.").append(c);
         }
-        try (java.sql.PreparedStatement ps = connection.prepareStatement("INSERT INTO " + t + "__new SELECT DISTINCT "
-                + key + ", vid FROM " + t + "__batch p WHERE NOT EXISTS (SELECT 1 FROM " + t + "_members m WHERE m."
-                + r.bucketColumn() + " >= " + b + " AND m." + r.bucketColumn() + " <= " + b + " AND " + same + ")")) {
-            ps.setLong(1, range[0]);
-            ps.setLong(2, range[1]);
-            ps.execute();
+        if (!buckets.isEmpty()) {
+            try (java.sql.PreparedStatement ps = connection.prepareStatement("INSERT INTO " + t + "__new SELECT DISTINCT "
+                    + key + ", vid FROM " + t + "__batch p WHERE NOT EXISTS (SELECT 1 FROM " + t + "_members m WHERE m."
+                    + r.bucketColumn() + " IN (" + in + ") AND " + same + ")")) {
+                int i = 1;
+                for (long us : buckets) {
+                    ps.setLong(i++, us);
+                }
+                ps.execute();
+            }
         }
         s.execute("INSERT INTO " + t + "_members SELECT * FROM " + t + "__new");
         s.execute("INSERT INTO " + t + " SELECT " + key + ", b.events, coalesce(n.visitors, 0) FROM (SELECT " + key
@@ -121,18 +133,6 @@ final class DuckDbRollups {
                 + ", count(*) AS visitors FROM " + t + "__new GROUP BY ALL) n USING (" + key + ") "
                 + "ON CONFLICT DO UPDATE SET events = " + t + ".events + excluded.events, visitors = " + t
                 + ".visitors + excluded.visitors");
-    }
-
-    /** The batch's first and last bucket, as epoch microseconds of their start (what {@code make_timestamp} takes). */
-    private static long[] bucketRange(Rollups.Rollup r, java.util.Set<List<Object>> keys) {
-        long lo = Long.MAX_VALUE;
-        long hi = Long.MIN_VALUE;
-        for (List<Object> k : keys) {
-            long us = k.get(0) instanceof Long ms ? ms * 1_000L : ((LocalDate) k.get(0)).toEpochDay() * 86_400_000_000L;
-            lo = Math.min(lo, us);
-            hi = Math.max(hi, us);
-        }
-        return new long[] {lo, hi};
     }
 
     /**
@@ -156,7 +156,10 @@ final class DuckDbRollups {
             try (Statement s = c.createStatement()) {
                 s.execute("BEGIN TRANSACTION");
                 try {
-                    s.execute("INSERT INTO " + r.table() + "_members SELECT * FROM " + r.table() + "_visitors");
+                    String cols = r.bucketColumn() + ", " + String.join(", ", r.dimensions()) + ", is_bot, vid";
+                    // DISTINCT: members an earlier run may already hold (a downgrade and upgrade again) are not doubled
+                    s.execute("INSERT INTO " + r.table() + "_members (" + cols + ") SELECT DISTINCT " + cols + " FROM "
+                            + r.table() + "_visitors EXCEPT SELECT " + cols + " FROM " + r.table() + "_members");
                     s.execute("DROP TABLE " + r.table() + "_visitors");
                     s.execute("COMMIT");
                 } catch (SQLException e) {

@@ -37,7 +37,13 @@ public final class EventRowMapper {
         for (io.tracker.core.model.Column c : Tables.EVENTS.columns()) {
             m.put(c.name(), Tables.EVENTS.indexOf(c.name()));
         }
-        RENAMED.forEach((key, column) -> m.put(key, Tables.EVENTS.indexOf(column)));
+        RENAMED.forEach((key, column) -> {
+            int i = Tables.EVENTS.indexOf(column);
+            if (i < 0) {
+                throw new IllegalStateException("events has no column " + column); // SKIP would drop the value
+            }
+            m.put(key, i);
+        });
         CONSUMED.forEach(key -> m.put(key, SKIP));
         m.put("targets", TARGETS);
         return Map.copyOf(m);

@@ -100,21 +100,30 @@ public final class IpAnonymizer {
      * client sends many hits from one address, and the HMAC was a tenth of the pipeline. An entry holds the day's salt it
      * was made with, so the rotation invalidates it.
      */
-    private final ThreadLocal<Hashed[]> recent = ThreadLocal.withInitial(() -> new Hashed[256]);
+    private final ThreadLocal<Recent> recent = ThreadLocal.withInitial(Recent::new);
 
-    private record Hashed(byte[] salt, String ip, String hash) {
+    /** A thread's cache: every entry made with {@code salt}; emptied, not left to age out, when the salt rotates. */
+    private static final class Recent {
+        byte[] salt;
+        final String[] ips = new String[256];
+        final String[] hashes = new String[256];
     }
 
     private String hash(String ip) {
         byte[] key = saltFor(today.get());
-        Hashed[] cache = recent.get();
-        int slot = (ip.hashCode() ^ (ip.hashCode() >>> 16)) & (cache.length - 1);
-        Hashed h = cache[slot];
-        if (h != null && h.salt() == key && h.ip().equals(ip)) {
-            return h.hash();
+        Recent cache = recent.get();
+        if (cache.salt != key) {
+            java.util.Arrays.fill(cache.ips, null);
+            java.util.Arrays.fill(cache.hashes, null);
+            cache.salt = key;
+        }
+        int slot = (ip.hashCode() ^ (ip.hashCode() >>> 16)) & (cache.ips.length - 1);
+        if (ip.equals(cache.ips[slot])) {
+            return cache.hashes[slot];
         }
         String hash = hmac(key, ip);
-        cache[slot] = new Hashed(key, ip, hash);
+        cache.ips[slot] = ip;
+        cache.hashes[slot] = hash;
         return hash;
     }
 

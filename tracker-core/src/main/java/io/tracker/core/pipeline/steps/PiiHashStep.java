@@ -37,14 +37,14 @@ public final class PiiHashStep implements Step {
         Map<String, Object> values = event.values();
         for (String[] f : FIELDS) {
             Object raw = values.remove(f[0]);
-            Object given = values.get(f[1]);
-            if (raw != null && given == null) {
+            if (raw != null && !values.containsKey(f[1])) {
                 String s = raw instanceof String str ? str : String.valueOf(raw);
                 if (!s.isBlank()) {
                     values.put(f[1], Hashes.piiHash(salt, s)); // ours: a digest, not checked again
                 }
                 continue;
             }
+            Object given = values.get(f[1]);
             if (given != null && !(given instanceof String h && looksLikeDigest(h))) {
                 // a client's own ehash / chash / uhash is kept only if it looks like a digest; anything else (an
                 // address sent as "ehash") is hashed here, so no raw identifier reaches events or the side tables
