@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -100,32 +99,24 @@ final class DuckDbRollups {
             }
         }
         String key = r.keyColumns();
-        // the members this batch is the first to hold: its pairs not yet among the members of its buckets (a range
-        // the zone maps of the bucket column narrow to those buckets' rows; no index over all members, see kpis.sql)
-        // (the batch's buckets exactly, not a range: a replay mixing old and new rows scans nothing in between)
+        // the members this batch is the first to hold: its pairs not yet among the members of its own buckets (listed,
+        // so the zone maps of the bucket column skip every other bucket; no index over all members, see kpis.sql)
         java.util.SortedSet<Long> buckets = new java.util.TreeSet<>();
         for (List<Object> k : groups.keySet()) {
             buckets.add(k.get(0) instanceof Long ms ? ms * 1_000L : ((LocalDate) k.get(0)).toEpochDay() * 86_400_000_000L);
         }
         String b = r.grain() == Rollups.Grain.HOUR ? "make_timestamp(?)" : "CAST(make_timestamp(?) AS DATE)";
-        StringBuilder in = new StringBuilder();
-        for (int i = 0; i < buckets.size(); i++) {
-            in.append(i == 0 ? "" : ", ").append(b);
-        }
-        StringBuilder same = new StringBuilder();
-        for (String c : (r.bucketColumn() + "," + String.join(",", r.dimensions()) + ",is_bot,vid").split(",")) {
-            same.append(same.length() == 0 ? "" : " AND ").append("m.").append(c).append(" = p.").append(c);
-        }
-        if (!buckets.isEmpty()) {
-            try (java.sql.PreparedStatement ps = connection.prepareStatement("INSERT INTO " + t + "__new SELECT DISTINCT "
-                    + key + ", vid FROM " + t + "__batch p WHERE NOT EXISTS (SELECT 1 FROM " + t + "_members m WHERE m."
-                    + r.bucketColumn() + " IN (" + in + ") AND " + same + ")")) {
-                int i = 1;
-                for (long us : buckets) {
-                    ps.setLong(i++, us);
-                }
-                ps.execute();
+        String same = memberColumns(r).stream().map(c -> "m." + c + " = p." + c)
+                .collect(java.util.stream.Collectors.joining(" AND "));
+        try (java.sql.PreparedStatement ps = connection.prepareStatement("INSERT INTO " + t + "__new SELECT DISTINCT "
+                + key + ", vid FROM " + t + "__batch p WHERE NOT EXISTS (SELECT 1 FROM " + t + "_members m WHERE m."
+                + r.bucketColumn() + " IN (" + String.join(", ", java.util.Collections.nCopies(buckets.size(), b))
+                + ") AND " + same + ")")) {
+            int i = 1;
+            for (long us : buckets) {
+                ps.setLong(i++, us);
             }
+            ps.execute();
         }
         s.execute("INSERT INTO " + t + "_members SELECT * FROM " + t + "__new");
         s.execute("INSERT INTO " + t + " SELECT " + key + ", b.events, coalesce(n.visitors, 0) FROM (SELECT " + key
@@ -156,7 +147,7 @@ final class DuckDbRollups {
             try (Statement s = c.createStatement()) {
                 s.execute("BEGIN TRANSACTION");
                 try {
-                    String cols = r.bucketColumn() + ", " + String.join(", ", r.dimensions()) + ", is_bot, vid";
+                    String cols = String.join(", ", memberColumns(r));
                     // DISTINCT: members an earlier run may already hold (a downgrade and upgrade again) are not doubled
                     s.execute("INSERT INTO " + r.table() + "_members (" + cols + ") SELECT DISTINCT " + cols + " FROM "
                             + r.table() + "_visitors EXCEPT SELECT " + cols + " FROM " + r.table() + "_members");
@@ -168,6 +159,16 @@ final class DuckDbRollups {
                 }
             }
         }
+    }
+
+    /** The columns of {@code <rollup>_members}, in their order: the rollup's key, then {@code vid}. */
+    private static List<String> memberColumns(Rollups.Rollup r) {
+        List<String> c = new java.util.ArrayList<>();
+        c.add(r.bucketColumn());
+        c.addAll(r.dimensions());
+        c.add("is_bot");
+        c.add("vid");
+        return c;
     }
 
     /** A batch's events of one rollup key, and the visitors among them. */

@@ -79,18 +79,15 @@ public final class RowCodec {
 
     /** A table's header, {@code writeUTF("name#width")}, made once per table (it is the same for every record). */
     private static byte[] header(Table table) {
-        byte[] h = HEADERS.get(table);
-        if (h == null) {
+        return HEADERS.computeIfAbsent(table, t -> {
             java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
             try (DataOutputStream d = new DataOutputStream(b)) {
-                d.writeUTF(table.name() + WIDTH_MARK + table.width());
+                d.writeUTF(t.name() + WIDTH_MARK + t.width());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            h = b.toByteArray();
-            HEADERS.put(table, h);
-        }
-        return h;
+            return b.toByteArray();
+        });
     }
 
     private static final java.util.Map<Table, byte[]> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();

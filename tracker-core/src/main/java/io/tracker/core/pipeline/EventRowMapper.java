@@ -34,8 +34,8 @@ public final class EventRowMapper {
 
     private static Map<String, Integer> routes() {
         Map<String, Integer> m = new java.util.HashMap<>();
-        for (io.tracker.core.model.Column c : Tables.EVENTS.columns()) {
-            m.put(c.name(), Tables.EVENTS.indexOf(c.name()));
+        for (int i = 0; i < Tables.EVENTS.width(); i++) {
+            m.put(Tables.EVENTS.columns().get(i).name(), i);
         }
         RENAMED.forEach((key, column) -> {
             int i = Tables.EVENTS.indexOf(column);

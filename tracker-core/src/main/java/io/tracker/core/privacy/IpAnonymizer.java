@@ -97,8 +97,7 @@ public final class IpAnonymizer {
 
     /**
      * The last hashes made on this thread, by address (direct-mapped, 256 slots): a keep-alive connection or a busy
-     * client sends many hits from one address, and the HMAC was a tenth of the pipeline. An entry holds the day's salt it
-     * was made with, so the rotation invalidates it.
+     * client sends many hits from one address, and the HMAC was a tenth of the pipeline.
      */
     private final ThreadLocal<Recent> recent = ThreadLocal.withInitial(Recent::new);
 
