@@ -123,13 +123,13 @@ final class SessionWriter {
         try {
             boolean wake = false;
             for (Entry e : entries) {
-                TableQueue q = byTable.get(e.row().table());
+                TableQueue q = byTable.get(e.table());
                 if (q == null) {
-                    throw new IllegalArgumentException("session " + session.name() + " has no queue for table " + e.row().table());
+                    throw new IllegalArgumentException("session " + session.name() + " has no queue for table " + e.table());
                 }
                 q.add(e, now);
                 q.policy.onArrival(1, now);
-                bytes += e.row().estimatedBytes();
+                bytes += e.estimatedBytes();
                 // Wake the writer when a queue gets its first row (a new deadline) or becomes due.
                 wake |= q.size() == 1 || q.size() >= q.policy.maxRows();
             }

@@ -23,6 +23,15 @@ public final class RowCodec {
     }
 
     public static byte[] encode(Table table, List<Row> rows) {
+        return encode(table, rows, null);
+    }
+
+    /**
+     * As {@link #encode(Table, List)}, also putting where each row starts into {@code starts} (one slot per row, or
+     * null): the batch manager queues a row as its slice of the WAL record and {@link #decodeRow decodes} it when it
+     * is written, so the rows waiting for a batch are one array each instead of a graph of objects the collector copies.
+     */
+    public static byte[] encode(Table table, List<Row> rows, int[] starts) {
         Out out = SCRATCH.get();
         out.reset();
         // "name#width": a reader that knows more columns (appended since) fills them with null.
@@ -34,7 +43,11 @@ public final class RowCodec {
         for (int i = 0; i < width; i++) {
             types[i] = columns.get(i).type();
         }
-        for (Row row : rows) {
+        for (int r = 0, n = rows.size(); r < n; r++) {
+            Row row = rows.get(r);
+            if (starts != null) {
+                starts[r] = out.pos;
+            }
             for (int i = 0; i < width; i++) {
                 Object v = row.get(i);
                 if (v == null) {
@@ -185,7 +198,7 @@ public final class RowCodec {
 
     /** The decoded batch; {@code tables} resolves the table name written by {@link #encode}. */
     public static Batch decode(byte[] data, java.util.function.Function<String, Table> tables) throws IOException {
-        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data));
+        In in = new In(data, 0);
         String name = in.readUTF();
         int mark = name.indexOf(WIDTH_MARK);
         Table table = tables.apply(mark < 0 ? name : name.substring(0, mark));
@@ -207,65 +220,132 @@ public final class RowCodec {
             throw new IOException("negative row count");
         }
         List<Row> rows = new ArrayList<>(Math.min(n, 1 << 16));
-        List<Column> columns = table.columns();
         for (int r = 0; r < n; r++) {
-            RowBuilder b = new RowBuilder(table);
-            for (int i = 0; i < width; i++) {
-                if (in.readByte() == 0) {
-                    continue;
-                }
-                Object v = switch (columns.get(i).type()) {
-                    case UUID -> new UUID(in.readLong(), in.readLong());
-                    case STRING, JSON -> readString(in, data.length);
-                    case INT64, TIMESTAMP -> in.readLong();
-                    case INT32 -> in.readInt();
-                    case FLOAT64 -> in.readDouble();
-                    case DECIMAL -> new java.math.BigDecimal(in.readUTF());
-                    case BOOLEAN -> in.readBoolean();
-                    case STRINGS -> {
-                        int count = count(in, data.length);
-                        List<String> list = new ArrayList<>(count);
-                        for (int k = 0; k < count; k++) {
-                            list.add(readString(in, data.length));
-                        }
-                        yield List.copyOf(list);
-                    }
-                    case UUIDS -> {
-                        int count = count(in, data.length / 16);
-                        List<UUID> list = new ArrayList<>(count);
-                        for (int k = 0; k < count; k++) {
-                            list.add(new UUID(in.readLong(), in.readLong()));
-                        }
-                        yield List.copyOf(list);
-                    }
-                };
-                if (columns.get(i).name().equals("eid")) {
-                    b.eid((UUID) v);
-                } else {
-                    b.set(i, v);
-                }
-            }
-            rows.add(b.build());
+            rows.add(readRow(in, table, width));
         }
         return new Batch(table, rows);
     }
 
-    private static String readString(DataInputStream in, int limit) throws IOException {
-        int len = in.readInt();
-        if (len < 0 || len > limit) {
-            throw new IOException("bad string length " + len);
+    /**
+     * The row starting at {@code offset} of a record this process {@linkplain #encode(Table, List, int[]) encoded}
+     * for {@code table} (so with all of its columns).
+     */
+    public static Row decodeRow(Table table, byte[] data, int offset) throws IOException {
+        if (offset < 0 || offset >= data.length) {
+            throw new IOException("row offset " + offset + " outside a record of " + data.length + " bytes");
         }
-        byte[] s = new byte[len];
-        in.readFully(s);
-        return new String(s, StandardCharsets.UTF_8);
+        return readRow(new In(data, offset), table, table.width());
     }
 
-    private static int count(DataInputStream in, int limit) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > limit) {
-            throw new IOException("bad list length " + n);
+    private static Row readRow(In in, Table table, int width) throws IOException {
+        List<Column> columns = table.columns();
+        RowBuilder b = new RowBuilder(table);
+        int eid = table.indexOf("eid");
+        for (int i = 0; i < width; i++) {
+            if (in.readByte() == 0) {
+                continue;
+            }
+            Object v = switch (columns.get(i).type()) {
+                case UUID -> new UUID(in.readLong(), in.readLong());
+                case STRING, JSON -> in.readString();
+                case INT64, TIMESTAMP -> in.readLong();
+                case INT32 -> in.readInt();
+                case FLOAT64 -> Double.longBitsToDouble(in.readLong());
+                case DECIMAL -> new java.math.BigDecimal(in.readUTF());
+                case BOOLEAN -> in.readByte() != 0;
+                case STRINGS -> {
+                    int count = in.count(4);
+                    List<String> list = new ArrayList<>(count);
+                    for (int k = 0; k < count; k++) {
+                        list.add(in.readString());
+                    }
+                    yield List.copyOf(list);
+                }
+                case UUIDS -> {
+                    int count = in.count(16);
+                    List<UUID> list = new ArrayList<>(count);
+                    for (int k = 0; k < count; k++) {
+                        list.add(new UUID(in.readLong(), in.readLong()));
+                    }
+                    yield List.copyOf(list);
+                }
+            };
+            if (i == eid) {
+                b.eid((UUID) v);
+            } else {
+                b.set(i, v);
+            }
         }
-        return n;
+        return b.build();
+    }
+
+    /**
+     * Reads what {@link Out} (and, before it, {@link DataOutputStream}) wrote, from an array: every read is bounds
+     * checked and a short record is an {@link java.io.EOFException}, a bad length an {@link IOException}.
+     */
+    private static final class In {
+        private final byte[] data;
+        private int pos;
+
+        In(byte[] data, int pos) {
+            this.data = data;
+            this.pos = pos;
+        }
+
+        private void need(int n) throws java.io.EOFException {
+            if (n > data.length - pos) {
+                throw new java.io.EOFException("record ends inside a value");
+            }
+        }
+
+        int readByte() throws IOException {
+            need(1);
+            return data[pos++];
+        }
+
+        int readInt() throws IOException {
+            need(4);
+            int v = (int) Out.INT.get(data, pos);
+            pos += 4;
+            return v;
+        }
+
+        long readLong() throws IOException {
+            need(8);
+            long v = (long) Out.LONG.get(data, pos);
+            pos += 8;
+            return v;
+        }
+
+        /** A 4-byte length, then UTF-8. */
+        String readString() throws IOException {
+            int len = readInt();
+            if (len < 0 || len > data.length - pos) {
+                throw new IOException("bad string length " + len);
+            }
+            String s = new String(data, pos, len, StandardCharsets.UTF_8);
+            pos += len;
+            return s;
+        }
+
+        /** {@link DataInputStream#readUTF}: a 2-byte length, then modified UTF-8. */
+        String readUTF() throws IOException {
+            need(2);
+            int len = ((data[pos] & 0xFF) << 8) | (data[pos + 1] & 0xFF);
+            need(2 + len);
+            String s = DataInputStream.readUTF(new DataInputStream(new java.io.ByteArrayInputStream(data, pos, 2 + len)));
+            pos += 2 + len;
+            return s;
+        }
+
+        /** A list's 4-byte length, checked against what the rest of the record can hold. */
+        int count(int minBytesEach) throws IOException {
+            int n = readInt();
+            if (n < 0 || n > (data.length - pos) / minBytesEach) {
+                throw new IOException("bad list length " + n);
+            }
+            return n;
+        }
     }
 
     /** Rows of one table. */
