@@ -33,7 +33,7 @@ COPY schema /app/schema
 COPY public /app/public
 COPY entrypoint.sh /app/entrypoint.sh
 # The JVM flags of `make run`.
-ENV JAVA_OPTS="-Xms256m -Xmx288m -XX:+UseParallelGC -XX:MaxDirectMemorySize=32m -XX:ReservedCodeCacheSize=48m -Xss512k -XX:+ExitOnOutOfMemoryError" \
+ENV JAVA_OPTS="-Xms256m -Xmx288m -XX:+UseG1GC -XX:MaxDirectMemorySize=32m -XX:ReservedCodeCacheSize=48m -Xss512k -XX:+ExitOnOutOfMemoryError" \
     TRACKER_STORAGE_DATA_DIR=/data \
     TRACKER_CONFIG=/app/config.json
 VOLUME ["/data"]

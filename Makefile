@@ -2,9 +2,10 @@
 SHELL := /bin/bash
 MVN   ?= mvn -B -q
 JAR   := tracker-server/target/tracker.jar
-# JVM flags for `make run` (and bench/ingest.sh): a small heap and Parallel GC. 288 MB because the user-agent
+# JVM flags for `make run` (and bench/ingest.sh): a small heap and G1 (Parallel GC compacted the whole old generation,
+# Yauaa's ~120 MB included, every ~4 s under load: 0.2-0.5 s stops; README, Benchmarks). 288 MB because the user-agent
 # analyzer (Yauaa) holds ~110 MB; with enrich.userAgent.enabled=false, -Xms128m -Xmx160m suffice (figures in README).
-JAVA_OPTS ?= -Xms256m -Xmx288m -XX:+UseParallelGC -XX:MaxDirectMemorySize=32m -XX:ReservedCodeCacheSize=48m -Xss512k -XX:+ExitOnOutOfMemoryError
+JAVA_OPTS ?= -Xms256m -Xmx288m -XX:+UseG1GC -XX:MaxDirectMemorySize=32m -XX:ReservedCodeCacheSize=48m -Xss512k -XX:+ExitOnOutOfMemoryError
 SOURCES := $(shell find tracker-core/src/main tracker-backends/src/main tracker-server/src/main schema -type f 2>/dev/null) \
            pom.xml tracker-core/pom.xml tracker-backends/pom.xml tracker-server/pom.xml
 

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tracker.core.config.BatchConfig;
 import io.tracker.core.config.TableBatchConfig.Durability;
 import io.tracker.core.model.Row;
-import io.tracker.core.model.RowCodec;
 import io.tracker.core.model.Table;
 import io.tracker.core.session.Session;
 import java.io.IOException;
@@ -174,23 +173,17 @@ public final class BatchManager implements AutoCloseable {
             for (Row r : rows) {
                 byTable.computeIfAbsent(r.table(), t -> new ArrayList<>()).add(r);
             }
-            Map<Table, Record> walRecords = new LinkedHashMap<>();
-            List<byte[]> payloads = new ArrayList<>();
-            int walRows = 0;
-            for (Map.Entry<Table, List<Row>> e : byTable.entrySet()) {
-                if (durabilityOf(e.getKey()) == Durability.WAL) {
-                    Record rec = Record.of(e.getKey(), e.getValue());
-                    walRecords.put(e.getKey(), rec);
-                    payloads.add(rec.bytes());
-                    walRows += e.getValue().size();
+            Map<Table, List<Row>> walTables = new LinkedHashMap<>();
+            byTable.forEach((t, rs) -> {
+                if (durabilityOf(t) == Durability.WAL) {
+                    walTables.put(t, rs);
                 }
-            }
-            if (walRecords.isEmpty()) {
-                return admitAll(byTable, Map.of(), mayRepeat, -1);
+            });
+            if (walTables.isEmpty()) {
+                return admitAll(byTable, mayRepeat, -1);
             }
             // The WAL tables are one record group, fsynced together or not at all; nothing is queued before that.
-            return wal.appendEncoded(payloads, walRows)
-                    .thenCompose(segment -> admitAll(byTable, walRecords, mayRepeat, segment));
+            return wal.append(walTables).thenCompose(segment -> admitAll(byTable, mayRepeat, segment));
         } finally {
             admission.readLock().unlock();
         }
@@ -218,14 +211,13 @@ public final class BatchManager implements AutoCloseable {
         return d != null ? d : config.forTable(t.name()).durabilityMode();
     }
 
-    /** Queues rows of several tables whose WAL part, {@code walRecords}, is already in {@code walSegment}. */
-    private CompletableFuture<Void> admitAll(Map<Table, List<Row>> byTable, Map<Table, Record> walRecords,
-                                             boolean mayRepeat, long walSegment) {
+    /** Queues rows of several tables whose WAL part, if any, is already in {@code walSegment}. */
+    private CompletableFuture<Void> admitAll(Map<Table, List<Row>> byTable, boolean mayRepeat, long walSegment) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (Map.Entry<Table, List<Row>> e : byTable.entrySet()) {
-            Record rec = walRecords.get(e.getKey());
-            if (rec != null) {
-                offer(rec, walSegment, mayRepeat);
+            Durability d = durabilityOf(e.getKey());
+            if (d == Durability.WAL) {
+                offer(e.getValue(), walSegment, null, mayRepeat);
             } else {
                 all.add(admit(e.getKey(), e.getValue(), mayRepeat));
             }
@@ -247,9 +239,7 @@ public final class BatchManager implements AutoCloseable {
                 return ack.done;
             }
             case WAL -> {
-                Record rec = Record.of(table, rows);
-                return wal.appendEncoded(List.of(rec.bytes()), rows.size())
-                        .thenAccept(segment -> offer(rec, segment, mayRepeat));
+                return wal.append(table, rows).thenAccept(segment -> offer(rows, segment, null, mayRepeat));
             }
             default -> throw new IllegalStateException("durability " + mode);
         }
@@ -263,31 +253,6 @@ public final class BatchManager implements AutoCloseable {
                 entries.add(new Entry(r, walSegment, ack, replay));
             }
             w.add(entries);
-        }
-    }
-
-    /**
-     * Queues the rows of a WAL record, fsynced in {@code walSegment}, on every writer as their slices of the record
-     * (see {@link Entry}): the rows themselves are garbage once the record is made.
-     */
-    private void offer(Record rec, long walSegment, boolean replay) {
-        int[] starts = rec.starts();
-        int n = starts.length;
-        for (SessionWriter w : writers) {
-            List<Entry> entries = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                int end = i + 1 < n ? starts[i + 1] : rec.bytes().length;
-                entries.add(Entry.packed(rec.table(), rec.bytes(), starts[i], end - starts[i], walSegment, replay));
-            }
-            w.add(entries);
-        }
-    }
-
-    /** One table's rows of a request encoded as a WAL record, with where each row starts in it. */
-    private record Record(Table table, byte[] bytes, int[] starts) {
-        static Record of(Table table, List<Row> rows) {
-            int[] starts = new int[rows.size()];
-            return new Record(table, RowCodec.encode(table, rows, starts), starts);
         }
     }
 

@@ -123,13 +123,13 @@ final class SessionWriter {
         try {
             boolean wake = false;
             for (Entry e : entries) {
-                TableQueue q = byTable.get(e.table());
+                TableQueue q = byTable.get(e.row().table());
                 if (q == null) {
-                    throw new IllegalArgumentException("session " + session.name() + " has no queue for table " + e.table());
+                    throw new IllegalArgumentException("session " + session.name() + " has no queue for table " + e.row().table());
                 }
                 q.add(e, now);
                 q.policy.onArrival(1, now);
-                bytes += e.estimatedBytes();
+                bytes += e.row().estimatedBytes();
                 // Wake the writer when a queue gets its first row (a new deadline) or becomes due.
                 wake |= q.size() == 1 || q.size() >= q.policy.maxRows();
             }

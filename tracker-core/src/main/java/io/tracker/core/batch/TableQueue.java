@@ -34,7 +34,7 @@ final class TableQueue {
             oldestNanos = nowNanos;
         }
         entries.add(e);
-        bytes += e.estimatedBytes();
+        bytes += e.row().estimatedBytes();
     }
 
     /** Puts entries taken earlier back in front (their delivery failed half-way). */
@@ -82,7 +82,7 @@ final class TableQueue {
             head = new ArrayList<>(entries.subList(0, n));
             entries.subList(0, n).clear();
             for (Entry e : head) {
-                bytes -= e.estimatedBytes();
+                bytes -= e.row().estimatedBytes();
             }
             // The rest arrived after the head; counting them as arriving now errs towards a later
             // flush by at most one max age, never towards losing them.
@@ -94,7 +94,7 @@ final class TableQueue {
     static long bytesOf(List<Entry> entries) {
         long b = 0;
         for (Entry e : entries) {
-            b += e.estimatedBytes();
+            b += e.row().estimatedBytes();
         }
         return b;
     }

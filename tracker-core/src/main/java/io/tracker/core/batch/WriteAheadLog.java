@@ -195,14 +195,6 @@ public final class WriteAheadLog implements Closeable {
             payloads.add(RowCodec.encode(e.getKey(), e.getValue()));
             rows += e.getValue().size();
         }
-        return appendEncoded(payloads, rows);
-    }
-
-    /**
-     * Appends records already {@linkplain RowCodec#encode encoded} (one per table) holding {@code rows} rows in all,
-     * as one unit; the arrays are not modified.
-     */
-    public CompletableFuture<Long> appendEncoded(List<byte[]> payloads, int rows) {
         Append a = new Append(payloads, rows, new CompletableFuture<>());
         if (closing) {
             a.done.completeExceptionally(new IOException("write-ahead log closed"));

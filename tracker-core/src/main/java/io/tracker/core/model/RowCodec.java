@@ -23,15 +23,6 @@ public final class RowCodec {
     }
 
     public static byte[] encode(Table table, List<Row> rows) {
-        return encode(table, rows, null);
-    }
-
-    /**
-     * As {@link #encode(Table, List)}, also putting where each row starts into {@code starts} (one slot per row, or
-     * null): the batch manager queues a row as its slice of the WAL record and {@link #decodeRow decodes} it when it
-     * is written, so the rows waiting for a batch are one array each instead of a graph of objects the collector copies.
-     */
-    public static byte[] encode(Table table, List<Row> rows, int[] starts) {
         Out out = SCRATCH.get();
         out.reset();
         // "name#width": a reader that knows more columns (appended since) fills them with null.
@@ -43,11 +34,7 @@ public final class RowCodec {
         for (int i = 0; i < width; i++) {
             types[i] = columns.get(i).type();
         }
-        for (int r = 0, n = rows.size(); r < n; r++) {
-            Row row = rows.get(r);
-            if (starts != null) {
-                starts[r] = out.pos;
-            }
+        for (Row row : rows) {
             for (int i = 0; i < width; i++) {
                 Object v = row.get(i);
                 if (v == null) {
@@ -224,17 +211,6 @@ public final class RowCodec {
             rows.add(readRow(in, table, width));
         }
         return new Batch(table, rows);
-    }
-
-    /**
-     * The row starting at {@code offset} of a record this process {@linkplain #encode(Table, List, int[]) encoded}
-     * for {@code table} (so with all of its columns).
-     */
-    public static Row decodeRow(Table table, byte[] data, int offset) throws IOException {
-        if (offset < 0 || offset >= data.length) {
-            throw new IOException("row offset " + offset + " outside a record of " + data.length + " bytes");
-        }
-        return readRow(new In(data, offset), table, table.width());
     }
 
     private static Row readRow(In in, Table table, int width) throws IOException {

@@ -103,22 +103,7 @@ class RowCodecTest {
                 rows.add(b.build());
             }
             org.junit.jupiter.api.Assertions.assertArrayEquals(reference(t, rows), RowCodec.encode(t, rows), t.name());
-            // Where each row starts: the batch manager queues a row as its slice and decodes it alone
-            int[] starts = new int[rows.size()];
-            byte[] record = RowCodec.encode(t, rows, starts);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(reference(t, rows), record, t.name() + " with starts");
-            List<Row> whole = RowCodec.decode(record, n -> Tables.byName(n).orElse(null)).rows();
-            for (int r = 0; r < rows.size(); r++) {
-                Row alone = RowCodec.decodeRow(t, record, starts[r]);
-                assertEquals(rows.get(r).eid(), alone.eid());
-                for (int i = 0; i < t.width(); i++) {
-                    // (as the whole record decodes: an unpaired surrogate was written as '?')
-                    assertEquals(whole.get(r).get(i), alone.get(i), t.name() + " row " + r + " column " + i);
-                }
-            }
-            int last = starts[rows.size() - 1];
-            assertThrows(IOException.class, () -> RowCodec.decodeRow(t, java.util.Arrays.copyOf(record, last + 3), last),
-                    "a row cut short");
+            byte[] record = RowCodec.encode(t, rows);
             assertThrows(IOException.class, () -> RowCodec.decode(java.util.Arrays.copyOf(record, record.length - 1),
                     n -> Tables.byName(n).orElse(null)), "a record cut short");
             org.junit.jupiter.api.Assertions.assertArrayEquals(reference(t, rows.subList(0, 1)),
