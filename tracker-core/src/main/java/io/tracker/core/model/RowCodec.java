@@ -185,7 +185,7 @@ public final class RowCodec {
 
     /** The decoded batch; {@code tables} resolves the table name written by {@link #encode}. */
     public static Batch decode(byte[] data, java.util.function.Function<String, Table> tables) throws IOException {
-        In in = new In(data, 0);
+        In in = new In(data);
         String name = in.readUTF();
         int mark = name.indexOf(WIDTH_MARK);
         Table table = tables.apply(mark < 0 ? name : name.substring(0, mark));
@@ -207,16 +207,17 @@ public final class RowCodec {
             throw new IOException("negative row count");
         }
         List<Row> rows = new ArrayList<>(Math.min(n, 1 << 16));
+        int eid = table.indexOf("eid");
         for (int r = 0; r < n; r++) {
-            rows.add(readRow(in, table, width));
+            rows.add(readRow(in, table, width, eid));
         }
         return new Batch(table, rows);
     }
 
-    private static Row readRow(In in, Table table, int width) throws IOException {
+    /** One row of {@code width} columns; column {@code eid} is the row's event id. */
+    private static Row readRow(In in, Table table, int width, int eid) throws IOException {
         List<Column> columns = table.columns();
         RowBuilder b = new RowBuilder(table);
-        int eid = table.indexOf("eid");
         for (int i = 0; i < width; i++) {
             if (in.readByte() == 0) {
                 continue;
@@ -263,9 +264,8 @@ public final class RowCodec {
         private final byte[] data;
         private int pos;
 
-        In(byte[] data, int pos) {
+        In(byte[] data) {
             this.data = data;
-            this.pos = pos;
         }
 
         private void need(int n) throws java.io.EOFException {
