@@ -127,9 +127,11 @@ cluster-local-test: $(JAR) ## load with a tracker killed -9 and a replica stoppe
 	scripts/cluster-local-test.sh
 
 test-cluster: $(JAR) ## cluster-local-test on a fresh cluster, removed afterwards (.ci/run runs it after make test)
-	scripts/cluster-local.sh clean; rc=0; scripts/cluster-local-test.sh || rc=$$?; \
-	  [ $$rc -eq 0 ] || tail -n 30 /tmp/tracker-cluster/tracker*.log /tmp/tracker-cluster/clickhouse*/log/error.log 2>/dev/null | cut -c1-300; \
-	  scripts/cluster-local.sh clean; exit $$rc
+	scripts/cluster-local.sh clean; scripts/cluster-local-test.sh 2>&1 | tee /tmp/tracker-cluster-test.out; rc=$${PIPESTATUS[0]}; \
+	  if [ $$rc -ne 0 ]; then \
+	    tail -n 30 /tmp/tracker-cluster/tracker*.log /tmp/tracker-cluster/clickhouse*/log/error.log 2>/dev/null | cut -c1-300; \
+	    echo "---- test-cluster FAILED; the test's own findings again:"; grep -a -E '^\[cluster-test|FAIL' /tmp/tracker-cluster-test.out | tail -n 40; \
+	  fi; scripts/cluster-local.sh clean; exit $$rc
 
 # ---- Functional tests against any tracker that listens (TRACKER_URL), reading back what they write.
 $(addprefix test-functional-,$(FUNCTIONAL)): test-functional-%: ## health ltv ltv-batch redirects privacy jurisdictions batch messaging e2e all

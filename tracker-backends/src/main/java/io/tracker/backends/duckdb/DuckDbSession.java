@@ -82,6 +82,9 @@ public final class DuckDbSession implements Session {
                 applySchema(SCHEMA_RESOURCE + "rollups.sql"); // views over events
                 applySchema(SCHEMA_RESOURCE + "kpis.sql"); // KPI rollups, kept in step by write()
                 DuckDbRollups.migrate(connection); // members of a file from before *_members
+                try (Statement s = connection.createStatement()) {
+                    DuckDbRollups.prepare(s); // the rollups' temp tables, committed: write() only empties them
+                }
             }
             reader = new DuckDbReader(name, (DuckDBConnection) connection.duplicate());
             if (tables.containsKey("events")) {
