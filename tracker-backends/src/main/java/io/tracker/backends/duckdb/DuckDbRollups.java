@@ -21,6 +21,10 @@ import org.duckdb.DuckDBConnection;
  * {@code <rollup>_members} (looked up within the batch's buckets) become members, then {@code events} and the new members'
  * count are added to the rollup row (an upsert). Only rows the transaction actually inserted into {@code events} are
  * passed here, so a replay adds nothing.
+ *
+ * <p>Four statements and three appenders per rollup: the grouping and counting happen here, DuckDB only answers which
+ * pairs are new and adds the sums. Each DuckDB statement has a fixed cost of about a millisecond and a hash aggregate
+ * or join several more, which is what a small batch (a {@code sync} table's few requests) is made of.
  */
 final class DuckDbRollups {
     private static final UUID ZERO = new UUID(0, 0);
@@ -34,14 +38,13 @@ final class DuckDbRollups {
 
     /**
      * Creates the temp tables this connection uses (idempotent). Run once per connection outside any transaction (a
-     * temp table created in a transaction that rolls back is gone): nine statements, ~6 ms, no longer per batch.
+     * temp table created in a transaction that rolls back is gone): no longer per batch.
      */
     static void prepare(Statement s) throws SQLException {
         for (Rollups.Rollup r : Rollups.ALL) {
             String cols = keyColumnsDdl(r);
-            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__batch (" + cols + ", vid UUID)");
-            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__new (" + cols + ", vid UUID)");
-            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__counts (" + cols + ", events BIGINT)");
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__pairs (" + cols + ", vid UUID, p INTEGER)");
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + r.table() + "__sums (" + cols + ", events BIGINT, visitors BIGINT)");
         }
     }
 
@@ -55,27 +58,23 @@ final class DuckDbRollups {
     }
 
     /**
-     * Keys are compared by DuckDB only, never with Java objects read back: what the appender stores for a value (a
-     * string with an unpaired surrogate, say) is what every table of the rollup holds, and buckets travel as epoch
-     * numbers, free of the JVM's time zone.
+     * Keys are grouped in Java by the values DuckDB will hold: a string is taken in the form the appender stores (an
+     * unpaired surrogate becomes {@code '?'}, so two strings that differ only there are one key, as in the store), and
+     * buckets travel as epoch numbers, free of the JVM's time zone. Nothing is read back but the positions of the new
+     * pairs, so no value's round trip through JDBC decides what equal means.
      */
     private static void applyOne(DuckDBConnection connection, Statement s, Rollups.Rollup r, List<Row> rows)
             throws SQLException {
         int[] dims = r.dimensions().stream().mapToInt(E::indexOf).toArray();
         String t = r.table();
-        s.execute("DELETE FROM " + t + "__batch");
-        s.execute("DELETE FROM " + t + "__counts");
-        s.execute("DELETE FROM " + t + "__new");
-        // Pre-aggregated here: a batch's events share few keys and few visitors, so DuckDB is handed each key's count
-        // and each distinct (key, vid) pair once, not a row per event. Its GROUP BY / DISTINCT below still decide what
-        // equal means (two Java strings the appender stores alike end up in one group).
-        Map<List<Object>, Group> groups = new java.util.HashMap<>();
+        Map<List<Object>, Group> groups = new java.util.LinkedHashMap<>();
         for (Row row : rows) {
             Object[] key = new Object[dims.length + 2];
             key[0] = r.grain().bucket((Long) row.get(CREATED_AT));
             for (int i = 0; i < dims.length; i++) {
                 Object v = row.get(dims[i]);
-                key[1 + i] = v != null ? v : E.columns().get(dims[i]).name().equals("oid") ? ZERO : "";
+                key[1 + i] = v instanceof String str ? stored(str)
+                        : v != null ? v : E.columns().get(dims[i]).name().equals("oid") ? ZERO : "";
             }
             key[1 + dims.length] = Boolean.TRUE.equals(row.get(IS_BOT));
             Group g = groups.computeIfAbsent(java.util.Arrays.asList(key), k -> new Group());
@@ -85,50 +84,91 @@ final class DuckDbRollups {
                 g.vids.add(u);
             }
         }
-        try (DuckDBAppender counts = connection.createAppender("temp", "main", t + "__counts");
-                DuckDBAppender pairs = connection.createAppender("temp", "main", t + "__batch")) {
-            for (Map.Entry<List<Object>, Group> e : groups.entrySet()) {
-                counts.beginRow();
-                appendKey(counts, e.getKey());
-                counts.append(e.getValue().events);
-                counts.endRow();
-                for (UUID vid : e.getValue().vids) {
+        // every (key, vid) pair of the batch once, numbered, so the query below names the new ones by number
+        List<List<Object>> pairKeys = new java.util.ArrayList<>();
+        List<UUID> pairVids = new java.util.ArrayList<>();
+        List<Group> pairGroups = new java.util.ArrayList<>();
+        java.util.SortedSet<Long> buckets = new java.util.TreeSet<>();
+        for (Map.Entry<List<Object>, Group> e : groups.entrySet()) {
+            for (UUID vid : e.getValue().vids) {
+                pairKeys.add(e.getKey());
+                pairVids.add(vid);
+                pairGroups.add(e.getValue());
+                Object k = e.getKey().get(0);
+                buckets.add(k instanceof Long ms ? ms * 1_000L : ((LocalDate) k).toEpochDay() * 86_400_000_000L);
+            }
+        }
+        if (!pairKeys.isEmpty()) {
+            s.execute("DELETE FROM " + t + "__pairs");
+            try (DuckDBAppender pairs = connection.createAppender("temp", "main", t + "__pairs")) {
+                for (int i = 0; i < pairKeys.size(); i++) {
                     pairs.beginRow();
-                    appendKey(pairs, e.getKey());
-                    pairs.append(vid);
+                    appendKey(pairs, pairKeys.get(i));
+                    pairs.append(pairVids.get(i));
+                    pairs.append(i);
                     pairs.endRow();
                 }
             }
-        }
-        String key = r.keyColumns();
-        // the members this batch is the first to hold: its pairs not yet among the members of its own buckets (listed,
-        // so the zone maps of the bucket column skip every other bucket; no index over all members, see kpis.sql). The
-        // vid semi-join (implied by the pair's equality) builds on the batch's few visitors and filters the members'
-        // scan with its Bloom filter: without it the anti-join hashed every member of the bucket for every batch
-        // (a month's members, 3 times per batch), 35-110 ms per rollup at 1M members against 17-46 ms with it.
-        java.util.SortedSet<Long> buckets = new java.util.TreeSet<>();
-        for (List<Object> k : groups.keySet()) {
-            buckets.add(k.get(0) instanceof Long ms ? ms * 1_000L : ((LocalDate) k.get(0)).toEpochDay() * 86_400_000_000L);
-        }
-        String b = r.grain() == Rollups.Grain.HOUR ? "make_timestamp(?)" : "CAST(make_timestamp(?) AS DATE)";
-        String same = memberColumns(r).stream().map(c -> "m." + c + " = p." + c)
-                .collect(java.util.stream.Collectors.joining(" AND "));
-        try (java.sql.PreparedStatement ps = connection.prepareStatement("INSERT INTO " + t + "__new SELECT DISTINCT "
-                + key + ", vid FROM " + t + "__batch p WHERE NOT EXISTS (SELECT 1 FROM " + t + "_members m WHERE m."
-                + r.bucketColumn() + " IN (" + String.join(", ", java.util.Collections.nCopies(buckets.size(), b))
-                + ") AND m.vid IN (SELECT vid FROM " + t + "__batch) AND " + same + ")")) {
-            int i = 1;
-            for (long us : buckets) {
-                ps.setLong(i++, us);
+            // The pairs not yet among the members of their own buckets (listed, so the zone maps of the bucket column
+            // skip every other bucket; no index over all members, see kpis.sql). The vid semi-join (implied by the
+            // pair's equality) builds on the batch's few visitors and filters the members' scan with its Bloom
+            // filter: without it the anti-join hashed every member of the bucket for every batch (a month's members,
+            // 3 times per batch), 35-110 ms per rollup at 1M members against 17-46 ms with it.
+            String b = r.grain() == Rollups.Grain.HOUR ? "make_timestamp(?)" : "CAST(make_timestamp(?) AS DATE)";
+            String same = memberColumns(r).stream().map(c -> "m." + c + " = p." + c)
+                    .collect(java.util.stream.Collectors.joining(" AND "));
+            List<Integer> fresh = new java.util.ArrayList<>();
+            try (java.sql.PreparedStatement ps = connection.prepareStatement("SELECT p.p FROM " + t + "__pairs p "
+                    + "WHERE NOT EXISTS (SELECT 1 FROM " + t + "_members m WHERE m." + r.bucketColumn() + " IN ("
+                    + String.join(", ", java.util.Collections.nCopies(buckets.size(), b)) + ") AND m.vid IN (SELECT vid FROM "
+                    + t + "__pairs) AND " + same + ")")) {
+                int i = 1;
+                for (long us : buckets) {
+                    ps.setLong(i++, us);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        fresh.add(rs.getInt(1));
+                    }
+                }
             }
-            ps.execute();
+            if (!fresh.isEmpty()) {
+                try (DuckDBAppender members = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, t + "_members")) {
+                    for (int p : fresh) {
+                        pairGroups.get(p).visitors++;
+                        members.beginRow();
+                        appendKey(members, pairKeys.get(p));
+                        members.append(pairVids.get(p));
+                        members.endRow();
+                    }
+                }
+            }
         }
-        s.execute("INSERT INTO " + t + "_members SELECT * FROM " + t + "__new");
-        s.execute("INSERT INTO " + t + " SELECT " + key + ", b.events, coalesce(n.visitors, 0) FROM (SELECT " + key
-                + ", CAST(sum(events) AS BIGINT) AS events FROM " + t + "__counts GROUP BY ALL) b LEFT JOIN (SELECT " + key
-                + ", count(*) AS visitors FROM " + t + "__new GROUP BY ALL) n USING (" + key + ") "
-                + "ON CONFLICT DO UPDATE SET events = " + t + ".events + excluded.events, visitors = " + t
-                + ".visitors + excluded.visitors");
+        s.execute("DELETE FROM " + t + "__sums");
+        try (DuckDBAppender sums = connection.createAppender("temp", "main", t + "__sums")) {
+            for (Map.Entry<List<Object>, Group> e : groups.entrySet()) {
+                sums.beginRow();
+                appendKey(sums, e.getKey());
+                sums.append(e.getValue().events);
+                sums.append(e.getValue().visitors);
+                sums.endRow();
+            }
+        }
+        s.execute("INSERT INTO " + t + " SELECT * FROM " + t + "__sums ON CONFLICT DO UPDATE SET events = " + t
+                + ".events + excluded.events, visitors = " + t + ".visitors + excluded.visitors");
+    }
+
+    /**
+     * The string DuckDB's appender stores for {@code s}: its UTF-8 encoding, where an unpaired surrogate is {@code '?'}
+     * ({@link String#getBytes}); {@code s} itself when it has no surrogate, which is every string but a hostile one.
+     */
+    static String stored(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                return new String(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return s;
     }
 
     /**
@@ -179,6 +219,7 @@ final class DuckDbRollups {
     /** A batch's events of one rollup key, and the visitors among them. */
     private static final class Group {
         long events;
+        long visitors;
         final java.util.Set<UUID> vids = new java.util.LinkedHashSet<>();
     }
 
