@@ -1,6 +1,14 @@
 -- A JSON POST of BATCH events (default 25) to /tr/v1/tr/, every event with a visitor of its own, as a server-side
 -- client or a browser's queued beacon sends them: HTTP costs little per event, so the pipeline and storage set the pace.
 local batch = tonumber(os.getenv("BATCH") or "25")
+-- RATE (events/s over all CONNECTIONS, one wrk thread): each connection pauses between its requests so that the load
+-- offered is about RATE (a little under it, by the latency); unset, every connection sends as fast as it is answered.
+local rate = tonumber(os.getenv("RATE") or "0")
+local connections = tonumber(os.getenv("CONNECTIONS") or "16")
+if rate > 0 then
+  local pause = math.floor(connections * batch * 1000 / rate)
+  delay = function() return pause end
+end
 wrk.headers["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 wrk.headers["Content-Type"] = "application/json"
 wrk.method = "POST"

@@ -25,6 +25,14 @@ final class Spool {
     private int replayIndex;
     private int peeked;
     private boolean replayingIntact = true;
+    /**
+     * Of each segment this process created (segments are never appended to across a restart), the records by position
+     * and which of them are fresh: rows that were never attempted and are no replay, so they cannot be stored yet and
+     * are replayed without the duplicate check ({@code mayRepeat} false, the session's cheap path). Kept in memory
+     * only: after a restart every spooled row may repeat (the WAL may have replayed it too).
+     */
+    private final java.util.Map<Long, Integer> records = new java.util.HashMap<>();
+    private final java.util.Map<Long, java.util.BitSet> fresh = new java.util.HashMap<>();
 
     Spool(Path dir, long segmentBytes) throws IOException {
         this(dir, segmentBytes, SegmentLog.FILES);
@@ -37,10 +45,43 @@ final class Spool {
 
     /** Appends and fsyncs {@code rows}; on an exception nothing of them is in the spool (a retry cannot double them). */
     void append(Table table, List<Row> rows) throws IOException {
+        append(table, rows, true);
+    }
+
+    /** As {@link #append(Table, List)}; {@code mayRepeat} false: the rows were never attempted and are no replay. */
+    void append(Table table, List<Row> rows, boolean mayRepeat) throws IOException {
         byte[] payload = RowCodec.encode(table, rows);
-        log.append(payload);
+        long segment = log.append(payload);
         log.sync();
         bytes.addAndGet(payload.length + 8L);
+        int index = records.merge(segment, 1, Integer::sum) - 1;
+        if (!mayRepeat) {
+            fresh.computeIfAbsent(segment, k -> new java.util.BitSet()).set(index);
+        }
+    }
+
+    /**
+     * True when every row {@link #peek} returned is fresh (see {@link #records}): none can be stored already. Read it
+     * before {@link #attempting}.
+     */
+    boolean peekedFresh() {
+        java.util.BitSet f = fresh.get(replayingSegment);
+        return f != null && replayingIntact && positionsHold()
+                && f.nextClearBit(replayIndex) >= replayIndex + Math.max(1, peeked);
+    }
+
+    /** What {@link #peek} returned is about to be written: from now on it may be stored (a failed write may commit). */
+    void attempting() {
+        java.util.BitSet f = fresh.get(replayingSegment);
+        if (f != null) {
+            f.clear(replayIndex, replayIndex + Math.max(1, peeked));
+        }
+    }
+
+    /** Positions are only trusted when the segment read back holds as many records as this process appended. */
+    private boolean positionsHold() {
+        Integer n = records.get(replayingSegment);
+        return n != null && n == replaying.size();
     }
 
     /**
@@ -77,6 +118,8 @@ final class Spool {
                     Path kept = log.setAside(replayingSegment);
                     LOG.atError().addKeyValue("file", kept).log("damaged spool segment set aside after replaying what it held");
                 }
+                records.remove(replayingSegment);
+                fresh.remove(replayingSegment);
                 replayingSegment = -1;
                 bytes.set(log.sizeOnDisk());
             }

@@ -267,6 +267,38 @@ class BatchManagerTest {
     }
 
     @Test
+    void spilledRowsNeverAttemptedAreReplayedWithoutTheDuplicateCheckAndAttemptedOnesWithIt() throws Exception {
+        FakeSession s = new FakeSession();
+        BatchManager m = manager(config(10, 5, "memory"), s);
+        m.awaitOpen(Duration.ofSeconds(5));
+        s.down = true;
+        List<Row> attempted = rows(10); // meets the outage: written, failed 3 times, spilled once the breaker opened
+        m.enqueue(attempted);
+        await(() -> m.status().get(0).spoolBytes() > 0 && "open".equals(m.status().get(0).breaker()));
+        List<Row> untouched = rows(30); // spilled while the breaker is open: never attempted
+        m.enqueue(untouched);
+        await(() -> m.status().get(0).queuedRows() == 0);
+        s.down = false;
+        await(() -> s.rows() == 40);
+        m.close(Duration.ofSeconds(5));
+        Set<UUID> tried = eids(attempted);
+        Set<UUID> fresh = eids(untouched);
+        int cheap = 0;
+        synchronized (s.batches) {
+            for (int i = 0; i < s.batches.size(); i++) {
+                List<Row> b = s.batches.get(i);
+                if (b.stream().anyMatch(r -> tried.contains(r.eid()))) {
+                    assertTrue(s.repeatFlags.get(i), "a spooled batch that was attempted may be stored: mayRepeat");
+                } else if (b.stream().allMatch(r -> fresh.contains(r.eid()))) {
+                    cheap += s.repeatFlags.get(i) ? 0 : 1;
+                }
+            }
+        }
+        assertTrue(cheap > 0, "rows spilled without an attempt replay without the duplicate check: " + s.repeatFlags);
+        assertEquals(40, s.eids().size());
+    }
+
+    @Test
     void spillsEvenWhenTheRetryBackOffIsLongerThanTheBreakersOpenPeriod() throws Exception {
         // Back-off up to 2 s, breaker open for 100 ms: a pause would always end on a half-open trial. Found with a
         // real NATS outage (FanOutTest): the writer retried one batch for the whole outage and never spooled.
