@@ -109,6 +109,12 @@ public class SessionWrite {
                     + "Chrome/124.0.0.0 Safari/537.36", "en-US,en;q=0.9", "127.0.0.1", "127.0.0.1:18085", java.util.Map.of())).get();
         }
         manager.close(java.time.Duration.ofSeconds(30));
+        try (var files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        if (rows.size() < total) {
+            throw new IllegalStateException("the pipeline made " + rows.size() + " rows of " + total + " events");
+        }
         List<List<Row>> batches = new ArrayList<>();
         for (int from = 0; from + batch <= rows.size() && batches.size() < total / batch; from += batch) {
             batches.add(new ArrayList<>(rows.subList(from, from + batch)));

@@ -6,7 +6,7 @@ local batch = tonumber(os.getenv("BATCH") or "25")
 local rate = tonumber(os.getenv("RATE") or "0")
 local connections = tonumber(os.getenv("CONNECTIONS") or "16")
 if rate > 0 then
-  local pause = math.floor(connections * batch * 1000 / rate)
+  local pause = math.max(1, math.floor(connections * batch * 1000 / rate + 0.5))
   delay = function() return pause end
 end
 wrk.headers["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"

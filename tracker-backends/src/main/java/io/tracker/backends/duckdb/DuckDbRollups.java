@@ -154,8 +154,10 @@ final class DuckDbRollups {
                 sums.endRow();
             }
         }
-        s.execute("INSERT INTO " + t + " SELECT * FROM " + t + "__sums ON CONFLICT DO UPDATE SET events = " + t
-                + ".events + excluded.events, visitors = " + t + ".visitors + excluded.visitors");
+        String key = r.keyColumns();
+        s.execute("INSERT INTO " + t + " (" + key + ", events, visitors) SELECT " + key + ", events, visitors FROM " + t
+                + "__sums ON CONFLICT DO UPDATE SET events = " + t + ".events + excluded.events, visitors = " + t
+                + ".visitors + excluded.visitors");
     }
 
     /**

@@ -359,9 +359,12 @@ final class Delivery {
         Backoff backoff = new Backoff(retryInitialNanos, retryMaxNanos);
         while (true) {
             try {
-                spool.append(table, rows(batch), mayRepeat);
+                spool.append(table, rows(batch));
                 spilledRows.increment(batch.size());
                 settle(batch);
+                if (!mayRepeat) {
+                    spool.lastAppendedIsFresh(); // only once settled: rows queued again must keep the check
+                }
                 return true;
             } catch (IOException e) {
                 lastError = "spool: " + e.getMessage();

@@ -33,6 +33,8 @@ final class Spool {
      */
     private final java.util.Map<Long, Integer> records = new java.util.HashMap<>();
     private final java.util.Map<Long, java.util.BitSet> fresh = new java.util.HashMap<>();
+    private long lastSegment = -1;
+    private int lastIndex;
 
     Spool(Path dir, long segmentBytes) throws IOException {
         this(dir, segmentBytes, SegmentLog.FILES);
@@ -45,18 +47,22 @@ final class Spool {
 
     /** Appends and fsyncs {@code rows}; on an exception nothing of them is in the spool (a retry cannot double them). */
     void append(Table table, List<Row> rows) throws IOException {
-        append(table, rows, true);
-    }
-
-    /** As {@link #append(Table, List)}; {@code mayRepeat} false: the rows were never attempted and are no replay. */
-    void append(Table table, List<Row> rows, boolean mayRepeat) throws IOException {
         byte[] payload = RowCodec.encode(table, rows);
         long segment = log.append(payload);
         log.sync();
         bytes.addAndGet(payload.length + 8L);
-        int index = records.merge(segment, 1, Integer::sum) - 1;
-        if (!mayRepeat) {
-            fresh.computeIfAbsent(segment, k -> new java.util.BitSet()).set(index);
+        lastSegment = segment;
+        lastIndex = records.merge(segment, 1, Integer::sum) - 1;
+    }
+
+    /**
+     * The record {@link #append} just wrote holds rows never attempted and no replay, and they are settled (their WAL
+     * entries released, nothing queued again): they cannot be stored yet, so their replay may skip the duplicate check.
+     * Called by the writer right after that append; never for rows that may be stored.
+     */
+    void lastAppendedIsFresh() {
+        if (lastSegment >= 0) {
+            fresh.computeIfAbsent(lastSegment, k -> new java.util.BitSet()).set(lastIndex);
         }
     }
 
