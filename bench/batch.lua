@@ -6,8 +6,13 @@ local batch = tonumber(os.getenv("BATCH") or "25")
 local rate = tonumber(os.getenv("RATE") or "0")
 local connections = tonumber(os.getenv("CONNECTIONS") or "16")
 if rate > 0 then
-  local pause = math.max(1, math.floor(connections * batch * 1000 / rate + 0.5))
-  delay = function() return pause end
+  local pause, owed = connections * batch * 1000 / rate, 0 -- ms; the fraction is carried to the next pause
+  delay = function()
+    owed = owed + pause
+    local ms = math.floor(owed)
+    owed = owed - ms
+    return ms
+  end
 end
 wrk.headers["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 wrk.headers["Content-Type"] = "application/json"

@@ -38,21 +38,21 @@ WORK=$(mktemp -d /tmp/tracker-sustained.XXXXXX)
 TPID=
 STARTED_CLICKHOUSE=
 cleanup() {
-  if [[ -n $TPID ]]; then kill "$TPID" 2>/dev/null || true; fi
-  if [[ -n $STARTED_CLICKHOUSE ]]; then
+  if [[ -n $TPID ]]; then kill "$TPID" 2>/dev/null || true; wait "$TPID" 2>/dev/null || true; fi
+  if [[ " $SINKS " == *" clickhouse "* ]]; then
     clickhouse-client -q "DROP DATABASE IF EXISTS bench_sustained_$$" 2>/dev/null || true
-    scripts/clickhouse.sh stop || true
   fi
+  if [[ -n $STARTED_CLICKHOUSE ]]; then scripts/clickhouse.sh stop || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 metric() { # sum of a counter's series, optionally filtered by a label text
-  curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" -v f="${2:-}" \
+  curl -s -m 5 "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" -v f="${2:-}" \
     'index($0, m) == 1 && index($0, f) {s += $NF} END {printf "%d", s}'
 }
 owes() {
-  local s; s=$(curl -sf "http://127.0.0.1:$PORT/status") || return 0
+  local s; s=$(curl -sf -m 5 "http://127.0.0.1:$PORT/status") || return 0
   [[ $s != *'"walRowsOwed":0'* || $s == *'"queuedRows":'[1-9]* || $s == *'"spoolBytes":'[1-9]* ]]
 }
 drain() { # waits until the tracker owes nothing; gives up (failing the run) if it died or 10 minutes went by
@@ -72,7 +72,7 @@ sustain() { # sink rate: one run of the tracker on it
   case $sink in
     duckdb) settings="{\"path\":\"tracker.duckdb\",\"memoryLimit\":\"64MB\",\"threads\":1,\"checkpointThreshold\":\"64MB\"}" ;;
     clickhouse)
-      scripts/clickhouse.sh status >/dev/null || { scripts/clickhouse.sh start; STARTED_CLICKHOUSE=1; }
+      scripts/clickhouse.sh status >/dev/null || { STARTED_CLICKHOUSE=1; scripts/clickhouse.sh start; }
       settings="{\"url\":\"http://127.0.0.1:8123\",\"database\":\"$db\"}" ;;
   esac
   rm -rf "$WORK/data"; mkdir -p "$WORK/data"
@@ -114,7 +114,7 @@ PY
   if [[ -z ${SESSION[$sink]:-} ]]; then
     rm -f "$WORK/session.duckdb"
     SESSION[$sink]=$(java -Xmx1g -cp "$JAR" bench/SessionWrite.java "$sink" "${settings/tracker.duckdb/$WORK/session.duckdb}" \
-      "$SESSION_ROWS" 10000 pipeline 2>"$WORK/session-$sink.log" | tail -1 | awk '{print int($2)}')
+      "$SESSION_ROWS" 10000 pipeline 2>"$WORK/session-$sink.log" | tail -1 | awk '{print int($2)}') || true
     (( ${SESSION[$sink]:-0} > 0 )) || { echo "$sink: the session-alone run failed:" >&2; tail -20 "$WORK/session-$sink.log" >&2; exit 1; }
     [[ $sink == clickhouse ]] && clickhouse-client -q "DROP DATABASE IF EXISTS $db"
   fi

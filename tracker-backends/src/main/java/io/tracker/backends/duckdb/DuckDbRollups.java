@@ -283,9 +283,11 @@ final class DuckDbRollups {
             for (String sql : List.of(
                     "DELETE FROM " + r.table() + " WHERE " + bucketRange,
                     "DELETE FROM " + r.table() + "_members WHERE " + bucketRange,
-                    "INSERT INTO " + r.table() + "_members SELECT DISTINCT " + keyExprs + ", vid FROM events WHERE "
+                    "INSERT INTO " + r.table() + "_members (" + String.join(", ", memberColumns(r)) + ") SELECT DISTINCT "
+                            + keyExprs + ", vid FROM events WHERE "
                             + range + " AND " + visitor,
-                    "INSERT INTO " + r.table() + " SELECT " + keyExprs + ", count(*) AS events, count(DISTINCT vid) "
+                    "INSERT INTO " + r.table() + " (" + r.keyColumns() + ", events, visitors) SELECT " + keyExprs
+                            + ", count(*) AS events, count(DISTINCT vid) "
                             + "FILTER (WHERE " + visitor + ") AS visitors FROM events WHERE " + range + " GROUP BY ALL")) {
                 try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
                     ps.setLong(1, startMicros);

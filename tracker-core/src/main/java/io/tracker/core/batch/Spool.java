@@ -47,6 +47,7 @@ final class Spool {
 
     /** Appends and fsyncs {@code rows}; on an exception nothing of them is in the spool (a retry cannot double them). */
     void append(Table table, List<Row> rows) throws IOException {
+        lastSegment = -1; // until this record is in the log
         byte[] payload = RowCodec.encode(table, rows);
         long segment = log.append(payload);
         log.sync();
@@ -63,6 +64,7 @@ final class Spool {
     void lastAppendedIsFresh() {
         if (lastSegment >= 0) {
             fresh.computeIfAbsent(lastSegment, k -> new java.util.BitSet()).set(lastIndex);
+            lastSegment = -1; // once
         }
     }
 
