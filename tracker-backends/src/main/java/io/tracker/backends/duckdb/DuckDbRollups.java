@@ -84,29 +84,28 @@ final class DuckDbRollups {
                 g.vids.add(u);
             }
         }
-        // every (key, vid) pair of the batch once, numbered, so the query below names the new ones by number
-        List<List<Object>> pairKeys = new java.util.ArrayList<>();
-        List<UUID> pairVids = new java.util.ArrayList<>();
-        List<Group> pairGroups = new java.util.ArrayList<>();
+        // every (key, vid) pair of the batch once, numbered by its place in the list, so the query below names the new ones
+        List<Pair> pairs = new java.util.ArrayList<>();
         java.util.SortedSet<Long> buckets = new java.util.TreeSet<>();
         for (Map.Entry<List<Object>, Group> e : groups.entrySet()) {
+            if (e.getValue().vids.isEmpty()) {
+                continue;
+            }
+            Object k = e.getKey().get(0);
+            buckets.add(k instanceof Long ms ? ms * 1_000L : ((LocalDate) k).toEpochDay() * 86_400_000_000L);
             for (UUID vid : e.getValue().vids) {
-                pairKeys.add(e.getKey());
-                pairVids.add(vid);
-                pairGroups.add(e.getValue());
-                Object k = e.getKey().get(0);
-                buckets.add(k instanceof Long ms ? ms * 1_000L : ((LocalDate) k).toEpochDay() * 86_400_000_000L);
+                pairs.add(new Pair(e.getKey(), vid, e.getValue()));
             }
         }
-        if (!pairKeys.isEmpty()) {
+        if (!pairs.isEmpty()) {
             s.execute("DELETE FROM " + t + "__pairs");
-            try (DuckDBAppender pairs = connection.createAppender("temp", "main", t + "__pairs")) {
-                for (int i = 0; i < pairKeys.size(); i++) {
-                    pairs.beginRow();
-                    appendKey(pairs, pairKeys.get(i));
-                    pairs.append(pairVids.get(i));
-                    pairs.append(i);
-                    pairs.endRow();
+            try (DuckDBAppender a = connection.createAppender("temp", "main", t + "__pairs")) {
+                for (int i = 0; i < pairs.size(); i++) {
+                    a.beginRow();
+                    appendKey(a, pairs.get(i).key());
+                    a.append(pairs.get(i).vid());
+                    a.append(i);
+                    a.endRow();
                 }
             }
             // The pairs not yet among the members of their own buckets (listed, so the zone maps of the bucket column
@@ -135,10 +134,11 @@ final class DuckDbRollups {
             if (!fresh.isEmpty()) {
                 try (DuckDBAppender members = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, t + "_members")) {
                     for (int p : fresh) {
-                        pairGroups.get(p).visitors++;
+                        Pair pair = pairs.get(p);
+                        pair.group().visitors++;
                         members.beginRow();
-                        appendKey(members, pairKeys.get(p));
-                        members.append(pairVids.get(p));
+                        appendKey(members, pair.key());
+                        members.append(pair.vid());
                         members.endRow();
                     }
                 }
@@ -216,6 +216,10 @@ final class DuckDbRollups {
         c.add("is_bot");
         c.add("vid");
         return c;
+    }
+
+    /** One visitor of one rollup key in a batch. */
+    private record Pair(List<Object> key, UUID vid, Group group) {
     }
 
     /** A batch's events of one rollup key, and the visitors among them. */

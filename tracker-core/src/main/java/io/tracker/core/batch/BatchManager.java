@@ -194,11 +194,7 @@ public final class BatchManager implements AutoCloseable {
      * so that a caller can refuse a request before the work of parsing and enriching it: under overload most requests
      * are refused, and the CPU they would cost is the writers'. A hint only: {@code enqueue} checks again.
      */
-    public void checkAdmitting() throws QueueFullException {
-        checkAdmission();
-    }
-
-    private void checkAdmission() throws QueueFullException {
+    public void checkAdmission() throws QueueFullException {
         if (closed) {
             throw new QueueFullException("shutting down");
         }

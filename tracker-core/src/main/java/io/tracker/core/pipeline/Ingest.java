@@ -62,7 +62,7 @@ public final class Ingest {
      * means nothing was accepted.
      */
     public CompletableFuture<IngestResult> ingest(HitRequest request) throws BadRequestException, QueueFullException {
-        batches.checkAdmitting(); // refused before the body is parsed: no CPU spent on events that cannot be queued
+        batches.checkAdmission(); // refused before the body is parsed: no CPU spent on events that cannot be queued
         List<ObjectNode> bodies = request.method().equals("POST")
                 ? HitBody.parse(mapper, request.body(), maxEventsPerRequest)
                 : Collections.singletonList(null);
