@@ -173,7 +173,9 @@ class ClickHouseEndToEndTest {
     @Test
     void oneHundredThousandEventsThroughHttpAreAllCounted() throws Exception {
         Tracker tracker = start(c -> { });
-        int acknowledged = new Load("http://127.0.0.1:" + tracker.port(), 8, 50, 2_000, 0).await(180);
+        // Unpaced, 8 clients outrun one ClickHouse writer on a loaded box until the memory budget answers 503 (seen in
+        // CI: 41 requests); the clients retry those as an SDK does, so every event ends acknowledged exactly once.
+        int acknowledged = new Load("http://127.0.0.1:" + tracker.port(), 8, 50, 2_000, 0, true).await(180);
         tracker.stop();
         assertEquals(100_000, acknowledged);
         assertEquals("100000\t100000", query("SELECT count(), uniqExact(eid) FROM " + database + ".events"));

@@ -27,9 +27,18 @@ final class Load {
     private final List<Future<?>> futures = new ArrayList<>();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicInteger acknowledged = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
 
     /** {@code pauseMillis} between requests per thread keeps the offered load below what a drain can catch up with. */
     Load(String base, int threads, int perRequest, int maxRequests, long pauseMillis) {
+        this(base, threads, perRequest, maxRequests, pauseMillis, false);
+    }
+
+    /**
+     * With {@code retryRefused} a request answered 503 is sent again after a pause, as an SDK honouring
+     * {@code Retry-After} does (a 503 accepted nothing), until it is acknowledged: all {@code maxRequests} end acknowledged.
+     */
+    Load(String base, int threads, int perRequest, int maxRequests, long pauseMillis, boolean retryRefused) {
         this.pool = Executors.newFixedThreadPool(threads);
         AtomicInteger sent = new AtomicInteger();
         StringBuilder body = new StringBuilder("[");
@@ -40,13 +49,20 @@ final class Load {
         for (int t = 0; t < threads; t++) {
             futures.add(pool.submit(() -> {
                 while (!stop.get() && sent.incrementAndGet() <= maxRequests) {
-                    HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(base + "/tr/v1/tr/"))
-                                    .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(payload)).build(),
-                            HttpResponse.BodyHandlers.discarding());
-                    if (r.statusCode() == 200) {
-                        acknowledged.addAndGet(perRequest);
-                    } else {
+                    while (true) {
+                        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(base + "/tr/v1/tr/"))
+                                        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(payload)).build(),
+                                HttpResponse.BodyHandlers.discarding());
+                        if (r.statusCode() == 200) {
+                            acknowledged.addAndGet(perRequest);
+                            break;
+                        }
                         assertEquals(503, r.statusCode(), "only back-pressure may refuse");
+                        refused.incrementAndGet();
+                        if (!retryRefused || stop.get()) {
+                            break;
+                        }
+                        Thread.sleep(100);
                     }
                     if (pauseMillis > 0) {
                         Thread.sleep(pauseMillis);
@@ -55,6 +71,11 @@ final class Load {
                 return null;
             }));
         }
+    }
+
+    /** Requests answered 503 (each retry counted). */
+    int refused() {
+        return refused.get();
     }
 
     int acknowledged() {
